@@ -1,0 +1,13 @@
+#pragma once
+
+#include <QStringList>
+
+namespace logdeck::cli {
+
+/// Exit codes of every logdeck-cli command.
+enum ExitCode { Ok = 0, RuntimeError = 1, UsageError = 2 };
+
+/// `logdeck-cli run`: the headless engine, until SIGINT or SIGTERM.
+int runCommand(const QStringList &arguments);
+
+} // namespace logdeck::cli

@@ -1,0 +1,64 @@
+#include "cli/cli.h"
+#include "cli/usage.h"
+#include "common/engine_options.h"
+#include "common/log.h"
+#include "engine.h"
+
+#include <csignal>
+#include <cstdio>
+
+namespace logdeck::cli {
+
+int runCommand(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs the pipeline engine headless until SIGINT or SIGTERM. With --embedded it starts "
+        "an in-process mock Kafka cluster with the pipeline's topics and prints its bootstrap "
+        "address on stdout; otherwise it uses the cluster given by --broker or the config."));
+    const QCommandLineOption embedded(QStringLiteral("embedded"),
+                                      QStringLiteral("Run on an in-process mock Kafka cluster; nothing is kept."));
+    parser.addOption(embedded);
+    app::addEngineOptions(parser);
+    int exitCode = Ok;
+    if (!parseCommandLine(parser, arguments, QStringLiteral("run [options]"), exitCode)) {
+        return exitCode;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        printError(QStringLiteral("run takes no arguments, got '%1'").arg(parser.positionalArguments().first()));
+        return UsageError;
+    }
+    auto config = app::configFromOptions(parser, parser.isSet(embedded));
+    if (!config) {
+        printError(config.error().message);
+        return UsageError;
+    }
+    log::setLevel(*log::parseLevel(config->logLevel));
+
+    // Block the stop signals before any engine thread starts, so that every thread
+    // inherits the mask and only sigwait() below receives them.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+    Engine engine(std::move(*config));
+    if (auto started = engine.start(); !started) {
+        printError(started.error().message);
+        return RuntimeError;
+    }
+    std::fprintf(stdout, "%s\n", engine.bootstrapServers().c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "logdeck-cli: engine running (%s, Kafka at %s); stop with Ctrl+C\n",
+                 engine.config().embedded ? "embedded mock cluster" : "broker mode",
+                 engine.bootstrapServers().c_str());
+
+    int signal = 0;
+    sigwait(&stopSignals, &signal);
+    log::info("engine.stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+    engine.stop();
+    return Ok;
+}
+
+} // namespace logdeck::cli

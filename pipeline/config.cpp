@@ -1,0 +1,207 @@
+#include "config.h"
+
+#include "common/log.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+extern char **environ;
+
+namespace logdeck {
+
+namespace {
+
+using nlohmann::json;
+
+Result<int> parsePositive(const std::string &name, const std::string &text)
+{
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+        return fail(Error::invalid(name + " must be a positive whole number, not '" + text + "'"));
+    }
+    return value;
+}
+
+Result<bool> parseBool(const std::string &name, const std::string &text)
+{
+    if (text == "1" || text == "true" || text == "yes") {
+        return true;
+    }
+    if (text == "0" || text == "false" || text == "no" || text.empty()) {
+        return false;
+    }
+    return fail(Error::invalid(name + " must be true or false, not '" + text + "'"));
+}
+
+std::string typeError(const std::string &key, const char *expected)
+{
+    return "config key '" + key + "' must be " + expected;
+}
+
+} // namespace
+
+Result<Config> Config::fromJson(std::string_view text)
+{
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) {
+        return fail(Error::invalid("the config is not valid JSON"));
+    }
+    if (!doc.is_object()) {
+        return fail(Error::invalid("the config must be a JSON object"));
+    }
+    Config config;
+    for (const auto &[key, value] : doc.items()) {
+        if (key == "embedded") {
+            if (!value.is_boolean()) {
+                return fail(Error::invalid(typeError(key, "true or false")));
+            }
+            config.embedded = value.get<bool>();
+        } else if (key == "kafka") {
+            if (!value.is_object()) {
+                return fail(Error::invalid(typeError(key, "an object of librdkafka properties")));
+            }
+            for (const auto &[name, property] : value.items()) {
+                if (property.is_string()) {
+                    config.kafka[name] = property.get<std::string>();
+                } else if (property.is_number_integer() || property.is_boolean()) {
+                    config.kafka[name] = property.dump();
+                } else {
+                    return fail(Error::invalid(typeError("kafka." + name, "a string, number or boolean")));
+                }
+            }
+        } else if (key == "data") {
+            if (!value.is_string()) {
+                return fail(Error::invalid(typeError(key, "a directory path")));
+            }
+            config.dataDir = value.get<std::string>();
+        } else if (key == "partitions" || key == "mockBrokers") {
+            if (!value.is_number_integer() || value.get<int>() < 1) {
+                return fail(Error::invalid(typeError(key, "a positive whole number")));
+            }
+            (key == "partitions" ? config.partitions : config.mockBrokers) = value.get<int>();
+        } else if (key == "groups") {
+            if (!value.is_array() || !std::ranges::all_of(value, [](const json &g) { return g.is_string(); })) {
+                return fail(Error::invalid(typeError(key, "an array of group names")));
+            }
+            config.groups = value.get<std::vector<std::string>>();
+        } else if (key == "logLevel") {
+            if (!value.is_string()) {
+                return fail(Error::invalid(typeError(key, "a string")));
+            }
+            config.logLevel = value.get<std::string>();
+        } else {
+            return fail(Error::invalid("unknown config key '" + key + "'"));
+        }
+    }
+    return config;
+}
+
+Result<Config> Config::fromFile(const std::string &path)
+{
+    std::ifstream file(path);
+    if (!file) {
+        return fail(Error::io("cannot read config file '" + path + "'"));
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    auto config = fromJson(text.str());
+    if (!config) {
+        return fail(Error::invalid(path + ": " + config.error().message));
+    }
+    return config;
+}
+
+Result<void> Config::applyEnvironment(const std::map<std::string, std::string> &environment)
+{
+    static constexpr std::string_view kafkaPrefix = "LOGDECK_KAFKA_";
+    for (const auto &[name, value] : environment) {
+        if (!name.starts_with("LOGDECK_")) {
+            continue;
+        }
+        if (name == "LOGDECK_EMBEDDED") {
+            auto flag = parseBool(name, value);
+            if (!flag) {
+                return fail(flag.error());
+            }
+            embedded = *flag;
+        } else if (name == "LOGDECK_BROKER") {
+            setBootstrapServers(value);
+        } else if (name == "LOGDECK_DATA") {
+            dataDir = value;
+        } else if (name == "LOGDECK_LOG_LEVEL") {
+            logLevel = value;
+        } else if (name == "LOGDECK_PARTITIONS") {
+            auto count = parsePositive(name, value);
+            if (!count) {
+                return fail(count.error());
+            }
+            partitions = *count;
+        } else if (name.starts_with(kafkaPrefix) && name.size() > kafkaPrefix.size()) {
+            std::string property = name.substr(kafkaPrefix.size());
+            std::ranges::transform(property, property.begin(), [](char c) {
+                return c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            });
+            kafka[property] = value;
+        }
+        // Other LOGDECK_* variables belong to the scripts (LOGDECK_CACHE, ...).
+    }
+    return {};
+}
+
+std::map<std::string, std::string> Config::processEnvironment()
+{
+    std::map<std::string, std::string> result;
+    for (char **entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const auto equals = text.find('=');
+        if (equals != std::string_view::npos) {
+            result.emplace(text.substr(0, equals), text.substr(equals + 1));
+        }
+    }
+    return result;
+}
+
+Result<void> Config::validate() const
+{
+    if (!embedded && bootstrapServers().empty()) {
+        return fail(Error::invalid(
+            "no Kafka cluster given: set --broker HOST:PORT (or kafka.bootstrap.servers), or use --embedded"));
+    }
+    if (partitions < 1 || partitions > 1000) {
+        return fail(Error::invalid("partitions must be between 1 and 1000"));
+    }
+    if (mockBrokers < 1 || mockBrokers > 9) {
+        return fail(Error::invalid("mockBrokers must be between 1 and 9"));
+    }
+    for (const auto &group : groups) {
+        const bool valid = !group.empty() && std::ranges::all_of(group, [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        });
+        if (!valid) {
+            return fail(Error::invalid("group name '" + group
+                                       + "' may only use letters, digits, '-' and '_'"));
+        }
+    }
+    if (auto level = log::parseLevel(logLevel); !level) {
+        return fail(level.error());
+    }
+    return {};
+}
+
+std::string Config::bootstrapServers() const
+{
+    const auto it = kafka.find("bootstrap.servers");
+    return it == kafka.end() ? std::string() : it->second;
+}
+
+void Config::setBootstrapServers(const std::string &servers)
+{
+    kafka["bootstrap.servers"] = servers;
+}
+
+} // namespace logdeck

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "common/result.h"
+#include "kafka/client_settings.h"
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace logdeck {
+
+/// Everything an engine needs to start, from one JSON file, then `LOGDECK_*` environment
+/// variables, then command-line flags (each overrides the one before). docs/operations.md
+/// lists every key.
+struct Config
+{
+    /// Run against librdkafka's in-process mock cluster instead of a real cluster.
+    bool embedded = false;
+    /// librdkafka properties by their own names, `bootstrap.servers` included.
+    kafka::ClientSettings kafka;
+    /// Where the engine keeps its SQLite database. Empty: the platform's data directory.
+    std::string dataDir;
+    /// Partitions of each event topic the engine creates.
+    int partitions = 6;
+    /// Brokers of the embedded mock cluster.
+    int mockBrokers = 3;
+    /// The processing groups; each gets a retry topic.
+    std::vector<std::string> groups = {"analytics", "persister", "enrichment", "fraud"};
+    std::string logLevel = "info";
+
+    /// Parses a JSON config. Unknown keys and wrong types are errors that name the key.
+    static Result<Config> fromJson(std::string_view text);
+    static Result<Config> fromFile(const std::string &path);
+
+    /// Applies LOGDECK_EMBEDDED, LOGDECK_BROKER, LOGDECK_DATA, LOGDECK_LOG_LEVEL,
+    /// LOGDECK_PARTITIONS and LOGDECK_KAFKA_<PROPERTY> (underscores become dots:
+    /// LOGDECK_KAFKA_SECURITY_PROTOCOL sets security.protocol).
+    Result<void> applyEnvironment(const std::map<std::string, std::string> &environment);
+
+    /// This process's environment, for applyEnvironment().
+    static std::map<std::string, std::string> processEnvironment();
+
+    /// Checks that the settings make sense together, naming the first one that does not.
+    Result<void> validate() const;
+
+    std::string bootstrapServers() const;
+    void setBootstrapServers(const std::string &servers);
+};
+
+} // namespace logdeck

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "common/result.h"
+#include "config.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace logdeck {
+
+/// A picture of the engine and its cluster at one moment; immutable once made, so it can
+/// be handed to the console's thread as it is.
+struct EngineStatus
+{
+    enum class Mode { Embedded, Broker };
+    struct Topic
+    {
+        std::string name;
+        int partitions = 0;
+        std::string role; ///< what the pipeline uses it for
+    };
+
+    Mode mode = Mode::Broker;
+    bool connected = false;
+    std::string bootstrapServers;
+    int brokerCount = 0;
+    std::vector<Topic> topics; ///< the pipeline's topics as the cluster reports them
+    std::string error; ///< why the cluster could not be reached, when it could not
+    std::chrono::system_clock::time_point checkedAt;
+};
+
+/// The pipeline engine, built from one Config and used alike by the console (logdeck) and
+/// the headless CLI (logdeck-cli). In embedded mode it runs librdkafka's mock cluster in
+/// process; otherwise it talks to the cluster in `bootstrap.servers`.
+class Engine
+{
+public:
+    explicit Engine(Config config);
+    ~Engine();
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    /// Brings the cluster up (embedded) or checks that it answers, then creates the
+    /// pipeline's topics where missing. Blocks for at most the connect timeout.
+    Result<void> start();
+
+    /// Stops every engine thread and, in embedded mode, the mock cluster. Idempotent.
+    void stop();
+
+    bool isRunning() const;
+    const Config &config() const;
+
+    /// The address clients use: the mock cluster's in embedded mode.
+    std::string bootstrapServers() const;
+
+    /// Client settings for a new Kafka client of this engine's cluster.
+    kafka::ClientSettings clientSettings() const;
+
+    /// Asks the cluster for its brokers and topics. Blocks up to `timeout`: call it from a
+    /// worker thread.
+    EngineStatus queryStatus(std::chrono::milliseconds timeout) const;
+
+    static constexpr std::chrono::milliseconds kConnectTimeout{10000};
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+/// Logdeck's version, e.g. "0.1.0".
+std::string version();
+
+} // namespace logdeck

@@ -1,0 +1,203 @@
+#include "kafka/consumer.h"
+
+#include "common/log.h"
+#include "kafka/rdkafka_support.h"
+
+namespace logdeck::kafka {
+
+namespace {
+
+const ClientSettings &consumerDefaults()
+{
+    static const ClientSettings defaults = {
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        // The eager protocol: librdkafka 2.0.2's cooperative-sticky consumer can hang on close.
+        {"partition.assignment.strategy", "range,roundrobin"},
+        {"enable.partition.eof", "false"},
+    };
+    return defaults;
+}
+
+Headers readHeaders(const rd_kafka_message_t *message)
+{
+    Headers result;
+    rd_kafka_headers_t *headers = nullptr;
+    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return result;
+    }
+    const char *name = nullptr;
+    const void *value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size)
+                       == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+        result.push_back({name, value ? std::string(static_cast<const char *>(value), size)
+                                      : std::string()});
+    }
+    return result;
+}
+
+detail::PartitionListPtr toList(const std::vector<TopicPartitionOffset> &offsets)
+{
+    detail::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto &tpo : offsets) {
+        rd_kafka_topic_partition_list_add(list.get(), tpo.topic.c_str(), tpo.partition)->offset = tpo.offset;
+    }
+    return list;
+}
+
+} // namespace
+
+Result<std::unique_ptr<Consumer>> Consumer::create(const ClientSettings &settings,
+                                                   const std::string &groupId)
+{
+    if (groupId.empty()) {
+        return fail(Error::invalid("a consumer needs a group id"));
+    }
+    ClientSettings withGroup = settings;
+    withGroup["group.id"] = groupId;
+    auto conf = detail::makeConf(withGroup, consumerDefaults());
+    if (!conf) {
+        return fail(conf.error());
+    }
+    auto handle = detail::makeHandle(RD_KAFKA_CONSUMER, std::move(*conf));
+    if (!handle) {
+        return fail(handle.error());
+    }
+    rd_kafka_poll_set_consumer(handle->get());
+    return std::unique_ptr<Consumer>(new Consumer(handle->release()));
+}
+
+Consumer::Consumer(rd_kafka_s *handle)
+    : m_handle(handle)
+{}
+
+Consumer::~Consumer()
+{
+    close();
+    rd_kafka_destroy(m_handle);
+}
+
+void Consumer::close()
+{
+    if (m_closed) {
+        return;
+    }
+    m_closed = true;
+    if (const auto err = rd_kafka_consumer_close(m_handle); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::warn("kafka.consumer.close_failed", {{"error", rd_kafka_err2str(err)}});
+    }
+}
+
+Result<void> Consumer::subscribe(const std::vector<std::string> &topics)
+{
+    detail::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    for (const auto &topic : topics) {
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (const auto err = rd_kafka_subscribe(m_handle, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "cannot subscribe"));
+    }
+    return {};
+}
+
+Result<std::vector<ConsumedRecord>> Consumer::poll(std::size_t maxRecords,
+                                                   std::chrono::milliseconds timeout)
+{
+    std::vector<ConsumedRecord> records;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (records.size() < maxRecords) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        // Once something has arrived, only take what is already buffered.
+        const int wait = records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
+        rd_kafka_message_t *message = rd_kafka_consumer_poll(m_handle, wait);
+        if (message == nullptr) {
+            if (!records.empty() || left.count() <= 0) {
+                break;
+            }
+            continue;
+        }
+        if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const rd_kafka_resp_err_t err = message->err;
+            const std::string text = rd_kafka_message_errstr(message);
+            rd_kafka_message_destroy(message);
+            if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                continue;
+            }
+            if (err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+                || err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+                || err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+                return fail(detail::toError(err, "consuming failed (" + text + ")"));
+            }
+            log::debug("kafka.consumer.transient_error", {{"error", text}});
+            continue;
+        }
+        ConsumedRecord record;
+        record.topic = rd_kafka_topic_name(message->rkt);
+        record.partition = message->partition;
+        record.offset = message->offset;
+        record.timestampMs = rd_kafka_message_timestamp(message, nullptr);
+        if (message->key != nullptr) {
+            record.key.assign(static_cast<const char *>(message->key), message->key_len);
+        }
+        if (message->payload != nullptr) {
+            record.value.assign(static_cast<const char *>(message->payload), message->len);
+        }
+        record.headers = readHeaders(message);
+        rd_kafka_message_destroy(message);
+        records.push_back(std::move(record));
+    }
+    return records;
+}
+
+Result<void> Consumer::commit(const std::vector<TopicPartitionOffset> &offsets)
+{
+    if (offsets.empty()) {
+        return {};
+    }
+    auto list = toList(offsets);
+    if (const auto err = rd_kafka_commit(m_handle, list.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "committing offsets"));
+    }
+    return {};
+}
+
+Result<std::vector<TopicPartitionOffset>> Consumer::committed(const std::vector<TopicPartition> &partitions,
+                                                              std::chrono::milliseconds timeout)
+{
+    std::vector<TopicPartitionOffset> request;
+    request.reserve(partitions.size());
+    for (const auto &tp : partitions) {
+        request.push_back({tp.topic, tp.partition, RD_KAFKA_OFFSET_INVALID});
+    }
+    auto list = toList(request);
+    if (const auto err = rd_kafka_committed(m_handle, list.get(), static_cast<int>(timeout.count()));
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "reading committed offsets"));
+    }
+    std::vector<TopicPartitionOffset> result;
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto &element = list->elems[i];
+        result.push_back({element.topic, element.partition, element.offset});
+    }
+    return result;
+}
+
+Result<std::vector<TopicPartition>> Consumer::assignment() const
+{
+    rd_kafka_topic_partition_list_t *raw = nullptr;
+    if (const auto err = rd_kafka_assignment(m_handle, &raw); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "reading the assignment"));
+    }
+    detail::PartitionListPtr list(raw);
+    std::vector<TopicPartition> result;
+    for (int i = 0; i < list->cnt; ++i) {
+        result.push_back({list->elems[i].topic, list->elems[i].partition});
+    }
+    return result;
+}
+
+} // namespace logdeck::kafka

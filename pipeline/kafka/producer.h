@@ -1,0 +1,77 @@
+#pragma once
+
+#include "common/result.h"
+#include "kafka/client_settings.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+struct rd_kafka_s;
+
+namespace logdeck::kafka {
+
+/// One record to append to a topic. Without a partition, the configured partitioner picks
+/// one from the key (Logdeck uses murmur2_random, as Java clients do).
+struct OutgoingRecord
+{
+    std::string topic;
+    std::optional<std::int32_t> partition;
+    std::string key;
+    std::string value;
+    Headers headers;
+    std::int64_t timestampMs = 0; ///< 0: the producer's clock
+};
+
+/// What the broker said about one produced record.
+struct DeliveryReport
+{
+    std::optional<Error> error; ///< empty when the broker acknowledged the record
+    /// When delivery failed: true if the record may have been written anyway (a timeout
+    /// after sending), so a retry may duplicate it.
+    bool possiblyPersisted = false;
+    std::string topic;
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+};
+
+/// A librdkafka producer with its own poll thread. Delivery handlers run on that thread,
+/// in the order the broker acknowledges records; they must not block.
+class Producer
+{
+public:
+    using DeliveryHandler = std::function<void(const DeliveryReport &)>;
+
+    /// Creates the producer. `settings` hold librdkafka properties; Logdeck's defaults
+    /// (idempotence, acks=all, murmur2_random) apply where a setting is absent.
+    static Result<std::unique_ptr<Producer>> create(const ClientSettings &settings);
+
+    ~Producer();
+    Producer(const Producer &) = delete;
+    Producer &operator=(const Producer &) = delete;
+
+    /// Enqueues a record; `onDelivery` is called once with its outcome. Fails at once
+    /// (without calling `onDelivery`) when the local queue is full or the record is bad.
+    Result<void> produce(const OutgoingRecord &record, DeliveryHandler onDelivery = {});
+
+    /// Waits until every queued record has a delivery report, or the timeout passes.
+    Result<void> flush(std::chrono::milliseconds timeout);
+
+    /// Records waiting in the local queue or in flight.
+    int queueLength() const;
+
+private:
+    explicit Producer(rd_kafka_s *handle);
+    void pollLoop();
+
+    rd_kafka_s *m_handle;
+    std::atomic<bool> m_stopping{false};
+    std::thread m_pollThread;
+};
+
+} // namespace logdeck::kafka

@@ -1,0 +1,161 @@
+// logdeck-cli as a user meets it: help, version, usage errors, an unreachable broker, and
+// `run` on the embedded mock cluster and on the real broker.
+
+#include "kafka/admin_client.h"
+#include "support/test_broker.h"
+
+#include <QProcess>
+#include <QTest>
+
+#include <csignal>
+
+using namespace logdeck;
+using namespace std::chrono_literals;
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private:
+    struct Outcome
+    {
+        int exitCode = -1;
+        QString out;
+        QString err;
+    };
+
+    static QString cliPath() { return qEnvironmentVariable("LOGDECK_CLI"); }
+
+    static Outcome runCli(const QStringList &arguments, int timeoutMs = 30000)
+    {
+        QProcess process;
+        process.start(cliPath(), arguments);
+        if (!process.waitForFinished(timeoutMs)) {
+            process.kill();
+            process.waitForFinished();
+            qWarning() << "logdeck-cli" << arguments << "did not finish in" << timeoutMs << "ms";
+        }
+        return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+                QString::fromUtf8(process.readAllStandardOutput()),
+                QString::fromUtf8(process.readAllStandardError())};
+    }
+
+    /// Starts `logdeck-cli run ...`, waits for the bootstrap line on stdout and returns it.
+    static QString startEngine(QProcess &process, const QStringList &arguments)
+    {
+        process.start(cliPath(), QStringList{QStringLiteral("run")} + arguments);
+        if (!process.waitForStarted(5000)) {
+            return {};
+        }
+        QDeadlineTimer deadline(30s);
+        while (!process.canReadLine() && !deadline.hasExpired()
+               && process.state() == QProcess::Running) {
+            process.waitForReadyRead(200);
+        }
+        return QString::fromUtf8(process.readLine()).trimmed();
+    }
+
+    static int stopEngine(QProcess &process)
+    {
+        ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
+        if (!process.waitForFinished(15000)) {
+            process.kill();
+            process.waitForFinished();
+            return -1;
+        }
+        return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(QFile::exists(cliPath()), "LOGDECK_CLI must point at logdeck-cli"); }
+
+    void versionAndHelp()
+    {
+        const auto version = runCli({QStringLiteral("--version")});
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY(version.out.startsWith(QStringLiteral("logdeck-cli 0.")));
+
+        const auto help = runCli({QStringLiteral("--help")});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.out.contains(QStringLiteral("Usage: logdeck-cli <command>")));
+        QVERIFY(help.out.contains(QStringLiteral("run ")));
+
+        const auto runHelp = runCli({QStringLiteral("run"), QStringLiteral("--help")});
+        QCOMPARE(runHelp.exitCode, 0);
+        for (const char *option : {"--embedded", "--broker", "--config", "--data", "-X"}) {
+            QVERIFY2(runHelp.out.contains(QLatin1String(option)), option);
+        }
+    }
+
+    void usageErrorsExitTwoWithUsageOnStderr_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("no command") << QStringList{} << "Usage: logdeck-cli";
+        QTest::newRow("unknown flag") << QStringList{"--bogus"} << "unknown option '--bogus'";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
+        QTest::newRow("unknown run flag") << QStringList{"run", "--bogus"} << "Unknown option 'bogus'";
+        QTest::newRow("run without cluster") << QStringList{"run"} << "--broker";
+        QTest::newRow("bad -X") << QStringList{"run", "--embedded", "-X", "acks"} << "property=value";
+        QTest::newRow("missing config") << QStringList{"run", "--config", "/nonexistent.json"} << "/nonexistent.json";
+        QTest::newRow("stray argument") << QStringList{"run", "--embedded", "extra"} << "'extra'";
+    }
+
+    void usageErrorsExitTwoWithUsageOnStderr()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const auto outcome = runCli(arguments);
+        QCOMPARE(outcome.exitCode, 2);
+        QVERIFY2(outcome.err.contains(message), qPrintable(outcome.err));
+        QVERIFY(outcome.out.isEmpty());
+    }
+
+    void unreachableBrokerIsOneClearLine()
+    {
+        // Port 1 on loopback: nothing listens there.
+        const auto outcome = runCli({QStringLiteral("run"), QStringLiteral("--broker"), QStringLiteral("127.0.0.1:1")});
+        QCOMPARE(outcome.exitCode, 1);
+        const QStringList lines = outcome.err.trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines.first().startsWith(QStringLiteral("logdeck-cli: cannot reach Kafka at 127.0.0.1:1")),
+                 qPrintable(lines.first()));
+    }
+
+    void runEmbeddedServesThePipelineTopicsUntilSigterm()
+    {
+        QProcess engine;
+        const QString bootstrap = startEngine(engine, {QStringLiteral("--embedded")});
+        QVERIFY2(bootstrap.startsWith(QStringLiteral("127.0.0.1:")), qPrintable(bootstrap));
+
+        auto admin = kafka::AdminClient::create({{"bootstrap.servers", bootstrap.toStdString()}});
+        QVERIFY(admin.has_value());
+        auto cluster = (*admin)->describeCluster(5s);
+        QVERIFY2(cluster.has_value(), cluster ? "" : cluster.error().message.c_str());
+        QCOMPARE(cluster->brokers.size(), size_t(3));
+        QVERIFY(std::ranges::any_of(cluster->topics, [](const auto &t) { return t.name == "events.raw" && t.partitions == 6; }));
+        admin->reset();
+
+        QCOMPARE(stopEngine(engine), 0);
+        QVERIFY(engine.readAllStandardError().contains("event=engine.stopped"));
+    }
+
+    void runAgainstTheRealBroker()
+    {
+        QProcess engine;
+        const QString bootstrap = startEngine(engine, {QStringLiteral("--broker"),
+                                                       QString::fromStdString(test::brokerBootstrap())});
+        QCOMPARE(bootstrap.toStdString(), test::brokerBootstrap());
+        auto admin = kafka::AdminClient::create(test::brokerSettings());
+        QVERIFY(admin.has_value());
+        auto cluster = (*admin)->describeCluster(5s);
+        QVERIFY(cluster.has_value());
+        for (const char *topic : {"events.raw", "events.dlq", "events.retry.analytics", "logdeck.status"}) {
+            QVERIFY2(std::ranges::any_of(cluster->topics, [&](const auto &t) { return t.name == topic; }), topic);
+        }
+        QCOMPARE(stopEngine(engine), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,201 @@
+#include "main_window.h"
+
+#include "bridge/engine_bridge.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStackedWidget>
+#include <QStandardItemModel>
+#include <QStatusBar>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace logdeck::ui {
+
+namespace {
+
+const QString kGreen = QStringLiteral("#2e9d4f");
+const QString kAmber = QStringLiteral("#d08a00");
+const QString kRed = QStringLiteral("#c62828");
+
+QString modeName(bool embedded)
+{
+    return embedded ? QObject::tr("Embedded mock cluster") : QObject::tr("Kafka cluster");
+}
+
+} // namespace
+
+MainWindow::MainWindow(EngineBridge *bridge, QWidget *parent)
+    : QMainWindow(parent)
+    , m_bridge(bridge)
+    , m_pages(new QStackedWidget(this))
+    , m_welcome(new QLabel(this))
+    , m_summary(new QLabel(this))
+    , m_topicModel(new QStandardItemModel(0, 3, this))
+    , m_topicView(new QTableView(this))
+    , m_connection(new QLabel(this))
+{
+    setWindowTitle(tr("Logdeck"));
+    setWindowIcon(QIcon(QStringLiteral(":/logdeck/logdeck.png")));
+    resize(1100, 680);
+
+    m_welcome->setObjectName(QStringLiteral("welcome"));
+    m_welcome->setAlignment(Qt::AlignCenter);
+    m_welcome->setWordWrap(true);
+    m_welcome->setTextFormat(Qt::RichText);
+
+    m_topicModel->setHorizontalHeaderLabels({tr("Topic"), tr("Partitions"), tr("Role")});
+    m_topicView->setModel(m_topicModel);
+    m_topicView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_topicView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_topicView->setAlternatingRowColors(true);
+    m_topicView->verticalHeader()->hide();
+    m_topicView->horizontalHeader()->setStretchLastSection(true);
+    m_topicView->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_topicView->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+
+    auto *overview = new QWidget(this);
+    auto *layout = new QVBoxLayout(overview);
+    layout->setContentsMargins(16, 16, 16, 16);
+    m_summary->setTextFormat(Qt::RichText);
+    auto *topicsHeading = new QLabel(tr("<b>Pipeline topics</b>"), overview);
+    layout->addWidget(m_summary);
+    layout->addSpacing(8);
+    layout->addWidget(topicsHeading);
+    layout->addWidget(m_topicView, 1);
+
+    m_pages->addWidget(m_welcome);
+    m_pages->addWidget(overview);
+    setCentralWidget(m_pages);
+    showWelcome(QString());
+
+    statusBar()->addPermanentWidget(m_connection);
+    setConnection(kRed, tr("Not connected"));
+    createMenus();
+
+    connect(m_bridge, &EngineBridge::engineStarting, this, &MainWindow::showStarting);
+    connect(m_bridge, &EngineBridge::engineFailed, this, &MainWindow::showFailure);
+    connect(m_bridge, &EngineBridge::statusUpdated, this, &MainWindow::showStatus);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *demo = file->addAction(tr("Start Embedded &Demo"), this, &MainWindow::startDemo);
+    demo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    file->addAction(tr("&Connect to Cluster…"), this, &MainWindow::connectToCluster);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *refresh = view->addAction(tr("&Refresh"), m_bridge, &EngineBridge::refreshNow);
+    refresh->setShortcut(QKeySequence::Refresh);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Logdeck"), this, [this] {
+        QMessageBox::about(this, tr("About Logdeck"),
+                           tr("<h3>Logdeck %1</h3><p>A console for Kafka event pipelines: lag, "
+                              "dead letters, replay and tenant tracing, with the pipeline "
+                              "built in.</p>")
+                               .arg(QString::fromStdString(logdeck::version())));
+    });
+}
+
+void MainWindow::setConnection(const QString &colour, const QString &text)
+{
+    m_connection->setText(QStringLiteral("<span style='color:%1'>●</span> %2").arg(colour, text.toHtmlEscaped()));
+}
+
+QString MainWindow::connectionText() const
+{
+    return m_connection->text();
+}
+
+void MainWindow::showStarting(bool embedded, const QString &bootstrapServers)
+{
+    const QString target = embedded ? modeName(true) : bootstrapServers;
+    setConnection(kAmber, tr("Connecting to %1…").arg(target));
+    statusBar()->showMessage(tr("Starting the engine…"));
+}
+
+void MainWindow::showWelcome(const QString &failure)
+{
+    QString text;
+    if (!failure.isEmpty()) {
+        text = tr("<h2 style='color:%1'>Cannot start the engine</h2><p>%2</p><hr>")
+                   .arg(kRed, failure.toHtmlEscaped());
+    }
+    text += tr("<h2>Not connected</h2>"
+               "<p>Start the embedded demo pipeline with <b>File → Start Embedded Demo</b> "
+               "(or run <code>logdeck --demo</code>),<br>or connect to a Kafka cluster with "
+               "<b>File → Connect to Cluster…</b> (<code>logdeck --broker HOST:PORT</code>).</p>");
+    m_welcome->setText(text);
+    m_pages->setCurrentWidget(m_welcome);
+}
+
+void MainWindow::showFailure(const QString &message)
+{
+    setConnection(kRed, tr("Not connected"));
+    statusBar()->clearMessage();
+    // Not a modal box: the window stays usable and the reason stays visible.
+    showWelcome(message);
+}
+
+void MainWindow::showStatus(const std::shared_ptr<const EngineStatus> &status)
+{
+    const bool embedded = status->mode == EngineStatus::Mode::Embedded;
+    const QString bootstrap = QString::fromStdString(status->bootstrapServers);
+    statusBar()->clearMessage();
+    if (!status->connected) {
+        setConnection(kRed, tr("Unreachable: %1").arg(bootstrap));
+        statusBar()->showMessage(QString::fromStdString(status->error));
+    } else {
+        const QString brokers = status->brokerCount == 1 ? tr("1 broker")
+                                                         : tr("%1 brokers").arg(status->brokerCount);
+        setConnection(kGreen, tr("Connected · %1 · %2 · %3").arg(modeName(embedded), brokers, bootstrap));
+    }
+    m_summary->setText(tr("<h2>%1</h2><p>Bootstrap servers: <code>%2</code><br>Brokers: %3 · "
+                          "Pipeline topics: %4</p>")
+                           .arg(modeName(embedded), bootstrap.toHtmlEscaped())
+                           .arg(status->brokerCount)
+                           .arg(status->topics.size()));
+    m_topicModel->setRowCount(0);
+    for (const auto &topic : status->topics) {
+        auto *partitions = new QStandardItem(QString::number(topic.partitions));
+        partitions->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        m_topicModel->appendRow({new QStandardItem(QString::fromStdString(topic.name)), partitions,
+                                 new QStandardItem(QString::fromStdString(topic.role))});
+    }
+    m_pages->setCurrentIndex(1);
+    Q_EMIT statusShown();
+}
+
+void MainWindow::startDemo()
+{
+    Config config;
+    config.embedded = true;
+    m_bridge->startEngine(config);
+}
+
+void MainWindow::connectToCluster()
+{
+    bool ok = false;
+    const QString servers = QInputDialog::getText(this, tr("Connect to Cluster"),
+                                                  tr("Bootstrap servers (host:port, comma-separated):"),
+                                                  QLineEdit::Normal, QStringLiteral("127.0.0.1:9092"), &ok)
+                                .trimmed();
+    if (!ok || servers.isEmpty()) {
+        return;
+    }
+    Config config;
+    config.setBootstrapServers(servers.toStdString());
+    m_bridge->startEngine(config);
+}
+
+} // namespace logdeck::ui
