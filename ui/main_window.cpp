@@ -55,6 +55,7 @@ MainWindow::MainWindow(EngineBridge *bridge, QWidget *parent)
     m_topicView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_topicView->setAlternatingRowColors(true);
     m_topicView->verticalHeader()->hide();
+    m_topicView->verticalHeader()->setDefaultSectionSize(m_topicView->fontMetrics().height() + 10);
     m_topicView->horizontalHeader()->setStretchLastSection(true);
     m_topicView->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_topicView->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
