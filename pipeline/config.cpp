@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -191,6 +192,18 @@ Result<void> Config::validate() const
         return fail(level.error());
     }
     return {};
+}
+
+std::string Config::effectiveDataDir() const
+{
+    if (!dataDir.empty()) {
+        return dataDir;
+    }
+    if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+        return std::string(xdg) + "/logdeck";
+    }
+    const char *home = std::getenv("HOME");
+    return std::string(home != nullptr ? home : ".") + "/.local/share/logdeck";
 }
 
 std::string Config::bootstrapServers() const

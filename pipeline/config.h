@@ -44,6 +44,10 @@ struct Config
     /// Checks that the settings make sense together, naming the first one that does not.
     Result<void> validate() const;
 
+    /// `dataDir`, or the platform's data directory ($XDG_DATA_HOME/logdeck, else
+    /// ~/.local/share/logdeck) when it is empty.
+    std::string effectiveDataDir() const;
+
     std::string bootstrapServers() const;
     void setBootstrapServers(const std::string &servers);
 };
