@@ -6,7 +6,6 @@
 #include "engine.h"
 
 #include <QCoreApplication>
-
 #include <cstdio>
 #include <functional>
 
@@ -24,6 +23,9 @@ const std::vector<Command> &commands()
     static const std::vector<Command> table = {
         {"run", "Run the pipeline engine headless (--embedded for a mock cluster)",
          logdeck::cli::runCommand},
+        {"loadgen", "Send events to a collector at a set rate and report latency",
+         logdeck::cli::loadgenCommand},
+        {"tenants", "Manage tenants and their API keys", logdeck::cli::tenantsCommand},
     };
     return table;
 }
@@ -55,7 +57,8 @@ int main(int argc, char **argv)
         return logdeck::cli::UsageError;
     }
     const QString first = arguments.at(1);
-    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
+    if (first == QLatin1String("--help") || first == QLatin1String("-h")
+        || first == QLatin1String("help")) {
         printUsage(stdout);
         return logdeck::cli::Ok;
     }

@@ -9,7 +9,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
-
 #include <cstdio>
 
 int main(int argc, char **argv)
@@ -21,14 +20,17 @@ int main(int argc, char **argv)
     QApplication::setDesktopFileName(QStringLiteral("logdeck"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Logdeck, a console for Kafka event pipelines."));
+    parser.setApplicationDescription(
+        QStringLiteral("Logdeck, a console for Kafka event pipelines."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption demo(QStringLiteral("demo"),
-                                  QStringLiteral("Run the whole pipeline in process on an embedded mock cluster."));
+    const QCommandLineOption demo(
+        QStringLiteral("demo"),
+        QStringLiteral("Run the whole pipeline in process on an embedded mock cluster."));
     const QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
-        QStringLiteral("Save a picture of the main window to <file> once it shows live data, then quit."),
+        QStringLiteral(
+            "Save a picture of the main window to <file> once it shows live data, then quit."),
         QStringLiteral("file"));
     parser.addOption(demo);
     parser.addOption(screenshot);
@@ -36,7 +38,7 @@ int main(int argc, char **argv)
     parser.process(app); // exits with usage on a bad option
 
     const bool wantsEngine = parser.isSet(demo) || parser.isSet(QStringLiteral("broker"))
-                             || parser.isSet(QStringLiteral("config"));
+        || parser.isSet(QStringLiteral("config"));
     std::optional<logdeck::Config> config;
     if (wantsEngine) {
         auto loaded = logdeck::app::configFromOptions(parser, parser.isSet(demo));
@@ -62,8 +64,9 @@ int main(int argc, char **argv)
         };
         if (config) {
             // Let the table settle for a frame after the first live status.
-            QObject::connect(&window, &logdeck::ui::MainWindow::statusShown, &window,
-                             [save] { QTimer::singleShot(300, save); }, Qt::SingleShotConnection);
+            QObject::connect(
+                &window, &logdeck::ui::MainWindow::statusShown, &window,
+                [save] { QTimer::singleShot(300, save); }, Qt::SingleShotConnection);
         } else {
             QTimer::singleShot(500, &window, save);
         }

@@ -2,12 +2,11 @@
 
 #include "common/log.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 extern char **environ;
@@ -72,7 +71,8 @@ Result<Config> Config::fromJson(std::string_view text)
                 } else if (property.is_number_integer() || property.is_boolean()) {
                     config.kafka[name] = property.dump();
                 } else {
-                    return fail(Error::invalid(typeError("kafka." + name, "a string, number or boolean")));
+                    return fail(
+                        Error::invalid(typeError("kafka." + name, "a string, number or boolean")));
                 }
             }
         } else if (key == "data") {
@@ -86,10 +86,22 @@ Result<Config> Config::fromJson(std::string_view text)
             }
             (key == "partitions" ? config.partitions : config.mockBrokers) = value.get<int>();
         } else if (key == "groups") {
-            if (!value.is_array() || !std::ranges::all_of(value, [](const json &g) { return g.is_string(); })) {
+            if (!value.is_array()
+                || !std::ranges::all_of(value, [](const json &g) { return g.is_string(); })) {
                 return fail(Error::invalid(typeError(key, "an array of group names")));
             }
             config.groups = value.get<std::vector<std::string>>();
+        } else if (key == "listen") {
+            if (!value.is_string()) {
+                return fail(Error::invalid(typeError(key, "\"host:port\" or \"off\"")));
+            }
+            config.listen = value.get<std::string>();
+        } else if (key == "produceTimeoutMs" || key == "httpThreads") {
+            if (!value.is_number_integer() || value.get<int>() < 1) {
+                return fail(Error::invalid(typeError(key, "a positive whole number")));
+            }
+            (key == "httpThreads" ? config.httpThreads : config.produceTimeoutMs) =
+                value.get<int>();
         } else if (key == "logLevel") {
             if (!value.is_string()) {
                 return fail(Error::invalid(typeError(key, "a string")));
@@ -134,6 +146,8 @@ Result<void> Config::applyEnvironment(const std::map<std::string, std::string> &
             setBootstrapServers(value);
         } else if (name == "LOGDECK_DATA") {
             dataDir = value;
+        } else if (name == "LOGDECK_LISTEN") {
+            listen = value;
         } else if (name == "LOGDECK_LOG_LEVEL") {
             logLevel = value;
         } else if (name == "LOGDECK_PARTITIONS") {
@@ -145,7 +159,8 @@ Result<void> Config::applyEnvironment(const std::map<std::string, std::string> &
         } else if (name.starts_with(kafkaPrefix) && name.size() > kafkaPrefix.size()) {
             std::string property = name.substr(kafkaPrefix.size());
             std::ranges::transform(property, property.begin(), [](char c) {
-                return c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                return c == '_' ? '.'
+                                : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             });
             kafka[property] = value;
         }
@@ -170,8 +185,8 @@ std::map<std::string, std::string> Config::processEnvironment()
 Result<void> Config::validate() const
 {
     if (!embedded && bootstrapServers().empty()) {
-        return fail(Error::invalid(
-            "no Kafka cluster given: set --broker HOST:PORT (or kafka.bootstrap.servers), or use --embedded"));
+        return fail(Error::invalid("no Kafka cluster given: set --broker HOST:PORT (or "
+                                   "kafka.bootstrap.servers), or use --embedded"));
     }
     if (partitions < 1 || partitions > 1000) {
         return fail(Error::invalid("partitions must be between 1 and 1000"));
@@ -191,7 +206,46 @@ Result<void> Config::validate() const
     if (auto level = log::parseLevel(logLevel); !level) {
         return fail(level.error());
     }
+    if (listen != "off" && !listen.empty()) {
+        const auto colon = listen.rfind(':');
+        int port = -1;
+        if (colon != std::string::npos) {
+            const std::string digits = listen.substr(colon + 1);
+            const auto [end, ec] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), port);
+            if (ec != std::errc() || end != digits.data() + digits.size()) {
+                port = -1;
+            }
+        }
+        if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+            return fail(
+                Error::invalid("listen address '" + listen
+                               + "' must be host:port (e.g. 127.0.0.1:8080, [::1]:8080) or off"));
+        }
+    }
+    if (produceTimeoutMs < 100 || produceTimeoutMs > 60000) {
+        return fail(Error::invalid("produceTimeoutMs must be between 100 and 60000"));
+    }
+    if (httpThreads < 1 || httpThreads > 8) {
+        return fail(Error::invalid("httpThreads must be between 1 and 8"));
+    }
     return {};
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> Config::listenAddress() const
+{
+    if (listen == "off") {
+        return std::nullopt;
+    }
+    if (listen.empty()) {
+        return std::make_pair(std::string("127.0.0.1"), std::uint16_t(embedded ? 0 : 8080));
+    }
+    const auto colon = listen.rfind(':');
+    std::string host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    return std::make_pair(host, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1))));
 }
 
 std::string Config::effectiveDataDir() const

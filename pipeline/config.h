@@ -3,7 +3,9 @@
 #include "common/result.h"
 #include "kafka/client_settings.h"
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,13 @@ struct Config
     /// The processing groups; each gets a retry topic.
     std::vector<std::string> groups = {"analytics", "persister", "enrichment", "fraud"};
     std::string logLevel = "info";
+    /// Where the HTTP collector listens, "host:port". Empty: 127.0.0.1:8080, or any free
+    /// port in embedded mode. "off": no collector.
+    std::string listen;
+    /// message.timeout.ms of the collector's producer: past it an event is spilled.
+    int produceTimeoutMs = 2000;
+    /// I/O threads of the collector (1 or 2 suit a 2-core machine).
+    int httpThreads = 1;
 
     /// Parses a JSON config. Unknown keys and wrong types are errors that name the key.
     static Result<Config> fromJson(std::string_view text);
@@ -47,6 +56,10 @@ struct Config
     /// `dataDir`, or the platform's data directory ($XDG_DATA_HOME/logdeck, else
     /// ~/.local/share/logdeck) when it is empty.
     std::string effectiveDataDir() const;
+
+    /// The collector's address after defaults: host and port (0: any free port), or
+    /// nullopt when the collector is off.
+    std::optional<std::pair<std::string, std::uint16_t>> listenAddress() const;
 
     std::string bootstrapServers() const;
     void setBootstrapServers(const std::string &servers);

@@ -1,23 +1,142 @@
 #include "engine.h"
 
+#include "collector/collector.h"
 #include "common/log.h"
+#include "common/time_format.h"
 #include "kafka/admin_client.h"
 #include "kafka/mock_cluster.h"
 #include "kafka/topic_catalog.h"
 #include "logdeck_version.h"
+#include "store/database.h"
+#include "store/tenant_store.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <unistd.h>
 
 namespace logdeck {
+
+namespace {
+
+constexpr const char *kDemoTenants[] = {"acme", "globex", "initech"};
+
+std::string makeInstanceId()
+{
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::mt19937 random {std::random_device {}()};
+    return std::string(host) + "-" + std::to_string(::getpid()) + "-"
+        + std::to_string(random() % 100000);
+}
+
+} // namespace
 
 struct Engine::Impl
 {
     Config config;
+    std::string instanceId = makeInstanceId();
     std::unique_ptr<kafka::MockCluster> mockCluster;
+    std::unique_ptr<collector::Collector> collector;
     std::string bootstrap;
+    std::string dataDir;
+    bool temporaryDataDir = false;
+    std::vector<std::pair<std::string, std::string>> demoKeys;
     bool running = false;
     mutable std::mutex mutex; // guards running and bootstrap against status queries
+
+    Result<void> prepareDataDir()
+    {
+        std::error_code ec;
+        if (config.embedded && config.dataDir.empty()) {
+            // Embedded mode keeps nothing unless told where to.
+            std::string pattern =
+                (std::filesystem::temp_directory_path(ec) / "logdeck-embedded-XXXXXX").string();
+            if (::mkdtemp(pattern.data()) == nullptr) {
+                return fail(Error::io("cannot create a temporary data directory under " + pattern));
+            }
+            dataDir = pattern;
+            temporaryDataDir = true;
+            return {};
+        }
+        dataDir = config.effectiveDataDir();
+        std::filesystem::create_directories(dataDir, ec);
+        if (ec) {
+            return fail(
+                Error::io("cannot create data directory '" + dataDir + "': " + ec.message()));
+        }
+        return {};
+    }
+
+    Result<void> createDemoTenants()
+    {
+        auto db = store::Database::open(store::Database::pathIn(dataDir));
+        if (!db) {
+            return fail(db.error());
+        }
+        store::TenantStore tenants(**db);
+        for (const char *name : kDemoTenants) {
+            auto key = tenants.addTenant(name);
+            if (!key) {
+                key = tenants.addKey(name); // the tenant is there from an earlier run
+            }
+            if (!key) {
+                return fail(key.error());
+            }
+            demoKeys.emplace_back(name, *key);
+        }
+        return {};
+    }
+
+    Result<void> startCollector()
+    {
+        const auto listen = config.listenAddress();
+        if (!listen) {
+            return {};
+        }
+        collector::CollectorOptions options;
+        options.http.host = listen->first;
+        options.http.port = listen->second;
+        options.http.threads = config.httpThreads;
+        options.databasePath = store::Database::pathIn(dataDir);
+        options.kafka = config.kafka;
+        options.kafka["bootstrap.servers"] = bootstrap;
+        options.instanceId = instanceId;
+        options.produceTimeout = std::chrono::milliseconds(config.produceTimeoutMs);
+        auto started = collector::Collector::start(std::move(options));
+        if (!started) {
+            return fail(started.error());
+        }
+        collector = std::move(*started);
+        return {};
+    }
+
+    std::string collectorUrl() const
+    {
+        if (!collector) {
+            return {};
+        }
+        const auto listen = config.listenAddress();
+        const bool v6 = listen->first.find(':') != std::string::npos;
+        return "http://" + (v6 ? "[" + listen->first + "]" : listen->first) + ":"
+            + std::to_string(collector->port());
+    }
+
+    /// engine.json in the data directory tells the CLI's other commands where this engine's
+    /// cluster and collector are.
+    void writeEngineFile() const
+    {
+        const nlohmann::json info = {{"instance", instanceId},
+                                     {"pid", ::getpid()},
+                                     {"mode", config.embedded ? "embedded" : "broker"},
+                                     {"bootstrap", bootstrap},
+                                     {"collector", collectorUrl()},
+                                     {"startedAt", formatRfc3339(nowMillis())}};
+        std::ofstream(dataDir + "/engine.json") << info.dump(2) << '\n';
+    }
 };
 
 std::string version()
@@ -73,11 +192,34 @@ Result<void> Engine::start()
     {
         const std::lock_guard lock(d->mutex);
         d->bootstrap = bootstrap;
+    }
+    auto ready = d->prepareDataDir();
+    if (ready && d->config.embedded) {
+        ready = d->createDemoTenants();
+    }
+    if (ready) {
+        ready = d->startCollector();
+    }
+    if (!ready) {
+        d->collector.reset();
+        d->mockCluster.reset();
+        if (d->temporaryDataDir) {
+            std::error_code ec;
+            std::filesystem::remove_all(d->dataDir, ec);
+        }
+        return ready;
+    }
+    d->writeEngineFile();
+    {
+        const std::lock_guard lock(d->mutex);
         d->running = true;
     }
-    log::info("engine.started", {{"mode", d->config.embedded ? "embedded" : "broker"},
-                                 {"bootstrap", bootstrap},
-                                 {"topics", std::to_string(specs.size())}});
+    log::info("engine.started",
+              {{"mode", d->config.embedded ? "embedded" : "broker"},
+               {"bootstrap", bootstrap},
+               {"collector", d->collectorUrl()},
+               {"data", d->dataDir},
+               {"topics", std::to_string(specs.size())}});
     return {};
 }
 
@@ -90,7 +232,16 @@ void Engine::stop()
         }
         d->running = false;
     }
+    if (d->collector) {
+        d->collector->shutdown();
+        d->collector.reset();
+    }
     d->mockCluster.reset();
+    std::error_code ec;
+    std::filesystem::remove(d->dataDir + "/engine.json", ec);
+    if (d->temporaryDataDir) {
+        std::filesystem::remove_all(d->dataDir, ec);
+    }
     log::info("engine.stopped");
 }
 
@@ -111,6 +262,26 @@ std::string Engine::bootstrapServers() const
     return d->bootstrap.empty() ? d->config.bootstrapServers() : d->bootstrap;
 }
 
+std::string Engine::collectorUrl() const
+{
+    return d->collectorUrl();
+}
+
+std::string Engine::dataDir() const
+{
+    return d->dataDir;
+}
+
+std::vector<std::pair<std::string, std::string>> Engine::demoKeys() const
+{
+    return d->demoKeys;
+}
+
+std::string Engine::collectorMetrics() const
+{
+    return d->collector ? d->collector->metricsText() : std::string();
+}
+
 kafka::ClientSettings Engine::clientSettings() const
 {
     kafka::ClientSettings settings = d->config.kafka;
@@ -124,6 +295,12 @@ EngineStatus Engine::queryStatus(std::chrono::milliseconds timeout) const
     status.mode = d->config.embedded ? EngineStatus::Mode::Embedded : EngineStatus::Mode::Broker;
     status.bootstrapServers = bootstrapServers();
     status.checkedAt = std::chrono::system_clock::now();
+    if (d->collector) {
+        status.collectorUrl = d->collectorUrl();
+        const auto gauges = d->collector->gauges();
+        status.spilling = gauges.spilling;
+        status.outboxDepth = gauges.outboxDepth;
+    }
     auto admin = kafka::AdminClient::create(clientSettings());
     if (!admin) {
         status.error = admin.error().message;
@@ -138,9 +315,11 @@ EngineStatus Engine::queryStatus(std::chrono::milliseconds timeout) const
     status.brokerCount = static_cast<int>(cluster->brokers.size());
     const auto specs = kafka::topics::pipelineTopics(d->config.groups, d->config.partitions);
     for (const auto &topic : cluster->topics) {
-        const bool ours = std::ranges::any_of(specs, [&](const kafka::TopicSpec &s) { return s.name == topic.name; });
+        const bool ours = std::ranges::any_of(
+            specs, [&](const kafka::TopicSpec &s) { return s.name == topic.name; });
         if (ours) {
-            status.topics.push_back({topic.name, topic.partitions, kafka::topics::roleOf(topic.name)});
+            status.topics.push_back(
+                {topic.name, topic.partitions, kafka::topics::roleOf(topic.name)});
         }
     }
     return status;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace logdeck {
@@ -29,6 +30,9 @@ struct EngineStatus
     int brokerCount = 0;
     std::vector<Topic> topics; ///< the pipeline's topics as the cluster reports them
     std::string error; ///< why the cluster could not be reached, when it could not
+    std::string collectorUrl; ///< empty when the collector is off
+    bool spilling = false; ///< the collector is writing new events to its outbox
+    std::int64_t outboxDepth = 0;
     std::chrono::system_clock::time_point checkedAt;
 };
 
@@ -56,6 +60,18 @@ public:
     /// The address clients use: the mock cluster's in embedded mode.
     std::string bootstrapServers() const;
 
+    /// "http://host:port" of the running collector, or empty.
+    std::string collectorUrl() const;
+
+    /// The data directory in use (a temporary one in embedded mode without --data).
+    std::string dataDir() const;
+
+    /// Embedded mode's demo tenants and the API keys made for them at start: (tenant, key).
+    std::vector<std::pair<std::string, std::string>> demoKeys() const;
+
+    /// The collector's metrics in Prometheus text format (empty when it is off).
+    std::string collectorMetrics() const;
+
     /// Client settings for a new Kafka client of this engine's cluster.
     kafka::ClientSettings clientSettings() const;
 
@@ -63,7 +79,7 @@ public:
     /// worker thread.
     EngineStatus queryStatus(std::chrono::milliseconds timeout) const;
 
-    static constexpr std::chrono::milliseconds kConnectTimeout{10000};
+    static constexpr std::chrono::milliseconds kConnectTimeout {10000};
 
 private:
     struct Impl;

@@ -110,7 +110,8 @@ void MainWindow::createMenus()
 
 void MainWindow::setConnection(const QString &colour, const QString &text)
 {
-    m_connection->setText(QStringLiteral("<span style='color:%1'>●</span> %2").arg(colour, text.toHtmlEscaped()));
+    m_connection->setText(
+        QStringLiteral("<span style='color:%1'>●</span> %2").arg(colour, text.toHtmlEscaped()));
 }
 
 QString MainWindow::connectionText() const
@@ -157,15 +158,28 @@ void MainWindow::showStatus(const std::shared_ptr<const EngineStatus> &status)
         setConnection(kRed, tr("Unreachable: %1").arg(bootstrap));
         statusBar()->showMessage(QString::fromStdString(status->error));
     } else {
-        const QString brokers = status->brokerCount == 1 ? tr("1 broker")
-                                                         : tr("%1 brokers").arg(status->brokerCount);
-        setConnection(kGreen, tr("Connected · %1 · %2 · %3").arg(modeName(embedded), brokers, bootstrap));
+        const QString brokers =
+            status->brokerCount == 1 ? tr("1 broker") : tr("%1 brokers").arg(status->brokerCount);
+        setConnection(kGreen,
+                      tr("Connected · %1 · %2 · %3").arg(modeName(embedded), brokers, bootstrap));
+    }
+    QString collector = tr("off");
+    if (!status->collectorUrl.empty()) {
+        collector = QStringLiteral("<code>%1/v1/events</code>")
+                        .arg(QString::fromStdString(status->collectorUrl).toHtmlEscaped());
+        if (status->spilling) {
+            collector += tr(" · <span style='color:%1'>broker unavailable: spilling to the outbox "
+                            "(%2 waiting)</span>")
+                             .arg(kAmber)
+                             .arg(status->outboxDepth);
+        }
     }
     m_summary->setText(tr("<h2>%1</h2><p>Bootstrap servers: <code>%2</code><br>Brokers: %3 · "
-                          "Pipeline topics: %4</p>")
+                          "Pipeline topics: %4<br>Collector: %5</p>")
                            .arg(modeName(embedded), bootstrap.toHtmlEscaped())
                            .arg(status->brokerCount)
-                           .arg(status->topics.size()));
+                           .arg(status->topics.size())
+                           .arg(collector));
     m_topicModel->setRowCount(0);
     for (const auto &topic : status->topics) {
         auto *partitions = new QStandardItem(QString::number(topic.partitions));
@@ -187,10 +201,11 @@ void MainWindow::startDemo()
 void MainWindow::connectToCluster()
 {
     bool ok = false;
-    const QString servers = QInputDialog::getText(this, tr("Connect to Cluster"),
-                                                  tr("Bootstrap servers (host:port, comma-separated):"),
-                                                  QLineEdit::Normal, QStringLiteral("127.0.0.1:9092"), &ok)
-                                .trimmed();
+    const QString servers =
+        QInputDialog::getText(this, tr("Connect to Cluster"),
+                              tr("Bootstrap servers (host:port, comma-separated):"),
+                              QLineEdit::Normal, QStringLiteral("127.0.0.1:9092"), &ok)
+            .trimmed();
     if (!ok || servers.isEmpty()) {
         return;
     }

@@ -3,7 +3,6 @@
 #include "engine.h"
 
 #include <QMainWindow>
-
 #include <memory>
 
 class QLabel;

@@ -10,4 +10,10 @@ enum ExitCode { Ok = 0, RuntimeError = 1, UsageError = 2 };
 /// `logdeck-cli run`: the headless engine, until SIGINT or SIGTERM.
 int runCommand(const QStringList &arguments);
 
+/// `logdeck-cli loadgen`: sends events to a collector at a set rate and reports latency.
+int loadgenCommand(const QStringList &arguments);
+
+/// `logdeck-cli tenants`: adds tenants, issues and revokes their API keys, lists them.
+int tenantsCommand(const QStringList &arguments);
+
 } // namespace logdeck::cli

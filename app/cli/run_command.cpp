@@ -13,11 +13,14 @@ int runCommand(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Runs the pipeline engine headless until SIGINT or SIGTERM. With --embedded it starts "
-        "an in-process mock Kafka cluster with the pipeline's topics and prints its bootstrap "
-        "address on stdout; otherwise it uses the cluster given by --broker or the config."));
-    const QCommandLineOption embedded(QStringLiteral("embedded"),
-                                      QStringLiteral("Run on an in-process mock Kafka cluster; nothing is kept."));
+        "Runs the pipeline engine headless until SIGINT or SIGTERM: the HTTP collector and the\n"
+        "pipeline's topics on the cluster given by --broker or the config, or, with --embedded,\n"
+        "on an in-process mock Kafka cluster with demo tenants. Once ready it prints\n"
+        "bootstrap.servers=..., collector=http://... and, when embedded, key.<tenant>=<API key>\n"
+        "lines on stdout. On SIGTERM it answers or spills every request in flight, then exits."));
+    const QCommandLineOption embedded(
+        QStringLiteral("embedded"),
+        QStringLiteral("Run on an in-process mock Kafka cluster; nothing is kept."));
     parser.addOption(embedded);
     app::addEngineOptions(parser);
     int exitCode = Ok;
@@ -25,7 +28,8 @@ int runCommand(const QStringList &arguments)
         return exitCode;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        printError(QStringLiteral("run takes no arguments, got '%1'").arg(parser.positionalArguments().first()));
+        printError(QStringLiteral("run takes no arguments, got '%1'")
+                       .arg(parser.positionalArguments().first()));
         return UsageError;
     }
     auto config = app::configFromOptions(parser, parser.isSet(embedded));
@@ -48,7 +52,14 @@ int runCommand(const QStringList &arguments)
         printError(started.error().message);
         return RuntimeError;
     }
-    std::fprintf(stdout, "%s\n", engine.bootstrapServers().c_str());
+    // What scripts need, as key=value lines on stdout.
+    std::fprintf(stdout, "bootstrap.servers=%s\n", engine.bootstrapServers().c_str());
+    if (const std::string url = engine.collectorUrl(); !url.empty()) {
+        std::fprintf(stdout, "collector=%s\n", url.c_str());
+    }
+    for (const auto &[tenant, key] : engine.demoKeys()) {
+        std::fprintf(stdout, "key.%s=%s\n", tenant.c_str(), key.c_str());
+    }
     std::fflush(stdout);
     std::fprintf(stderr, "logdeck-cli: engine running (%s, Kafka at %s); stop with Ctrl+C\n",
                  engine.config().embedded ? "embedded mock cluster" : "broker mode",

@@ -7,18 +7,24 @@ void addEngineOptions(QCommandLineParser &parser)
     parser.addOption({QStringLiteral("config"),
                       QStringLiteral("Read settings from the JSON config <file>."),
                       QStringLiteral("file")});
-    parser.addOption({QStringLiteral("broker"),
-                      QStringLiteral("Kafka bootstrap servers, e.g. 127.0.0.1:9092 (bootstrap.servers)."),
-                      QStringLiteral("list")});
+    parser.addOption(
+        {QStringLiteral("broker"),
+         QStringLiteral("Kafka bootstrap servers, e.g. 127.0.0.1:9092 (bootstrap.servers)."),
+         QStringLiteral("list")});
     parser.addOption({QStringLiteral("data"),
                       QStringLiteral("Keep the engine's database in <dir>."),
                       QStringLiteral("dir")});
+    parser.addOption({QStringLiteral("listen"),
+                      QStringLiteral("The HTTP collector's address, host:port, or off "
+                                     "(default 127.0.0.1:8080; any free port when embedded)."),
+                      QStringLiteral("addr")});
     parser.addOption({QStringLiteral("log-level"),
                       QStringLiteral("debug, info, warn, error or off (default info)."),
                       QStringLiteral("level")});
-    parser.addOption({QStringList{QStringLiteral("X")},
-                      QStringLiteral("Set a librdkafka client property, e.g. -X security.protocol=SSL."),
-                      QStringLiteral("property=value")});
+    parser.addOption(
+        {QStringList {QStringLiteral("X")},
+         QStringLiteral("Set a librdkafka client property, e.g. -X security.protocol=SSL."),
+         QStringLiteral("property=value")});
 }
 
 Result<Config> configFromOptions(const QCommandLineParser &parser, bool embedded)
@@ -43,13 +49,17 @@ Result<Config> configFromOptions(const QCommandLineParser &parser, bool embedded
     if (parser.isSet(QStringLiteral("data"))) {
         config.dataDir = parser.value(QStringLiteral("data")).toStdString();
     }
+    if (parser.isSet(QStringLiteral("listen"))) {
+        config.listen = parser.value(QStringLiteral("listen")).toStdString();
+    }
     if (parser.isSet(QStringLiteral("log-level"))) {
         config.logLevel = parser.value(QStringLiteral("log-level")).toStdString();
     }
     for (const QString &property : parser.values(QStringLiteral("X"))) {
         const qsizetype equals = property.indexOf(QLatin1Char('='));
         if (equals <= 0) {
-            return fail(Error::invalid("-X expects property=value, not '" + property.toStdString() + "'"));
+            return fail(
+                Error::invalid("-X expects property=value, not '" + property.toStdString() + "'"));
         }
         config.kafka[property.left(equals).toStdString()] = property.mid(equals + 1).toStdString();
     }

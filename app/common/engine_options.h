@@ -8,7 +8,7 @@ namespace logdeck::app {
 
 /// Adds the options that choose and tune the engine's cluster, shared by `logdeck` and
 /// `logdeck-cli run` so both read a config the same way: --config, --broker, --data,
-/// --log-level and -X property=value (librdkafka properties, as kcat takes them).
+/// --listen, --log-level and -X property=value (librdkafka properties, as kcat takes them).
 void addEngineOptions(QCommandLineParser &parser);
 
 /// Builds the Config: the --config file (if any), then LOGDECK_* variables, then flags.

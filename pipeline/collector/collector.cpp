@@ -1,0 +1,756 @@
+#include "collector/collector.h"
+
+#include "collector/event_validation.h"
+#include "collector/outbox_relay.h"
+#include "collector/uuid7.h"
+#include "common/log.h"
+#include "common/time_format.h"
+#include "kafka/producer.h"
+#include "store/campaign_store.h"
+#include "store/database.h"
+#include "store/outbox.h"
+#include "store/tenant_store.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace logdeck::collector {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kSpillGroupCommit = 5000;
+constexpr std::chrono::seconds kAuthRefresh {2};
+
+/// Completes one event: true once it is durable (in Kafka or in the outbox).
+using EventDone = std::function<void(bool durable)>;
+
+struct SpillJob
+{
+    std::shared_ptr<const kafka::OutgoingRecord> record;
+    EventDone done;
+};
+
+struct CampaignJob
+{
+    std::string tenant;
+    std::string id;
+    std::string name;
+    kafka::OutgoingRecord event;
+    std::function<void(int status, std::string error)> done;
+};
+
+HttpResponse jsonResponse(int status, std::string body)
+{
+    return {status, std::move(body), "application/json", {}};
+}
+
+HttpResponse rejection(const RejectedEvent &rejected)
+{
+    return jsonResponse(rejected.status, errorBody(rejected));
+}
+
+HttpResponse unavailable()
+{
+    HttpResponse response =
+        jsonResponse(503, errorBody({503, "the event could not be stored; retry later", ""}));
+    response.headers.emplace_back("Retry-After", "5");
+    return response;
+}
+
+std::string_view pathOf(std::string_view target)
+{
+    return target.substr(0, target.find('?'));
+}
+
+bool isJson(std::string_view contentType)
+{
+    std::string media(contentType.substr(0, contentType.find(';')));
+    std::erase_if(media, [](char c) { return c == ' ' || c == '\t'; });
+    std::ranges::transform(media, media.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return media == "application/json";
+}
+
+} // namespace
+
+struct Collector::Impl
+{
+    CollectorOptions options;
+    CollectorMetrics metrics;
+    std::unique_ptr<kafka::Producer> producer;
+    std::unique_ptr<OutboxRelay> relay;
+    std::unique_ptr<HttpServer> server;
+
+    // API keys: SHA-256 of the key → tenant, refreshed from SQLite by the writer thread.
+    mutable std::shared_mutex authMutex;
+    std::unordered_map<std::string, std::string> tenantsByKeyHash;
+
+    // The spill gate. While `spilling`, every new event goes through the outbox; it ends
+    // once the relay has delivered everything the writer appended.
+    mutable std::mutex gateMutex;
+    std::condition_variable writerWake;
+    bool spilling = false;
+    bool writing = false;
+    bool writerStopping = false;
+    std::int64_t lastAppendedId = 0;
+    std::int64_t deliveredThroughId = 0;
+    std::deque<SpillJob> spillQueue;
+    std::deque<CampaignJob> campaignQueue;
+    std::unique_ptr<store::Database> writerDb;
+    std::thread writer;
+
+    std::atomic<bool> kafkaHealthy {true};
+    std::atomic<bool> databaseHealthy {true};
+    std::atomic<bool> shutDown {false};
+
+    // ---- HTTP routing -------------------------------------------------------------------
+
+    void handle(HttpRequest &&request, Responder respond)
+    {
+        const std::string_view path = pathOf(request.target);
+        struct Route
+        {
+            std::string_view path;
+            std::string_view method;
+            void (Impl::*handler)(HttpRequest &&, Responder);
+        };
+        static constexpr Route routes[] = {
+            {"/v1/events", "POST", &Impl::ingestOne},
+            {"/v1/events:batch", "POST", &Impl::ingestBatch},
+            {"/v1/campaigns", "POST", &Impl::createCampaign},
+            {"/healthz", "GET", &Impl::healthz},
+            {"/readyz", "GET", &Impl::readyz},
+            {"/metrics", "GET", &Impl::metricsEndpoint},
+        };
+        for (const auto &route : routes) {
+            if (route.path != path) {
+                continue;
+            }
+            Responder counted = [this, route = std::string(route.path),
+                                 respond = std::move(respond),
+                                 receivedAt = request.receivedAt](HttpResponse response) {
+                metrics.countRequest(route, response.status);
+                if (route.starts_with("/v1/events")) {
+                    metrics.ingestLatency.observe(Clock::now() - receivedAt);
+                }
+                respond(std::move(response));
+            };
+            if (request.method != route.method) {
+                HttpResponse response = jsonResponse(
+                    405,
+                    errorBody(
+                        {405, std::string(path) + " accepts " + std::string(route.method) + " only",
+                         ""}));
+                response.headers.emplace_back("Allow", std::string(route.method));
+                counted(std::move(response));
+                return;
+            }
+            (this->*route.handler)(std::move(request), std::move(counted));
+            return;
+        }
+        metrics.countRequest("other", 404);
+        respond(jsonResponse(404, errorBody({404, "no such endpoint: " + std::string(path), ""})));
+    }
+
+    /// The tenant of the request's API key (Authorization: Bearer, or X-Api-Key).
+    std::optional<std::string> authenticate(const HttpRequest &request) const
+    {
+        std::string_view key = request.apiKey;
+        constexpr std::string_view bearer = "Bearer ";
+        if (key.empty() && request.authorization.size() > bearer.size()
+            && std::string_view(request.authorization).substr(0, bearer.size()) == bearer) {
+            key = std::string_view(request.authorization).substr(bearer.size());
+        }
+        if (key.empty()) {
+            return std::nullopt;
+        }
+        const std::string hash = store::TenantStore::hashKey(std::string(key));
+        const std::shared_lock lock(authMutex);
+        const auto it = tenantsByKeyHash.find(hash);
+        return it == tenantsByKeyHash.end() ? std::nullopt : std::optional(it->second);
+    }
+
+    /// Common checks of the write endpoints; answers and returns nullopt when one fails.
+    std::optional<std::pair<std::string, json>> admit(const HttpRequest &request,
+                                                      const Responder &respond)
+    {
+        auto tenant = authenticate(request);
+        if (!tenant) {
+            HttpResponse response = jsonResponse(
+                401,
+                errorBody({401, "missing or unknown API key: send Authorization: Bearer <key>",
+                           "Authorization"}));
+            response.headers.emplace_back("WWW-Authenticate", "Bearer");
+            respond(std::move(response));
+            return std::nullopt;
+        }
+        if (!isJson(request.contentType)) {
+            respond(jsonResponse(415,
+                                 errorBody({415,
+                                            "Content-Type must be application/json, not '"
+                                                + request.contentType + "'",
+                                            "Content-Type"})));
+            return std::nullopt;
+        }
+        auto body = parseBody(request.body);
+        if (!body) {
+            respond(rejection(body.error()));
+            return std::nullopt;
+        }
+        return std::make_pair(std::move(*tenant), std::move(*body));
+    }
+
+    void ingestOne(HttpRequest &&request, Responder respond)
+    {
+        auto admitted = admit(request, respond);
+        if (!admitted) {
+            return;
+        }
+        auto event = validateEvent(admitted->second, admitted->first, nowMillis());
+        if (!event) {
+            metrics.eventsRejected.fetch_add(1, std::memory_order_relaxed);
+            respond(rejection(event.error()));
+            return;
+        }
+        std::string id = event->id;
+        submit(admitted->first, std::move(*event),
+               [this, respond = std::move(respond), id](bool durable) {
+                   if (!durable) {
+                       respond(unavailable());
+                       return;
+                   }
+                   metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
+                   respond(jsonResponse(202, json {{"id", id}, {"status", "accepted"}}.dump()));
+               });
+    }
+
+    void ingestBatch(HttpRequest &&request, Responder respond)
+    {
+        auto admitted = admit(request, respond);
+        if (!admitted) {
+            return;
+        }
+        json &body = admitted->second;
+        json *events = body.is_array() ? &body : nullptr;
+        if (body.is_object() && body.contains("events")) {
+            events = &body["events"];
+        }
+        if (events == nullptr || !events->is_array()) {
+            respond(rejection({422, "a batch is {\"events\": [ ... ]}", "events"}));
+            return;
+        }
+        if (events->empty()) {
+            respond(rejection({422, "the batch has no events", "events"}));
+            return;
+        }
+        if (events->size() > options.maxBatchEvents) {
+            respond(rejection({413,
+                               "a batch holds at most " + std::to_string(options.maxBatchEvents)
+                                   + " events, not " + std::to_string(events->size()),
+                               "events"}));
+            return;
+        }
+        struct Batch
+        {
+            std::mutex mutex;
+            json results;
+            std::size_t remaining = 0;
+            Responder respond;
+        };
+        auto batch = std::make_shared<Batch>();
+        batch->results = json::array();
+        batch->respond = std::move(respond);
+        const std::int64_t receivedAt = nowMillis();
+        std::vector<std::pair<std::size_t, IngestEvent>> valid;
+        for (std::size_t i = 0; i < events->size(); ++i) {
+            auto event = validateEvent((*events)[i], admitted->first, receivedAt);
+            if (!event) {
+                metrics.eventsRejected.fetch_add(1, std::memory_order_relaxed);
+                batch->results.push_back({{"index", i},
+                                          {"status", event.error().status},
+                                          {"error", event.error().error},
+                                          {"field", event.error().field}});
+            } else {
+                batch->results.push_back({{"index", i}, {"id", event->id}, {"status", 0}});
+                valid.emplace_back(i, std::move(*event));
+            }
+        }
+        auto finish = [this, batch] {
+            batch->respond(jsonResponse(200, json {{"results", std::move(batch->results)}}.dump()));
+        };
+        batch->remaining = valid.size();
+        if (valid.empty()) {
+            finish();
+            return;
+        }
+        for (auto &[index, event] : valid) {
+            submit(admitted->first, std::move(event), [this, batch, index, finish](bool durable) {
+                if (durable) {
+                    metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
+                }
+                const std::lock_guard lock(batch->mutex);
+                batch->results[index]["status"] = durable ? 202 : 503;
+                if (!durable) {
+                    batch->results[index]["error"] = "the event could not be stored; retry later";
+                }
+                if (--batch->remaining == 0) {
+                    finish();
+                }
+            });
+        }
+    }
+
+    void createCampaign(HttpRequest &&request, Responder respond)
+    {
+        auto admitted = admit(request, respond);
+        if (!admitted) {
+            return;
+        }
+        const json &body = admitted->second;
+        if (!body.is_object()) {
+            respond(rejection({422, "a campaign must be a JSON object", ""}));
+            return;
+        }
+        for (const auto &[key, value] : body.items()) {
+            if (key != "id" && key != "name") {
+                respond(rejection({422, "unknown field '" + key + "'", key}));
+                return;
+            }
+        }
+        const auto name = body.find("name");
+        if (name == body.end() || !name->is_string() || name->get_ref<const std::string &>().empty()
+            || name->get_ref<const std::string &>().size() > 200) {
+            respond(rejection({422, "name must be a string of 1 to 200 characters", "name"}));
+            return;
+        }
+        std::string id;
+        if (const auto it = body.find("id"); it != body.end()) {
+            if (!it->is_string() || it->get_ref<const std::string &>().empty()
+                || it->get_ref<const std::string &>().size() > 128) {
+                respond(rejection({422, "id must be a string of 1 to 128 characters", "id"}));
+                return;
+            }
+            id = it->get<std::string>();
+        } else {
+            id = makeUuid7();
+        }
+        const std::int64_t now = nowMillis();
+        const std::string eventId = makeUuid7(now);
+        json value = {{"id", eventId},
+                      {"tenant", admitted->first},
+                      {"campaignId", id},
+                      {"type", "campaign.created"},
+                      {"occurredAt", formatRfc3339(now)},
+                      {"receivedAt", formatRfc3339(now)},
+                      {"attributes", {{"name", name->get<std::string>()}}}};
+        CampaignJob job {admitted->first,
+                         id,
+                         name->get<std::string>(),
+                         makeRecord(admitted->first, eventId, value.dump(), now),
+                         {}};
+        job.done = [respond = std::move(respond), id, eventId](int status, std::string error) {
+            if (status == 201) {
+                respond(jsonResponse(
+                    201, json {{"id", id}, {"eventId", eventId}, {"status", "created"}}.dump()));
+            } else if (status == 409) {
+                respond(jsonResponse(409, errorBody({409, error, "id"})));
+            } else {
+                respond(unavailable());
+            }
+        };
+        {
+            const std::lock_guard lock(gateMutex);
+            campaignQueue.push_back(std::move(job));
+        }
+        writerWake.notify_one();
+    }
+
+    void healthz(HttpRequest &&, Responder respond)
+    {
+        respond(jsonResponse(200, R"({"status":"ok"})"));
+    }
+
+    void readyz(HttpRequest &&, Responder respond)
+    {
+        // Ready while events can be made durable: through Kafka, or through the outbox.
+        const bool kafkaUp = kafkaHealthy.load();
+        const bool dbUp = databaseHealthy.load();
+        const bool ready = dbUp || kafkaUp;
+        respond(jsonResponse(ready ? 200 : 503,
+                             json {{"ready", ready},
+                                   {"kafka", kafkaUp ? "up" : "down"},
+                                   {"outbox", dbUp ? "up" : "down"},
+                                   {"spilling", isSpilling()}}
+                                 .dump()));
+    }
+
+    void metricsEndpoint(HttpRequest &&, Responder respond)
+    {
+        respond({200, metrics.render(gauges()), "text/plain; version=0.0.4; charset=utf-8", {}});
+    }
+
+    // ---- the produce path ---------------------------------------------------------------
+
+    kafka::OutgoingRecord makeRecord(const std::string &tenant, const std::string &eventId,
+                                     std::string value, std::int64_t receivedAtMs) const
+    {
+        return {options.topic,
+                std::nullopt,
+                tenant,
+                std::move(value),
+                {{"event-id", eventId},
+                 {"tenant-id", tenant},
+                 {"content-type", "application/json"},
+                 {"received-at", formatRfc3339(receivedAtMs)}},
+                receivedAtMs};
+    }
+
+    void submit(const std::string &tenant, IngestEvent &&event, EventDone done)
+    {
+        const std::int64_t receivedAt = nowMillis();
+        auto record = std::make_shared<const kafka::OutgoingRecord>(
+            makeRecord(tenant, event.id, std::move(event.value), receivedAt));
+        {
+            const std::lock_guard lock(gateMutex);
+            if (spilling) {
+                spillQueue.push_back({std::move(record), std::move(done)});
+                writerWake.notify_one();
+                return;
+            }
+        }
+        const auto sentAt = Clock::now();
+        auto queued = producer->produce(
+            *record, [this, record, done, sentAt](const kafka::DeliveryReport &report) {
+                if (!report.error) {
+                    kafkaHealthy.store(true, std::memory_order_relaxed);
+                    metrics.produceLatency.observe(Clock::now() - sentAt);
+                    done(true);
+                    return;
+                }
+                kafkaHealthy.store(false, std::memory_order_relaxed);
+                spill(record, done, report.error->message);
+            });
+        if (!queued) {
+            spill(std::move(record), std::move(done), queued.error().message);
+        }
+    }
+
+    void spill(std::shared_ptr<const kafka::OutgoingRecord> record, EventDone done,
+               const std::string &reason)
+    {
+        {
+            const std::lock_guard lock(gateMutex);
+            if (!spilling) {
+                spilling = true;
+                log::warn("collector.spill.started", {{"reason", reason}});
+            }
+            spillQueue.push_back({std::move(record), std::move(done)});
+        }
+        writerWake.notify_one();
+    }
+
+    bool isSpilling() const
+    {
+        const std::lock_guard lock(gateMutex);
+        return spilling;
+    }
+
+    /// Called with gateMutex held.
+    void endSpillIfDrained()
+    {
+        if (spilling && spillQueue.empty() && !writing && lastAppendedId <= deliveredThroughId) {
+            spilling = false;
+            log::info("collector.spill.ended",
+                      {{"delivered_through", std::to_string(deliveredThroughId)}});
+        }
+    }
+
+    void onRelayed(std::int64_t throughId, std::int64_t count)
+    {
+        metrics.eventsRelayed.fetch_add(static_cast<std::uint64_t>(count),
+                                        std::memory_order_relaxed);
+        const std::lock_guard lock(gateMutex);
+        deliveredThroughId = std::max(deliveredThroughId, throughId);
+        endSpillIfDrained();
+    }
+
+    // ---- the writer thread: spills, campaigns and the key cache --------------------------
+
+    void refreshKeys(store::TenantStore &tenants)
+    {
+        auto keys = tenants.activeKeyHashes();
+        if (!keys) {
+            log::warn("collector.auth.refresh_failed", {{"error", keys.error().message}});
+            return;
+        }
+        const std::unique_lock lock(authMutex);
+        tenantsByKeyHash = std::move(*keys);
+    }
+
+    static store::OutboxRecord toOutbox(const kafka::OutgoingRecord &record)
+    {
+        return {0, record.topic, record.key, record.value, record.headers, record.timestampMs};
+    }
+
+    void writeSpills(store::Outbox &outbox, std::vector<SpillJob> &jobs)
+    {
+        std::int64_t lastId = 0;
+        bool ok = true;
+        {
+            auto transaction = store::Transaction::begin(*writerDb);
+            ok = transaction.has_value();
+            for (std::size_t i = 0; ok && i < jobs.size(); ++i) {
+                auto id = outbox.append(toOutbox(*jobs[i].record));
+                ok = id.has_value();
+                if (ok) {
+                    lastId = *id;
+                } else {
+                    log::error("collector.spill.write_failed", {{"error", id.error().message}});
+                }
+            }
+            if (ok) {
+                auto committed = transaction->commit();
+                ok = committed.has_value();
+                if (!ok) {
+                    log::error("collector.spill.commit_failed",
+                               {{"error", committed.error().message}});
+                }
+            }
+        }
+        databaseHealthy.store(ok, std::memory_order_relaxed);
+        if (ok) {
+            const std::lock_guard lock(gateMutex);
+            lastAppendedId = std::max(lastAppendedId, lastId);
+            metrics.eventsSpilled.fetch_add(jobs.size(), std::memory_order_relaxed);
+        } else {
+            metrics.spillFailures.fetch_add(jobs.size(), std::memory_order_relaxed);
+        }
+        relay->wake();
+        for (auto &job : jobs) {
+            job.done(ok);
+        }
+    }
+
+    void writeCampaign(store::Outbox &outbox, store::CampaignStore &campaigns, CampaignJob &job)
+    {
+        int status = 503;
+        std::string error;
+        std::int64_t id = 0;
+        if (auto transaction = store::Transaction::begin(*writerDb)) {
+            auto created = campaigns.create(job.tenant, job.id, job.name, job.event.timestampMs);
+            if (created && !*created) {
+                status = 409;
+                error = "campaign '" + job.id + "' already exists";
+            } else if (created) {
+                auto appended = outbox.append(toOutbox(job.event));
+                if (appended && transaction->commit()) {
+                    status = 201;
+                    id = *appended;
+                }
+            }
+        }
+        if (status == 201) {
+            const std::lock_guard lock(gateMutex);
+            lastAppendedId = std::max(lastAppendedId, id);
+            relay->wake();
+        }
+        job.done(status, error);
+    }
+
+    void writerLoop()
+    {
+        store::Outbox outbox(*writerDb);
+        store::TenantStore tenants(*writerDb);
+        store::CampaignStore campaigns(*writerDb);
+        auto keysRefreshedAt = Clock::now();
+        while (true) {
+            std::vector<SpillJob> spills;
+            std::deque<CampaignJob> newCampaigns;
+            {
+                std::unique_lock lock(gateMutex);
+                writerWake.wait_for(lock, kAuthRefresh, [&] {
+                    return !spillQueue.empty() || !campaignQueue.empty() || writerStopping;
+                });
+                if (writerStopping && spillQueue.empty() && campaignQueue.empty()) {
+                    break;
+                }
+                const std::size_t take = std::min(spillQueue.size(), kSpillGroupCommit);
+                spills.reserve(take);
+                for (std::size_t i = 0; i < take; ++i) {
+                    spills.push_back(std::move(spillQueue.front()));
+                    spillQueue.pop_front();
+                }
+                newCampaigns.swap(campaignQueue);
+                writing = !spills.empty() || !newCampaigns.empty();
+            }
+            if (!spills.empty()) {
+                writeSpills(outbox, spills);
+            }
+            for (auto &job : newCampaigns) {
+                writeCampaign(outbox, campaigns, job);
+            }
+            {
+                const std::lock_guard lock(gateMutex);
+                writing = false;
+                endSpillIfDrained();
+            }
+            if (Clock::now() - keysRefreshedAt >= kAuthRefresh) {
+                refreshKeys(tenants);
+                keysRefreshedAt = Clock::now();
+            }
+        }
+    }
+
+    CollectorGauges gauges() const
+    {
+        CollectorGauges g;
+        g.producerQueueDepth = producer ? producer->queueLength() : 0;
+        g.outboxDepth = relay ? relay->depth() : 0;
+        g.spilling = isSpilling();
+        g.relayLagSeconds = relay ? static_cast<double>(relay->oldestAgeMs()) / 1000.0 : 0.0;
+        return g;
+    }
+};
+
+Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
+{
+    auto impl = std::make_unique<Impl>();
+    impl->options = std::move(options);
+    Impl &d = *impl;
+
+    auto db = store::Database::open(d.options.databasePath);
+    if (!db) {
+        return fail(db.error());
+    }
+    d.writerDb = std::move(*db);
+    {
+        store::TenantStore tenants(*d.writerDb);
+        d.refreshKeys(tenants);
+        store::Outbox outbox(*d.writerDb);
+        auto depth = outbox.depth();
+        auto lastId = outbox.lastId();
+        if (!depth || !lastId) {
+            return fail(!depth ? depth.error() : lastId.error());
+        }
+        if (*depth > 0) {
+            // Events spilled before a restart come first: keep spilling until they are out.
+            d.spilling = true;
+            d.lastAppendedId = *lastId;
+            log::warn("collector.spill.resumed", {{"outbox_depth", std::to_string(*depth)}});
+        }
+    }
+
+    kafka::ClientSettings settings = d.options.kafka;
+    settings["message.timeout.ms"] = std::to_string(d.options.produceTimeout.count());
+    settings.try_emplace("queue.buffering.max.messages", "200000");
+    auto producer = kafka::Producer::create(settings);
+    if (!producer) {
+        return fail(producer.error());
+    }
+    d.producer = std::move(*producer);
+
+    OutboxRelay::Options relayOptions;
+    relayOptions.databasePath = d.options.databasePath;
+    relayOptions.owner = d.options.instanceId;
+    relayOptions.ackTimeout = d.options.produceTimeout + std::chrono::seconds(5);
+    auto relay = OutboxRelay::start(
+        relayOptions, *d.producer,
+        [&d](std::int64_t through, std::int64_t count) { d.onRelayed(through, count); });
+    if (!relay) {
+        return fail(relay.error());
+    }
+    d.relay = std::move(*relay);
+    d.writer = std::thread([&d] { d.writerLoop(); });
+
+    auto server = HttpServer::start(d.options.http, [&d](HttpRequest &&request, Responder respond) {
+        d.handle(std::move(request), std::move(respond));
+    });
+    if (!server) {
+        std::unique_ptr<Collector> partial(new Collector(std::move(impl)));
+        partial->shutdown(std::chrono::milliseconds(0));
+        return fail(server.error());
+    }
+    d.server = std::move(*server);
+    log::info("collector.started",
+              {{"listen", d.options.http.host + ":" + std::to_string(d.server->port())},
+               {"database", d.options.databasePath}});
+    return std::unique_ptr<Collector>(new Collector(std::move(impl)));
+}
+
+Collector::Collector(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{
+}
+
+Collector::~Collector()
+{
+    shutdown();
+}
+
+std::uint16_t Collector::port() const
+{
+    return d->server ? d->server->port() : 0;
+}
+
+void Collector::shutdown(std::chrono::milliseconds grace)
+{
+    if (d->shutDown.exchange(true)) {
+        return;
+    }
+    if (d->server) {
+        d->server->stopAccepting();
+        const auto deadline = Clock::now() + grace;
+        while (d->server->pendingResponses() > 0 && Clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    // Records still in flight are delivered or fail into the spill queue here.
+    if (d->producer) {
+        (void)d->producer->flush(d->options.produceTimeout + std::chrono::seconds(2));
+    }
+    if (d->relay) {
+        d->relay->stop();
+    }
+    if (d->writer.joinable()) {
+        {
+            const std::lock_guard lock(d->gateMutex);
+            d->writerStopping = true;
+        }
+        d->writerWake.notify_one();
+        d->writer.join();
+    }
+    d->producer.reset();
+    if (d->server) {
+        d->server->stop();
+    }
+    log::info("collector.stopped",
+              {{"spilled", std::to_string(d->metrics.eventsSpilled.load())},
+               {"accepted", std::to_string(d->metrics.eventsAccepted.load())}});
+}
+
+bool Collector::spilling() const
+{
+    return d->isSpilling();
+}
+
+CollectorGauges Collector::gauges() const
+{
+    return d->gauges();
+}
+
+std::string Collector::metricsText() const
+{
+    return d->metrics.render(d->gauges());
+}
+
+} // namespace logdeck::collector

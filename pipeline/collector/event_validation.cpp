@@ -1,0 +1,135 @@
+#include "collector/event_validation.h"
+
+#include "collector/uuid7.h"
+#include "common/time_format.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace logdeck::collector {
+
+namespace {
+
+using nlohmann::json;
+
+std::unexpected<RejectedEvent> reject(std::string error, std::string field, int status = 422)
+{
+    return std::unexpected<RejectedEvent>(
+        RejectedEvent {status, std::move(error), std::move(field)});
+}
+
+bool isIdCharacter(char c)
+{
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'
+        || c == ':';
+}
+
+bool isTypeCharacter(char c)
+{
+    return std::islower(static_cast<unsigned char>(c))
+        || std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
+} // namespace
+
+std::expected<json, RejectedEvent> parseBody(std::string_view body)
+{
+    json parsed = json::parse(body, nullptr, false);
+    if (parsed.is_discarded()) {
+        return reject("the body is not valid JSON", "", 400);
+    }
+    return parsed;
+}
+
+std::expected<IngestEvent, RejectedEvent>
+validateEvent(const json &event, const std::string &tenant, std::int64_t receivedAtMs)
+{
+    if (!event.is_object()) {
+        return reject("an event must be a JSON object", "");
+    }
+    for (const auto &[key, value] : event.items()) {
+        if (key != "id" && key != "campaignId" && key != "type" && key != "occurredAt"
+            && key != "attributes") {
+            if (key == "tenant" || key == "tenantId") {
+                return reject("the tenant comes from the API key, not the body", key);
+            }
+            return reject("unknown field '" + key + "'", key);
+        }
+    }
+    IngestEvent result;
+    if (const auto it = event.find("id"); it != event.end()) {
+        if (!it->is_string() || it->get_ref<const std::string &>().empty()
+            || it->get_ref<const std::string &>().size() > kMaxIdLength
+            || !std::ranges::all_of(it->get_ref<const std::string &>(), isIdCharacter)) {
+            return reject("id must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':'",
+                          "id");
+        }
+        result.id = it->get<std::string>();
+    } else {
+        result.id = makeUuid7(receivedAtMs);
+    }
+
+    const auto campaign = event.find("campaignId");
+    if (campaign == event.end()) {
+        return reject("campaignId is required", "campaignId");
+    }
+    if (!campaign->is_string() || campaign->get_ref<const std::string &>().empty()
+        || campaign->get_ref<const std::string &>().size() > 128) {
+        return reject("campaignId must be a string of 1 to 128 characters", "campaignId");
+    }
+    result.campaignId = campaign->get<std::string>();
+
+    const auto type = event.find("type");
+    if (type == event.end()) {
+        return reject("type is required", "type");
+    }
+    if (!type->is_string() || type->get_ref<const std::string &>().empty()
+        || type->get_ref<const std::string &>().size() > 64
+        || !std::ranges::all_of(type->get_ref<const std::string &>(), isTypeCharacter)) {
+        return reject("type must be 1 to 64 characters of a-z, 0-9, '.', '_' or '-'", "type");
+    }
+    result.type = type->get<std::string>();
+
+    const auto occurred = event.find("occurredAt");
+    if (occurred == event.end()) {
+        return reject("occurredAt is required", "occurredAt");
+    }
+    const auto occurredMs = occurred->is_string()
+        ? parseRfc3339(occurred->get_ref<const std::string &>())
+        : std::nullopt;
+    if (!occurredMs) {
+        return reject("occurredAt must be an RFC 3339 date-time, e.g. 2026-11-26T15:04:05Z",
+                      "occurredAt");
+    }
+    result.occurredAtMs = *occurredMs;
+
+    json attributes = json::object();
+    if (const auto it = event.find("attributes"); it != event.end()) {
+        if (!it->is_object()) {
+            return reject("attributes must be a JSON object", "attributes");
+        }
+        if (it->size() > kMaxAttributes) {
+            return reject("attributes may have at most 64 keys", "attributes");
+        }
+        attributes = *it;
+        const auto poison = attributes.find(kPoisonAttribute);
+        result.poison = poison != attributes.end() && poison->is_boolean() && poison->get<bool>();
+    }
+
+    json value = {{"id", result.id},
+                  {"tenant", tenant},
+                  {"campaignId", result.campaignId},
+                  {"type", result.type},
+                  {"occurredAt", formatRfc3339(result.occurredAtMs)},
+                  {"receivedAt", formatRfc3339(receivedAtMs)},
+                  {"attributes", std::move(attributes)}};
+    result.value = value.dump();
+    return result;
+}
+
+std::string errorBody(const RejectedEvent &rejected)
+{
+    return json {{"error", rejected.error}, {"field", rejected.field}}.dump();
+}
+
+} // namespace logdeck::collector

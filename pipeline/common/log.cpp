@@ -1,16 +1,16 @@
 #include "common/log.h"
 
+#include "common/time_format.h"
+
 #include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
 
 namespace logdeck::log {
 
 namespace {
 
-std::atomic<Level> g_level{Level::Info};
+std::atomic<Level> g_level {Level::Info};
 std::mutex g_writeMutex;
 
 constexpr std::string_view levelName(Level level)
@@ -56,15 +56,7 @@ void appendValue(std::string &line, std::string_view value)
 
 std::string utcTimestamp()
 {
-    const auto now = std::chrono::system_clock::now();
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[40];
-    const size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis % 1000));
-    return text;
+    return formatRfc3339(nowMillis());
 }
 
 void setLevel(Level level)
@@ -98,7 +90,8 @@ void write(Level level, std::string_view event, std::initializer_list<Field> fie
     if (!enabled(level)) {
         return;
     }
-    std::string line = "ts=" + utcTimestamp() + " level=" + std::string(levelName(level)) + " event=";
+    std::string line =
+        "ts=" + utcTimestamp() + " level=" + std::string(levelName(level)) + " event=";
     appendValue(line, event);
     for (const auto &[key, value] : fields) {
         line += ' ';

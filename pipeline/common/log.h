@@ -25,9 +25,21 @@ Result<Level> parseLevel(std::string_view name);
 std::string utcTimestamp();
 
 void write(Level level, std::string_view event, std::initializer_list<Field> fields = {});
-inline void debug(std::string_view event, std::initializer_list<Field> fields = {}) { write(Level::Debug, event, fields); }
-inline void info(std::string_view event, std::initializer_list<Field> fields = {}) { write(Level::Info, event, fields); }
-inline void warn(std::string_view event, std::initializer_list<Field> fields = {}) { write(Level::Warn, event, fields); }
-inline void error(std::string_view event, std::initializer_list<Field> fields = {}) { write(Level::Error, event, fields); }
+inline void debug(std::string_view event, std::initializer_list<Field> fields = {})
+{
+    write(Level::Debug, event, fields);
+}
+inline void info(std::string_view event, std::initializer_list<Field> fields = {})
+{
+    write(Level::Info, event, fields);
+}
+inline void warn(std::string_view event, std::initializer_list<Field> fields = {})
+{
+    write(Level::Warn, event, fields);
+}
+inline void error(std::string_view event, std::initializer_list<Field> fields = {})
+{
+    write(Level::Error, event, fields);
+}
 
 } // namespace logdeck::log

@@ -25,11 +25,20 @@ struct Error
     std::string message;
     bool retriable = false;
 
-    static Error invalid(std::string message) { return {Code::InvalidArgument, std::move(message), false}; }
-    static Error unavailable(std::string message) { return {Code::Unavailable, std::move(message), true}; }
+    static Error invalid(std::string message)
+    {
+        return {Code::InvalidArgument, std::move(message), false};
+    }
+    static Error unavailable(std::string message)
+    {
+        return {Code::Unavailable, std::move(message), true};
+    }
     static Error timeout(std::string message) { return {Code::Timeout, std::move(message), true}; }
     static Error io(std::string message) { return {Code::Io, std::move(message), false}; }
-    static Error internal(std::string message) { return {Code::Internal, std::move(message), false}; }
+    static Error internal(std::string message)
+    {
+        return {Code::Internal, std::move(message), false};
+    }
 };
 
 /// Every fallible engine call returns a Result; exceptions never cross a thread, a slot or

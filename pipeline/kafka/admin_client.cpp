@@ -22,7 +22,8 @@ Result<std::unique_ptr<AdminClient>> AdminClient::create(const ClientSettings &s
 
 AdminClient::AdminClient(rd_kafka_s *handle)
     : m_handle(handle)
-{}
+{
+}
 
 AdminClient::~AdminClient()
 {
@@ -32,7 +33,8 @@ AdminClient::~AdminClient()
 Result<ClusterMetadata> AdminClient::describeCluster(std::chrono::milliseconds timeout)
 {
     const rd_kafka_metadata_t *raw = nullptr;
-    const auto err = rd_kafka_metadata(m_handle, 1, nullptr, &raw, static_cast<int>(timeout.count()));
+    const auto err =
+        rd_kafka_metadata(m_handle, 1, nullptr, &raw, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return fail(Error::unavailable(std::string("no Kafka broker answered within ")
                                        + std::to_string(timeout.count()) + " ms ("
@@ -65,7 +67,8 @@ Result<void> AdminClient::createTopics(const std::vector<TopicSpec> &topics,
     }
     std::vector<const TopicSpec *> missing;
     for (const auto &spec : topics) {
-        if (!std::ranges::any_of(cluster->topics, [&](const TopicInfo &t) { return t.name == spec.name; })) {
+        if (!std::ranges::any_of(cluster->topics,
+                                 [&](const TopicInfo &t) { return t.name == spec.name; })) {
             missing.push_back(&spec);
         }
     }
@@ -91,14 +94,16 @@ Result<void> AdminClient::createTopics(const std::vector<TopicSpec> &topics,
         newTopics.push_back(newTopic);
     }
     detail::QueuePtr queue(rd_kafka_queue_new(m_handle));
-    rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(m_handle, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_t *options =
+        rd_kafka_AdminOptions_new(m_handle, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_operation_timeout(options, static_cast<int>(timeout.count()), errstr,
                                                 sizeof errstr);
     rd_kafka_CreateTopics(m_handle, newTopics.data(), newTopics.size(), options, queue.get());
     rd_kafka_AdminOptions_destroy(options);
     destroyNewTopics();
 
-    detail::EventPtr event(rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 1000));
+    detail::EventPtr event(
+        rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 1000));
     if (!event) {
         return fail(Error::timeout("creating topics timed out"));
     }
@@ -111,8 +116,9 @@ Result<void> AdminClient::createTopics(const std::vector<TopicSpec> &topics,
     for (size_t i = 0; i < count; ++i) {
         const auto err = rd_kafka_topic_result_error(results[i]);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            return fail(detail::toError(err, std::string("creating topic '")
-                                                 + rd_kafka_topic_result_name(results[i]) + "'"));
+            return fail(detail::toError(err,
+                                        std::string("creating topic '")
+                                            + rd_kafka_topic_result_name(results[i]) + "'"));
         }
     }
     return {};
@@ -122,10 +128,12 @@ Result<Watermarks> AdminClient::watermarks(const std::string &topic, std::int32_
                                            std::chrono::milliseconds timeout)
 {
     Watermarks result;
-    const auto err = rd_kafka_query_watermark_offsets(m_handle, topic.c_str(), partition, &result.low,
-                                                      &result.high, static_cast<int>(timeout.count()));
+    const auto err =
+        rd_kafka_query_watermark_offsets(m_handle, topic.c_str(), partition, &result.low,
+                                         &result.high, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return fail(detail::toError(err, "reading watermarks of " + topic + "[" + std::to_string(partition) + "]"));
+        return fail(detail::toError(
+            err, "reading watermarks of " + topic + "[" + std::to_string(partition) + "]"));
     }
     return result;
 }

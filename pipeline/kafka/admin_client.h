@@ -65,7 +65,8 @@ public:
 
     /// Creates the topics that do not exist yet; existing topics are left as they are.
     /// The replication factor is min(3, brokers).
-    Result<void> createTopics(const std::vector<TopicSpec> &topics, std::chrono::milliseconds timeout);
+    Result<void> createTopics(const std::vector<TopicSpec> &topics,
+                              std::chrono::milliseconds timeout);
 
     Result<Watermarks> watermarks(const std::string &topic, std::int32_t partition,
                                   std::chrono::milliseconds timeout);

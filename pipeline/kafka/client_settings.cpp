@@ -8,11 +8,10 @@ namespace logdeck::kafka {
 
 bool isSecretProperty(const std::string &name)
 {
-    static constexpr std::array<std::string_view, 5> markers
-        = {"password", "secret", "sasl.jaas.config", "sasl.oauthbearer.config", "ssl.key.pem"};
-    return std::ranges::any_of(markers, [&](std::string_view marker) {
-        return name.find(marker) != std::string::npos;
-    });
+    static constexpr std::array<std::string_view, 5> markers = {
+        "password", "secret", "sasl.jaas.config", "sasl.oauthbearer.config", "ssl.key.pem"};
+    return std::ranges::any_of(
+        markers, [&](std::string_view marker) { return name.find(marker) != std::string::npos; });
 }
 
 ClientSettings redacted(const ClientSettings &settings)

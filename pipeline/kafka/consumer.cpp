@@ -30,20 +30,22 @@ Headers readHeaders(const rd_kafka_message_t *message)
     const char *name = nullptr;
     const void *value = nullptr;
     size_t size = 0;
-    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size)
-                       == RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
-        result.push_back({name, value ? std::string(static_cast<const char *>(value), size)
-                                      : std::string()});
+        result.push_back(
+            {name, value ? std::string(static_cast<const char *>(value), size) : std::string()});
     }
     return result;
 }
 
 detail::PartitionListPtr toList(const std::vector<TopicPartitionOffset> &offsets)
 {
-    detail::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    detail::PartitionListPtr list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
     for (const auto &tpo : offsets) {
-        rd_kafka_topic_partition_list_add(list.get(), tpo.topic.c_str(), tpo.partition)->offset = tpo.offset;
+        rd_kafka_topic_partition_list_add(list.get(), tpo.topic.c_str(), tpo.partition)->offset =
+            tpo.offset;
     }
     return list;
 }
@@ -72,7 +74,8 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ClientSettings &setting
 
 Consumer::Consumer(rd_kafka_s *handle)
     : m_handle(handle)
-{}
+{
+}
 
 Consumer::~Consumer()
 {
@@ -93,11 +96,13 @@ void Consumer::close()
 
 Result<void> Consumer::subscribe(const std::vector<std::string> &topics)
 {
-    detail::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    detail::PartitionListPtr list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto &topic : topics) {
         rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
     }
-    if (const auto err = rd_kafka_subscribe(m_handle, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (const auto err = rd_kafka_subscribe(m_handle, list.get());
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return fail(detail::toError(err, "cannot subscribe"));
     }
     return {};
@@ -112,7 +117,8 @@ Result<std::vector<ConsumedRecord>> Consumer::poll(std::size_t maxRecords,
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         // Once something has arrived, only take what is already buffered.
-        const int wait = records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
+        const int wait =
+            records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
         rd_kafka_message_t *message = rd_kafka_consumer_poll(m_handle, wait);
         if (message == nullptr) {
             if (!records.empty() || left.count() <= 0) {
@@ -159,14 +165,16 @@ Result<void> Consumer::commit(const std::vector<TopicPartitionOffset> &offsets)
         return {};
     }
     auto list = toList(offsets);
-    if (const auto err = rd_kafka_commit(m_handle, list.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (const auto err = rd_kafka_commit(m_handle, list.get(), 0);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return fail(detail::toError(err, "committing offsets"));
     }
     return {};
 }
 
-Result<std::vector<TopicPartitionOffset>> Consumer::committed(const std::vector<TopicPartition> &partitions,
-                                                              std::chrono::milliseconds timeout)
+Result<std::vector<TopicPartitionOffset>>
+Consumer::committed(const std::vector<TopicPartition> &partitions,
+                    std::chrono::milliseconds timeout)
 {
     std::vector<TopicPartitionOffset> request;
     request.reserve(partitions.size());
@@ -174,7 +182,8 @@ Result<std::vector<TopicPartitionOffset>> Consumer::committed(const std::vector<
         request.push_back({tp.topic, tp.partition, RD_KAFKA_OFFSET_INVALID});
     }
     auto list = toList(request);
-    if (const auto err = rd_kafka_committed(m_handle, list.get(), static_cast<int>(timeout.count()));
+    if (const auto err =
+            rd_kafka_committed(m_handle, list.get(), static_cast<int>(timeout.count()));
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return fail(detail::toError(err, "reading committed offsets"));
     }

@@ -43,14 +43,15 @@ public:
 
     /// Reads up to `maxRecords`, waiting at most `timeout` in total. Returns what arrived
     /// (possibly nothing); fails only on errors that stop consumption.
-    Result<std::vector<ConsumedRecord>> poll(std::size_t maxRecords, std::chrono::milliseconds timeout);
+    Result<std::vector<ConsumedRecord>> poll(std::size_t maxRecords,
+                                             std::chrono::milliseconds timeout);
 
     /// Commits `offsets` (each the next offset to read) synchronously.
     Result<void> commit(const std::vector<TopicPartitionOffset> &offsets);
 
     /// The group's committed offsets for `partitions` (-1001 where none is committed).
-    Result<std::vector<TopicPartitionOffset>> committed(const std::vector<TopicPartition> &partitions,
-                                                        std::chrono::milliseconds timeout);
+    Result<std::vector<TopicPartitionOffset>>
+    committed(const std::vector<TopicPartition> &partitions, std::chrono::milliseconds timeout);
 
     /// The partitions currently assigned to this member.
     Result<std::vector<TopicPartition>> assignment() const;

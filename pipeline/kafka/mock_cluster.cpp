@@ -30,7 +30,8 @@ MockCluster::MockCluster(rd_kafka_s *owner, rd_kafka_mock_cluster_s *cluster, in
     : m_owner(owner)
     , m_cluster(cluster)
     , m_brokers(brokers)
-{}
+{
+}
 
 MockCluster::~MockCluster()
 {
@@ -55,16 +56,20 @@ Result<void> MockCluster::createTopic(const std::string &name, int partitions)
 
 Result<void> MockCluster::setBrokerDown(std::int32_t brokerId)
 {
-    if (const auto err = rd_kafka_mock_broker_set_down(m_cluster, brokerId); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return fail(detail::toError(err, "taking mock broker " + std::to_string(brokerId) + " down"));
+    if (const auto err = rd_kafka_mock_broker_set_down(m_cluster, brokerId);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(
+            detail::toError(err, "taking mock broker " + std::to_string(brokerId) + " down"));
     }
     return {};
 }
 
 Result<void> MockCluster::setBrokerUp(std::int32_t brokerId)
 {
-    if (const auto err = rd_kafka_mock_broker_set_up(m_cluster, brokerId); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return fail(detail::toError(err, "bringing mock broker " + std::to_string(brokerId) + " up"));
+    if (const auto err = rd_kafka_mock_broker_set_up(m_cluster, brokerId);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(
+            detail::toError(err, "bringing mock broker " + std::to_string(brokerId) + " up"));
     }
     return {};
 }

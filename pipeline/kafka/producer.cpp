@@ -11,12 +11,9 @@ namespace {
 const ClientSettings &producerDefaults()
 {
     static const ClientSettings defaults = {
-        {"enable.idempotence", "true"},
-        {"acks", "all"},
-        {"partitioner", "murmur2_random"},
-        {"linger.ms", "1"},
-        {"socket.nagle.disable", "true"},
-        {"message.timeout.ms", "30000"},
+        {"enable.idempotence", "true"},    {"acks", "all"},
+        {"partitioner", "murmur2_random"}, {"linger.ms", "1"},
+        {"socket.nagle.disable", "true"},  {"message.timeout.ms", "30000"},
     };
     return defaults;
 }
@@ -34,8 +31,8 @@ void deliveryCallback(rd_kafka_t * /*handle*/, const rd_kafka_message_t *message
     report.offset = message->offset;
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         report.error = detail::toError(message->err, "delivery to " + report.topic + " failed");
-        report.possiblyPersisted = rd_kafka_message_status(message)
-                                   == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
+        report.possiblyPersisted =
+            rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
     }
     (*handler)(report);
 }
@@ -59,7 +56,8 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientSettings &setting
 Producer::Producer(rd_kafka_s *handle)
     : m_handle(handle)
     , m_pollThread([this] { pollLoop(); })
-{}
+{
+}
 
 Producer::~Producer()
 {
@@ -93,7 +91,7 @@ Result<void> Producer::produce(const OutgoingRecord &record, DeliveryHandler onD
     }
     auto handler = std::make_unique<DeliveryHandler>(std::move(onDelivery));
     // rd_kafka_produceva rather than the producev macros, whose C casts trip -Wold-style-cast.
-    std::array<rd_kafka_vu_t, 8> fields{};
+    std::array<rd_kafka_vu_t, 8> fields {};
     fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
     fields[0].u.cstr = record.topic.c_str();
     fields[1].vtype = RD_KAFKA_VTYPE_PARTITION;

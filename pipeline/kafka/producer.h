@@ -70,7 +70,7 @@ private:
     void pollLoop();
 
     rd_kafka_s *m_handle;
-    std::atomic<bool> m_stopping{false};
+    std::atomic<bool> m_stopping {false};
     std::thread m_pollThread;
 };
 

@@ -11,10 +11,11 @@ void logCallback(const rd_kafka_t *handle, int level, const char *facility, cons
     // librdkafka's syslog levels: 0-3 errors, 4 warning, 5-6 info, 7 debug. Its warnings
     // repeat every few seconds while a broker is down, so they stay at debug; Logdeck
     // reports the condition once, from the operation that failed.
-    log::debug("kafka.client", {{"client", rd_kafka_name(handle)},
-                                {"syslog_level", std::to_string(level)},
-                                {"facility", facility},
-                                {"message", message}});
+    log::debug("kafka.client",
+               {{"client", rd_kafka_name(handle)},
+                {"syslog_level", std::to_string(level)},
+                {"facility", facility},
+                {"message", message}});
 }
 
 bool isRetriable(rd_kafka_resp_err_t err)
@@ -108,9 +109,9 @@ Error toError(rd_kafka_resp_err_t err, const std::string &context)
 
 Error toError(rd_kafka_error_t *error, const std::string &context)
 {
-    Error result{codeFor(rd_kafka_error_code(error)),
-                 context + ": " + rd_kafka_error_string(error),
-                 rd_kafka_error_is_retriable(error) != 0};
+    Error result {codeFor(rd_kafka_error_code(error)),
+                  context + ": " + rd_kafka_error_string(error),
+                  rd_kafka_error_is_retriable(error) != 0};
     rd_kafka_error_destroy(error);
     return result;
 }

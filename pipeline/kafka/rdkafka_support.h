@@ -6,7 +6,6 @@
 #include "kafka/client_settings.h"
 
 #include <librdkafka/rdkafka.h>
-
 #include <memory>
 #include <string>
 

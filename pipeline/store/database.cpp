@@ -1,0 +1,407 @@
+#include "store/database.h"
+
+#include "common/log.h"
+#include "store/sqlite_support.h"
+
+#include <array>
+#include <filesystem>
+#include <utility>
+
+namespace logdeck::store {
+
+namespace {
+
+// The schema, one entry per version: entry i takes a database from version i to i + 1, in
+// one transaction. To change the schema, append an entry; never edit one that has shipped.
+constexpr auto kMigrations = std::to_array<std::string_view>({
+    // 1: tenants and their API keys (SHA-256 only), campaigns, the outbox, relay leases.
+    R"sql(
+CREATE TABLE tenants(
+    id TEXT PRIMARY KEY,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE api_keys(
+    hash TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER
+);
+CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
+CREATE TABLE campaigns(
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY(tenant_id, id)
+);
+CREATE TABLE outbox(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic TEXT NOT NULL,
+    key BLOB NOT NULL,
+    value BLOB NOT NULL,
+    headers TEXT NOT NULL, -- JSON array of [name, base64 of value]
+    created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE leases(
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+)sql",
+});
+
+constexpr int kBusyTimeoutMs = 5000;
+
+std::string hintFor(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return "; another process is writing to the database, try again";
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        return "; check that the file and its directory exist and are writable";
+    case SQLITE_FULL:
+        return "; free some disk space";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return "; the file is damaged or not a Logdeck database: move it aside";
+    default:
+        return {};
+    }
+}
+
+/// Runs `sql` (one or more statements), discarding rows.
+Result<void> execute(sqlite3 *db, const std::string &sql, std::string_view context)
+{
+    if (const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+        return fail(detail::toError(db, rc, context));
+    }
+    return {};
+}
+
+} // namespace
+
+namespace detail {
+
+Error toError(sqlite3 *db, int rc, std::string_view context)
+{
+    std::string message(context);
+    message += ": ";
+    message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    if (const char *file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+        file != nullptr && *file != '\0') {
+        message += std::string(" (") + file + ")";
+    }
+    Error error = Error::io(message + hintFor(rc));
+    error.retriable = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+    return error;
+}
+
+Result<Statement> Statement::prepare(sqlite3 *db, std::string_view sql, bool persistent)
+{
+    sqlite3_stmt *statement = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                           persistent ? SQLITE_PREPARE_PERSISTENT : 0, &statement, nullptr);
+    if (rc != SQLITE_OK) {
+        return fail(toError(db, rc, "cannot prepare an SQL statement"));
+    }
+    if (statement == nullptr) {
+        return fail(Error::internal("cannot prepare an empty SQL statement"));
+    }
+    return Statement(statement);
+}
+
+Statement::Statement(sqlite3_stmt *statement)
+    : m_statement(statement)
+{
+}
+
+Statement::Statement(Statement &&other) noexcept
+    : m_statement(std::exchange(other.m_statement, nullptr))
+    , m_bindError(other.m_bindError)
+{
+}
+
+Statement &Statement::operator=(Statement &&other) noexcept
+{
+    std::swap(m_statement, other.m_statement);
+    std::swap(m_bindError, other.m_bindError);
+    return *this;
+}
+
+Statement::~Statement()
+{
+    sqlite3_finalize(m_statement);
+}
+
+// SQLite binds a null pointer as SQL NULL, so an empty value always gets a real pointer:
+// an empty key is a zero-length blob, not a NULL that a NOT NULL column refuses.
+Statement &Statement::bindText(int index, std::string_view text)
+{
+    const int rc = sqlite3_bind_text64(m_statement, index, text.empty() ? "" : text.data(),
+                                       text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (m_bindError == SQLITE_OK) {
+        m_bindError = rc;
+    }
+    return *this;
+}
+
+Statement &Statement::bindBlob(int index, std::string_view bytes)
+{
+    const int rc = sqlite3_bind_blob64(m_statement, index, bytes.empty() ? "" : bytes.data(),
+                                       bytes.size(), SQLITE_TRANSIENT);
+    if (m_bindError == SQLITE_OK) {
+        m_bindError = rc;
+    }
+    return *this;
+}
+
+Statement &Statement::bindInt64(int index, std::int64_t value)
+{
+    const int rc = sqlite3_bind_int64(m_statement, index, value);
+    if (m_bindError == SQLITE_OK) {
+        m_bindError = rc;
+    }
+    return *this;
+}
+
+Statement &Statement::bindNull(int index)
+{
+    const int rc = sqlite3_bind_null(m_statement, index);
+    if (m_bindError == SQLITE_OK) {
+        m_bindError = rc;
+    }
+    return *this;
+}
+
+Result<Statement::Step> Statement::step(std::string_view context)
+{
+    if (m_bindError != SQLITE_OK) {
+        Error error = toError(nullptr, m_bindError, context);
+        reset();
+        return fail(std::move(error));
+    }
+    const int rc = sqlite3_step(m_statement);
+    if (rc == SQLITE_ROW) {
+        return Step::Row;
+    }
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(m_statement);
+        return Step::Done;
+    }
+    Error error = toError(sqlite3_db_handle(m_statement), rc, context);
+    sqlite3_reset(m_statement);
+    return fail(std::move(error));
+}
+
+std::int64_t Statement::columnInt64(int index) const
+{
+    return sqlite3_column_int64(m_statement, index);
+}
+
+std::string Statement::columnText(int index) const
+{
+    const auto *text = sqlite3_column_text(m_statement, index);
+    if (text == nullptr) {
+        return {};
+    }
+    return {reinterpret_cast<const char *>(text),
+            static_cast<std::size_t>(sqlite3_column_bytes(m_statement, index))};
+}
+
+std::string Statement::columnBlob(int index) const
+{
+    const void *bytes = sqlite3_column_blob(m_statement, index);
+    if (bytes == nullptr) {
+        return {};
+    }
+    return {static_cast<const char *>(bytes),
+            static_cast<std::size_t>(sqlite3_column_bytes(m_statement, index))};
+}
+
+bool Statement::columnIsNull(int index) const
+{
+    return sqlite3_column_type(m_statement, index) == SQLITE_NULL;
+}
+
+void Statement::reset()
+{
+    sqlite3_reset(m_statement);
+    sqlite3_clear_bindings(m_statement);
+    m_bindError = SQLITE_OK;
+}
+
+} // namespace detail
+
+Result<std::unique_ptr<Database>> Database::open(const std::string &path)
+{
+    if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec) {
+            return fail(Error::io("cannot create the data directory " + parent.string() + ": "
+                                  + ec.message()
+                                  + "; check its permissions or choose another directory"));
+        }
+    }
+    sqlite3 *handle = nullptr;
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &handle,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    // SQLite allocates a handle even when opening fails; the Database closes it either way.
+    std::unique_ptr<Database> db(new Database(handle, path));
+    if (rc != SQLITE_OK) {
+        return fail(detail::toError(nullptr, rc, "cannot open the database " + path));
+    }
+    // The busy timeout comes first so that switching to WAL waits for other connections.
+    sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+    if (auto set = execute(handle,
+                           "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                           "PRAGMA foreign_keys=ON;",
+                           "cannot open the database");
+        !set) {
+        return fail(set.error());
+    }
+    if (auto migrated = db->migrate(); !migrated) {
+        return fail(migrated.error());
+    }
+    return db;
+}
+
+std::string Database::pathIn(const std::string &dataDir)
+{
+    return dataDir + "/logdeck.db";
+}
+
+int Database::latestSchemaVersion()
+{
+    return static_cast<int>(kMigrations.size());
+}
+
+Database::Database(sqlite3 *handle, std::string path)
+    : m_handle(handle)
+    , m_path(std::move(path))
+{
+}
+
+Database::~Database()
+{
+    // close_v2 defers the close until statements cached elsewhere are finalized.
+    sqlite3_close_v2(m_handle);
+}
+
+Result<void> Database::exec(std::string_view sql)
+{
+    return execute(m_handle, std::string(sql), "cannot run SQL");
+}
+
+Result<int> Database::schemaVersion()
+{
+    auto statement = detail::Statement::prepare(m_handle, "PRAGMA user_version");
+    if (!statement) {
+        return fail(statement.error());
+    }
+    auto row = statement->step("cannot read the schema version");
+    if (!row) {
+        return fail(row.error());
+    }
+    return static_cast<int>(statement->columnInt64(0));
+}
+
+Result<void> Database::migrate()
+{
+    const int latest = latestSchemaVersion();
+    for (;;) {
+        auto version = schemaVersion();
+        if (!version) {
+            return fail(version.error());
+        }
+        if (*version > latest) {
+            return fail(Error::invalid("the database " + m_path + " has schema version "
+                                       + std::to_string(*version) + " but this Logdeck knows "
+                                       + std::to_string(latest)
+                                       + " at most: it was written by a newer Logdeck; "
+                                         "upgrade Logdeck or use another data directory"));
+        }
+        if (*version == latest) {
+            return {};
+        }
+        auto transaction = Transaction::begin(*this);
+        if (!transaction) {
+            return fail(transaction.error());
+        }
+        // Another process may have migrated while this one waited for the write lock.
+        auto current = schemaVersion();
+        if (!current) {
+            return fail(current.error());
+        }
+        if (*current != *version) {
+            continue;
+        }
+        const int next = *version + 1;
+        const std::string context =
+            "cannot migrate the database to schema version " + std::to_string(next);
+        if (auto applied = execute(
+                m_handle, std::string(kMigrations[static_cast<std::size_t>(next - 1)]), context);
+            !applied) {
+            return fail(applied.error());
+        }
+        if (auto set = execute(m_handle, "PRAGMA user_version = " + std::to_string(next), context);
+            !set) {
+            return fail(set.error());
+        }
+        if (auto committed = transaction->commit(); !committed) {
+            return fail(committed.error());
+        }
+        log::info("store.migrated", {{"path", m_path}, {"schema_version", std::to_string(next)}});
+    }
+}
+
+Result<Transaction> Transaction::begin(Database &db)
+{
+    if (auto begun = execute(db.handle(), "BEGIN IMMEDIATE", "cannot begin a transaction");
+        !begun) {
+        return fail(begun.error());
+    }
+    return Transaction(db);
+}
+
+Transaction::Transaction(Database &db)
+    : m_db(&db)
+{
+}
+
+Transaction::Transaction(Transaction &&other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr))
+{
+}
+
+Transaction::~Transaction()
+{
+    // Some errors (a full disk, an I/O error) already rolled the transaction back.
+    if (m_db == nullptr || sqlite3_get_autocommit(m_db->handle()) != 0) {
+        return;
+    }
+    if (auto rolledBack = execute(m_db->handle(), "ROLLBACK", "cannot roll back a transaction");
+        !rolledBack) {
+        log::warn("store.rollback_failed", {{"error", rolledBack.error().message}});
+    }
+}
+
+Result<void> Transaction::commit()
+{
+    if (m_db == nullptr) {
+        return fail(Error::internal("commit of a transaction that is no longer open"));
+    }
+    if (auto committed = execute(m_db->handle(), "COMMIT", "cannot commit a transaction");
+        !committed) {
+        return fail(committed.error());
+    }
+    m_db = nullptr;
+    return {};
+}
+
+} // namespace logdeck::store

@@ -4,9 +4,10 @@
 #include "kafka/admin_client.h"
 #include "support/test_broker.h"
 
+#include <QMap>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
-
 #include <csignal>
 
 using namespace logdeck;
@@ -40,19 +41,27 @@ private:
                 QString::fromUtf8(process.readAllStandardError())};
     }
 
-    /// Starts `logdeck-cli run ...`, waits for the bootstrap line on stdout and returns it.
-    static QString startEngine(QProcess &process, const QStringList &arguments)
+    /// Starts `logdeck-cli run ...` and returns the key=value lines it prints once ready
+    /// (it prints them all at once, bootstrap.servers first).
+    static QMap<QString, QString> startEngine(QProcess &process, const QStringList &arguments)
     {
-        process.start(cliPath(), QStringList{QStringLiteral("run")} + arguments);
+        QMap<QString, QString> values;
+        process.start(cliPath(), QStringList {QStringLiteral("run")} + arguments);
         if (!process.waitForStarted(5000)) {
-            return {};
+            return values;
         }
         QDeadlineTimer deadline(30s);
         while (!process.canReadLine() && !deadline.hasExpired()
                && process.state() == QProcess::Running) {
             process.waitForReadyRead(200);
         }
-        return QString::fromUtf8(process.readLine()).trimmed();
+        process.waitForReadyRead(300);
+        while (process.canReadLine()) {
+            const QString line = QString::fromUtf8(process.readLine()).trimmed();
+            const qsizetype equals = line.indexOf(QLatin1Char('='));
+            values.insert(line.left(equals), line.mid(equals + 1));
+        }
+        return values;
     }
 
     static int stopEngine(QProcess &process)
@@ -67,7 +76,10 @@ private:
     }
 
 private Q_SLOTS:
-    void initTestCase() { QVERIFY2(QFile::exists(cliPath()), "LOGDECK_CLI must point at logdeck-cli"); }
+    void initTestCase()
+    {
+        QVERIFY2(QFile::exists(cliPath()), "LOGDECK_CLI must point at logdeck-cli");
+    }
 
     void versionAndHelp()
     {
@@ -91,14 +103,18 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("message");
-        QTest::newRow("no command") << QStringList{} << "Usage: logdeck-cli";
-        QTest::newRow("unknown flag") << QStringList{"--bogus"} << "unknown option '--bogus'";
-        QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
-        QTest::newRow("unknown run flag") << QStringList{"run", "--bogus"} << "Unknown option 'bogus'";
-        QTest::newRow("run without cluster") << QStringList{"run"} << "--broker";
-        QTest::newRow("bad -X") << QStringList{"run", "--embedded", "-X", "acks"} << "property=value";
-        QTest::newRow("missing config") << QStringList{"run", "--config", "/nonexistent.json"} << "/nonexistent.json";
-        QTest::newRow("stray argument") << QStringList{"run", "--embedded", "extra"} << "'extra'";
+        QTest::newRow("no command") << QStringList {} << "Usage: logdeck-cli";
+        QTest::newRow("unknown flag") << QStringList {"--bogus"} << "unknown option '--bogus'";
+        QTest::newRow("unknown command")
+            << QStringList {"frobnicate"} << "unknown command 'frobnicate'";
+        QTest::newRow("unknown run flag")
+            << QStringList {"run", "--bogus"} << "Unknown option 'bogus'";
+        QTest::newRow("run without cluster") << QStringList {"run"} << "--broker";
+        QTest::newRow("bad -X") << QStringList {"run", "--embedded", "-X", "acks"}
+                                << "property=value";
+        QTest::newRow("missing config")
+            << QStringList {"run", "--config", "/nonexistent.json"} << "/nonexistent.json";
+        QTest::newRow("stray argument") << QStringList {"run", "--embedded", "extra"} << "'extra'";
     }
 
     void usageErrorsExitTwoWithUsageOnStderr()
@@ -114,26 +130,38 @@ private Q_SLOTS:
     void unreachableBrokerIsOneClearLine()
     {
         // Port 1 on loopback: nothing listens there.
-        const auto outcome = runCli({QStringLiteral("run"), QStringLiteral("--broker"), QStringLiteral("127.0.0.1:1")});
+        const auto outcome = runCli(
+            {QStringLiteral("run"), QStringLiteral("--broker"), QStringLiteral("127.0.0.1:1")});
         QCOMPARE(outcome.exitCode, 1);
         const QStringList lines = outcome.err.trimmed().split(QLatin1Char('\n'));
         QCOMPARE(lines.size(), 1);
-        QVERIFY2(lines.first().startsWith(QStringLiteral("logdeck-cli: cannot reach Kafka at 127.0.0.1:1")),
+        QVERIFY2(lines.first().startsWith(
+                     QStringLiteral("logdeck-cli: cannot reach Kafka at 127.0.0.1:1")),
                  qPrintable(lines.first()));
     }
 
     void runEmbeddedServesThePipelineTopicsUntilSigterm()
     {
         QProcess engine;
-        const QString bootstrap = startEngine(engine, {QStringLiteral("--embedded")});
+        const auto values = startEngine(engine, {QStringLiteral("--embedded")});
+        const QString bootstrap = values.value(QStringLiteral("bootstrap.servers"));
         QVERIFY2(bootstrap.startsWith(QStringLiteral("127.0.0.1:")), qPrintable(bootstrap));
+        // The collector and the demo tenants' keys, for scripts and the load generator.
+        QVERIFY(values.value(QStringLiteral("collector"))
+                    .startsWith(QStringLiteral("http://127.0.0.1:")));
+        for (const char *tenant : {"key.acme", "key.globex", "key.initech"}) {
+            QVERIFY2(values.value(QLatin1String(tenant)).startsWith(QStringLiteral("ldk_")),
+                     tenant);
+        }
 
         auto admin = kafka::AdminClient::create({{"bootstrap.servers", bootstrap.toStdString()}});
         QVERIFY(admin.has_value());
         auto cluster = (*admin)->describeCluster(5s);
         QVERIFY2(cluster.has_value(), cluster ? "" : cluster.error().message.c_str());
         QCOMPARE(cluster->brokers.size(), size_t(3));
-        QVERIFY(std::ranges::any_of(cluster->topics, [](const auto &t) { return t.name == "events.raw" && t.partitions == 6; }));
+        QVERIFY(std::ranges::any_of(cluster->topics, [](const auto &t) {
+            return t.name == "events.raw" && t.partitions == 6;
+        }));
         admin->reset();
 
         QCOMPARE(stopEngine(engine), 0);
@@ -143,17 +171,55 @@ private Q_SLOTS:
     void runAgainstTheRealBroker()
     {
         QProcess engine;
-        const QString bootstrap = startEngine(engine, {QStringLiteral("--broker"),
-                                                       QString::fromStdString(test::brokerBootstrap())});
-        QCOMPARE(bootstrap.toStdString(), test::brokerBootstrap());
+        QTemporaryDir data;
+        const auto values =
+            startEngine(engine,
+                        {QStringLiteral("--broker"),
+                         QString::fromStdString(test::brokerBootstrap()), QStringLiteral("--data"),
+                         data.path(), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+        QCOMPARE(values.value(QStringLiteral("bootstrap.servers")).toStdString(),
+                 test::brokerBootstrap());
+        QVERIFY(values.value(QStringLiteral("collector"))
+                    .startsWith(QStringLiteral("http://127.0.0.1:")));
+        // The engine tells the other commands where it runs.
+        QFile engineFile(data.filePath(QStringLiteral("engine.json")));
+        QVERIFY(engineFile.open(QIODevice::ReadOnly));
+        QVERIFY(engineFile.readAll().contains(test::brokerBootstrap().c_str()));
         auto admin = kafka::AdminClient::create(test::brokerSettings());
         QVERIFY(admin.has_value());
         auto cluster = (*admin)->describeCluster(5s);
         QVERIFY(cluster.has_value());
-        for (const char *topic : {"events.raw", "events.dlq", "events.retry.analytics", "logdeck.status"}) {
-            QVERIFY2(std::ranges::any_of(cluster->topics, [&](const auto &t) { return t.name == topic; }), topic);
+        for (const char *topic :
+             {"events.raw", "events.dlq", "events.retry.analytics", "logdeck.status"}) {
+            QVERIFY2(std::ranges::any_of(cluster->topics,
+                                         [&](const auto &t) { return t.name == topic; }),
+                     topic);
         }
         QCOMPARE(stopEngine(engine), 0);
+        QVERIFY(!QFile::exists(data.filePath(QStringLiteral("engine.json"))));
+    }
+
+    void listenAddressInUseIsOneClearLine()
+    {
+        QProcess first;
+        const auto values = startEngine(first, {QStringLiteral("--embedded")});
+        const QString url = values.value(QStringLiteral("collector"));
+        QVERIFY(!url.isEmpty());
+        const QString taken = url.mid(QStringLiteral("http://").size());
+        const auto second = runCli({QStringLiteral("run"), QStringLiteral("--embedded"),
+                                    QStringLiteral("--listen"), taken});
+        QCOMPARE(second.exitCode, 1);
+        QVERIFY2(second.err.contains(QStringLiteral("cannot listen on ") + taken),
+                 qPrintable(second.err));
+        QCOMPARE(stopEngine(first), 0);
+    }
+
+    void badListenAddressIsAUsageError()
+    {
+        const auto outcome = runCli({QStringLiteral("run"), QStringLiteral("--embedded"),
+                                     QStringLiteral("--listen"), QStringLiteral("localhost")});
+        QCOMPARE(outcome.exitCode, 2);
+        QVERIFY(outcome.err.contains(QStringLiteral("listen address 'localhost'")));
     }
 };
 

@@ -5,6 +5,7 @@
 #include "kafka/topic_catalog.h"
 #include "support/test_broker.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace logdeck;
@@ -31,9 +32,13 @@ private:
 private Q_SLOTS:
     void brokerModeCreatesThePipelineTopics()
     {
+        QTemporaryDir first;
+        QTemporaryDir second;
         Config config;
         config.setBootstrapServers(test::brokerBootstrap());
         config.partitions = 6;
+        config.listen = "127.0.0.1:0";
+        config.dataDir = first.path().toStdString();
         Engine engine(config);
         auto started = engine.start();
         QVERIFY2(started.has_value(), started ? "" : started.error().message.c_str());
@@ -45,9 +50,10 @@ private Q_SLOTS:
         verifyPipelineTopics(status, config);
 
         // A second engine on the same cluster finds the topics there and changes nothing.
-        Engine second(config);
-        QVERIFY(second.start().has_value());
-        verifyPipelineTopics(second.queryStatus(5s), config);
+        config.dataDir = second.path().toStdString();
+        Engine other(config);
+        QVERIFY(other.start().has_value());
+        verifyPipelineTopics(other.queryStatus(5s), config);
     }
 
     void embeddedModeRunsAMockCluster()

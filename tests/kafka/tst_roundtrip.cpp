@@ -9,7 +9,6 @@
 #include "support/test_broker.h"
 
 #include <QTest>
-
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -62,7 +61,7 @@ private Q_SLOTS:
         auto mock = MockCluster::create(3);
         QVERIFY(mock.has_value());
         m_mock = std::move(*mock);
-        m_settings = {{"bootstrap.servers", m_mock->bootstrapServers()}};
+        m_settings = {{ "bootstrap.servers", m_mock->bootstrapServers() }};
 #else
         m_settings = test::brokerSettings();
 #endif
@@ -78,18 +77,19 @@ private Q_SLOTS:
         constexpr int kRecords = 200;
         std::mutex mutex;
         std::map<std::string, DeliveryReport> reports; // by value
-        std::atomic<int> delivered{0};
+        std::atomic<int> delivered {0};
         for (int i = 0; i < kRecords; ++i) {
             OutgoingRecord record;
             record.topic = topic;
             record.key = "tenant-" + std::to_string(i % 17);
             record.value = R"({"n":)" + std::to_string(i) + "}";
             record.headers = {{"event-id", "e" + std::to_string(i)}, {"tenant-id", record.key}};
-            auto queued = (*producer)->produce(record, [&, value = record.value](const DeliveryReport &report) {
-                const std::lock_guard lock(mutex);
-                reports[value] = report;
-                ++delivered;
-            });
+            auto queued = (*producer)->produce(
+                record, [&, value = record.value](const DeliveryReport &report) {
+                    const std::lock_guard lock(mutex);
+                    reports[value] = report;
+                    ++delivered;
+                });
             QVERIFY2(queued.has_value(), queued ? "" : queued.error().message.c_str());
         }
         QVERIFY((*producer)->flush(20s).has_value());
@@ -114,7 +114,8 @@ private Q_SLOTS:
             QCOMPARE(report.partition, record.partition);
             QCOMPARE(report.offset, record.offset);
             QVERIFY(record.timestampMs > 0);
-            nextOffsets[record.partition] = std::max(nextOffsets[record.partition], record.offset + 1);
+            nextOffsets[record.partition] =
+                std::max(nextOffsets[record.partition], record.offset + 1);
         }
 
         std::vector<TopicPartitionOffset> commit;
@@ -143,12 +144,15 @@ private Q_SLOTS:
         settings["message.timeout.ms"] = "1500";
         auto producer = Producer::create(settings);
         QVERIFY(producer.has_value());
-        std::atomic<bool> done{false};
+        std::atomic<bool> done {false};
         DeliveryReport outcome;
-        QVERIFY((*producer)->produce({topic, std::nullopt, "k", "v", {}, 0}, [&](const DeliveryReport &r) {
-            outcome = r;
-            done = true;
-        }).has_value());
+        QVERIFY((*producer)
+                    ->produce({topic, std::nullopt, "k", "v", {}, 0},
+                              [&](const DeliveryReport &r) {
+                                  outcome = r;
+                                  done = true;
+                              })
+                    .has_value());
         QTRY_VERIFY_WITH_TIMEOUT(done.load(), 10000);
         QVERIFY(outcome.error.has_value());
         QVERIFY(outcome.error->retriable);

@@ -3,7 +3,6 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QTest>
-
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -33,7 +32,7 @@ kafka::ClientSettings brokerSettings()
 
 std::string uniqueName(const std::string &prefix)
 {
-    static std::atomic<int> counter{0};
+    static std::atomic<int> counter {0};
     return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
 }
 
@@ -50,7 +49,7 @@ int javaPartitionForKey(const std::string &key, int partitions)
     for (std::int32_t i = 0; i < length4; ++i) {
         const std::int32_t i4 = i * 4;
         std::uint32_t k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16)
-                          | (static_cast<std::uint32_t>(data[i4 + 3]) << 24);
+            | (static_cast<std::uint32_t>(data[i4 + 3]) << 24);
         k *= m;
         k ^= k >> r;
         k *= m;

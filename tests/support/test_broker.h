@@ -3,7 +3,6 @@
 #include "kafka/client_settings.h"
 
 #include <QString>
-
 #include <string>
 
 namespace logdeck::test {

@@ -33,12 +33,14 @@ private Q_SLOTS:
     {
         EngineBridge bridge;
         MainWindow window(&bridge);
-        QAbstractItemModelTester tester(window.topicModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(window.topicModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         window.show();
         Config config;
         config.embedded = true;
         bridge.startEngine(config);
-        QTRY_VERIFY_WITH_TIMEOUT(window.connectionText().contains(QStringLiteral("Connected")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.connectionText().contains(QStringLiteral("Connected")),
+                                 20000);
         QVERIFY(window.connectionText().contains(QStringLiteral("3 brokers")));
         QVERIFY(window.connectionText().contains(QStringLiteral("127.0.0.1:")));
         auto *model = window.topicModel();
@@ -61,9 +63,12 @@ private Q_SLOTS:
         // While the engine tries, the window keeps answering and says what it is doing.
         QVERIFY(window.connectionText().contains(QStringLiteral("Connecting to 127.0.0.1:1")));
         QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 20000);
-        QVERIFY(failed.first().first().toString().contains(QStringLiteral("cannot reach Kafka at 127.0.0.1:1")));
+        QVERIFY(failed.first().first().toString().contains(
+            QStringLiteral("cannot reach Kafka at 127.0.0.1:1")));
         QVERIFY(window.connectionText().contains(QStringLiteral("Not connected")));
-        QVERIFY(window.findChild<QLabel *>(QStringLiteral("welcome"))->text().contains(QStringLiteral("cannot reach Kafka")));
+        QVERIFY(window.findChild<QLabel *>(QStringLiteral("welcome"))
+                    ->text()
+                    .contains(QStringLiteral("cannot reach Kafka")));
     }
 };
 

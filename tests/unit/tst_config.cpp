@@ -38,15 +38,24 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("not json") << "{\"kafka\": " << "not valid JSON";
-        QTest::newRow("not an object") << "[1, 2]" << "must be a JSON object";
-        QTest::newRow("unknown key") << R"({"partitons": 6})" << "unknown config key 'partitons'";
-        QTest::newRow("partitions as text") << R"({"partitions": "six"})" << "'partitions' must be a positive";
-        QTest::newRow("zero partitions") << R"({"partitions": 0})" << "'partitions' must be a positive";
-        QTest::newRow("kafka not an object") << R"({"kafka": "localhost"})" << "'kafka' must be an object";
-        QTest::newRow("kafka value an array") << R"({"kafka": {"acks": [1]}})" << "'kafka.acks' must be";
-        QTest::newRow("groups not strings") << R"({"groups": [1]})" << "'groups' must be an array";
-        QTest::newRow("embedded as text") << R"({"embedded": "yes"})" << "'embedded' must be true or false";
+        QTest::newRow("not json") << "{\"kafka\": "
+                                  << "not valid JSON";
+        QTest::newRow("not an object") << "[1, 2]"
+                                       << "must be a JSON object";
+        QTest::newRow("unknown key") << R"({"partitons": 6})"
+                                     << "unknown config key 'partitons'";
+        QTest::newRow("partitions as text") << R"({"partitions": "six"})"
+                                            << "'partitions' must be a positive";
+        QTest::newRow("zero partitions") << R"({"partitions": 0})"
+                                         << "'partitions' must be a positive";
+        QTest::newRow("kafka not an object") << R"({"kafka": "localhost"})"
+                                             << "'kafka' must be an object";
+        QTest::newRow("kafka value an array") << R"({"kafka": {"acks": [1]}})"
+                                              << "'kafka.acks' must be";
+        QTest::newRow("groups not strings") << R"({"groups": [1]})"
+                                            << "'groups' must be an array";
+        QTest::newRow("embedded as text") << R"({"embedded": "yes"})"
+                                          << "'embedded' must be true or false";
     }
 
     void rejectsBadConfigs()
@@ -89,9 +98,12 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("value");
-        QTest::newRow("partitions") << "LOGDECK_PARTITIONS" << "many";
-        QTest::newRow("negative partitions") << "LOGDECK_PARTITIONS" << "-1";
-        QTest::newRow("embedded") << "LOGDECK_EMBEDDED" << "perhaps";
+        QTest::newRow("partitions") << "LOGDECK_PARTITIONS"
+                                    << "many";
+        QTest::newRow("negative partitions") << "LOGDECK_PARTITIONS"
+                                             << "-1";
+        QTest::newRow("embedded") << "LOGDECK_EMBEDDED"
+                                  << "perhaps";
     }
 
     void badEnvironmentValuesAreNamed()
@@ -111,10 +123,14 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("no cluster") << "{}" << "--broker";
-        QTest::newRow("bad group") << R"({"embedded": true, "groups": ["fraud scoring"]})" << "'fraud scoring'";
-        QTest::newRow("bad log level") << R"({"embedded": true, "logLevel": "loud"})" << "'loud'";
-        QTest::newRow("too many partitions") << R"({"embedded": true, "partitions": 5000})" << "partitions";
+        QTest::newRow("no cluster") << "{}"
+                                    << "--broker";
+        QTest::newRow("bad group") << R"({"embedded": true, "groups": ["fraud scoring"]})"
+                                   << "'fraud scoring'";
+        QTest::newRow("bad log level") << R"({"embedded": true, "logLevel": "loud"})"
+                                       << "'loud'";
+        QTest::newRow("too many partitions") << R"({"embedded": true, "partitions": 5000})"
+                                             << "partitions";
     }
 
     void validationNamesTheProblem()
@@ -125,7 +141,8 @@ private Q_SLOTS:
         QVERIFY(config.has_value());
         auto valid = config->validate();
         QVERIFY(!valid.has_value());
-        QVERIFY2(QString::fromStdString(valid.error().message).contains(expected), valid.error().message.c_str());
+        QVERIFY2(QString::fromStdString(valid.error().message).contains(expected),
+                 valid.error().message.c_str());
     }
 
     void secretsAreRedacted()
@@ -147,14 +164,16 @@ private Q_SLOTS:
         auto find = [&](const std::string &name) {
             return std::ranges::find(specs, name, &kafka::TopicSpec::name);
         };
-        for (const char *name : {"events.raw", "events.dlq", "events.enriched", "logdeck.control",
-                                 "logdeck.status", "events.retry.analytics", "events.retry.fraud"}) {
+        for (const char *name :
+             {"events.raw", "events.dlq", "events.enriched", "logdeck.control", "logdeck.status",
+              "events.retry.analytics", "events.retry.fraud"}) {
             QVERIFY2(find(name) != specs.end(), name);
         }
         QCOMPARE(specs.size(), size_t(7));
         QCOMPARE(find("events.raw")->partitions, 6);
         QCOMPARE(find("logdeck.status")->config.at("cleanup.policy"), std::string("compact"));
-        QCOMPARE(kafka::topics::roleOf("events.retry.fraud"), std::string("Retry path of group 'fraud'"));
+        QCOMPARE(kafka::topics::roleOf("events.retry.fraud"),
+                 std::string("Retry path of group 'fraud'"));
     }
 };
 

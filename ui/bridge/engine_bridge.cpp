@@ -34,7 +34,8 @@ public:
         if (!m_engine) {
             return;
         }
-        auto status = std::make_shared<const EngineStatus>(m_engine->queryStatus(std::chrono::seconds(3)));
+        auto status =
+            std::make_shared<const EngineStatus>(m_engine->queryStatus(std::chrono::seconds(3)));
         Q_EMIT statusUpdated(std::move(status));
     }
 
@@ -72,8 +73,8 @@ EngineBridge::EngineBridge(QObject *parent)
 
 EngineBridge::~EngineBridge()
 {
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->stop(); },
-                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker] { worker->stop(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -81,14 +82,14 @@ EngineBridge::~EngineBridge()
 void EngineBridge::startEngine(const Config &config)
 {
     Q_EMIT engineStarting(config.embedded, QString::fromStdString(config.bootstrapServers()));
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker, config] { worker->start(config); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, config] { worker->start(config); }, Qt::QueuedConnection);
 }
 
 void EngineBridge::refreshNow()
 {
-    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->refresh(); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker] { worker->refresh(); }, Qt::QueuedConnection);
 }
 
 } // namespace logdeck::ui

@@ -4,7 +4,6 @@
 
 #include <QObject>
 #include <QThread>
-
 #include <memory>
 
 namespace logdeck::ui {

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "collector/http_server.h"
+#include "collector/metrics.h"
+#include "common/result.h"
+#include "kafka/client_settings.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace logdeck::collector {
+
+/// Everything the collector needs; the Engine fills it from Config.
+struct CollectorOptions
+{
+    HttpServerOptions http;
+    std::string databasePath;
+    kafka::ClientSettings kafka;
+    std::string instanceId;
+    std::string topic = "events.raw";
+    /// message.timeout.ms: how long the broker may take before an event is spilled to the
+    /// outbox instead. Well below any client's HTTP deadline.
+    std::chrono::milliseconds produceTimeout {2000};
+    std::size_t maxBatchEvents = 1000;
+};
+
+/// The HTTP front door of the pipeline. It answers 202 once an event is durable: acknowledged
+/// by Kafka (idempotent producer, acks=all) or, when Kafka cannot take it in time, committed
+/// to the SQLite outbox ("spill"), from which the relay publishes it later. While spilled
+/// events wait, new events go through the outbox too, so each tenant's order holds. Only
+/// when neither path works does it answer 503 with Retry-After.
+class Collector
+{
+public:
+    static Result<std::unique_ptr<Collector>> start(CollectorOptions options);
+    ~Collector();
+    Collector(const Collector &) = delete;
+    Collector &operator=(const Collector &) = delete;
+
+    std::uint16_t port() const;
+
+    /// Stops taking connections, answers or spills every request in flight (waiting at
+    /// most `grace`), then stops the relay and the producer. Idempotent.
+    void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+    bool spilling() const;
+    CollectorGauges gauges() const;
+    std::string metricsText() const;
+
+private:
+    struct Impl;
+    explicit Collector(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace logdeck::collector

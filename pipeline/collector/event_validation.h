@@ -1,0 +1,51 @@
+#pragma once
+// Private to pipeline/: the collector's request body rules, kept apart from HTTP so they
+// can be tested on their own.
+
+#include <cstdint>
+#include <expected>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+namespace logdeck::collector {
+
+/// An event that passed validation, ready to become a Kafka record.
+struct IngestEvent
+{
+    std::string id; ///< the client's id, or a server-assigned UUIDv7
+    std::string campaignId;
+    std::string type;
+    std::int64_t occurredAtMs = 0;
+    bool poison = false; ///< carries the load generator's poison marker
+    std::string value; ///< the record value: the event as JSON, with tenant and receivedAt
+};
+
+/// Why a request or event was refused: the HTTP status (400 malformed, 422 invalid,
+/// 413 too large) and the field at fault ("" for the body as a whole).
+struct RejectedEvent
+{
+    int status = 422;
+    std::string error;
+    std::string field;
+};
+
+/// The marker that makes every processor treat an event as a permanent failure.
+inline constexpr std::string_view kPoisonAttribute = "logdeck.poison";
+
+/// Limits on one event.
+inline constexpr std::size_t kMaxIdLength = 128;
+inline constexpr std::size_t kMaxAttributes = 64;
+
+/// Checks one event object and builds its record value for `tenant`. A missing id gets a
+/// UUIDv7; a client id is kept so that a client's retry is deduplicated downstream.
+std::expected<IngestEvent, RejectedEvent>
+validateEvent(const nlohmann::json &event, const std::string &tenant, std::int64_t receivedAtMs);
+
+/// Parses a request body, or says why it is not JSON (400).
+std::expected<nlohmann::json, RejectedEvent> parseBody(std::string_view body);
+
+/// `{"error": ..., "field": ...}` for a refused request.
+std::string errorBody(const RejectedEvent &rejected);
+
+} // namespace logdeck::collector

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace logdeck::collector {
+
+/// A Prometheus histogram with fixed buckets, updated lock-free from any thread.
+class Histogram
+{
+public:
+    /// Upper bounds in seconds: 0.25 ms to 10 s, fine-grained where ingest latency lives.
+    static constexpr std::array<double, 16> kBounds = {0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005,
+                                                       0.0075,  0.01,   0.025, 0.05,  0.1,   0.25,
+                                                       0.5,     1.0,    2.5,   10.0};
+
+    void observe(std::chrono::nanoseconds duration);
+    /// Appends the histogram in Prometheus text format.
+    void render(std::string &out, std::string_view name, std::string_view help) const;
+
+private:
+    std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> m_buckets {};
+    std::atomic<std::uint64_t> m_count {0};
+    std::atomic<std::uint64_t> m_sumNanos {0};
+};
+
+/// Point-in-time values the collector reads when /metrics is asked for.
+struct CollectorGauges
+{
+    std::int64_t producerQueueDepth = 0;
+    std::int64_t outboxDepth = 0;
+    bool spilling = false;
+    double relayLagSeconds = 0; ///< age of the oldest undelivered outbox row
+};
+
+/// The collector's counters and histograms, rendered as Prometheus text at /metrics.
+class CollectorMetrics
+{
+public:
+    void countRequest(std::string_view route, int status);
+
+    Histogram ingestLatency; ///< request received → response ready
+    Histogram produceLatency; ///< record handed to the producer → broker acknowledgement
+    std::atomic<std::uint64_t> eventsAccepted {0};
+    std::atomic<std::uint64_t> eventsRejected {0};
+    std::atomic<std::uint64_t> eventsSpilled {0};
+    std::atomic<std::uint64_t> eventsRelayed {0};
+    std::atomic<std::uint64_t> spillFailures {0};
+
+    std::string render(const CollectorGauges &gauges) const;
+
+private:
+    mutable std::mutex m_mutex;
+    std::map<std::pair<std::string, int>, std::uint64_t> m_requests;
+};
+
+} // namespace logdeck::collector

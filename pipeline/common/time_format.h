@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace logdeck {
+
+/// Milliseconds since the Unix epoch, now.
+std::int64_t nowMillis();
+
+/// RFC 3339 UTC with milliseconds: 2026-11-26T15:04:05.123Z.
+std::string formatRfc3339(std::int64_t unixMillis);
+
+/// Parses an RFC 3339 date-time (`2026-11-26T15:04:05Z`, fractional seconds and numeric
+/// offsets allowed, `t`/`z` and a space separator too) into Unix milliseconds.
+std::optional<std::int64_t> parseRfc3339(std::string_view text);
+
+} // namespace logdeck

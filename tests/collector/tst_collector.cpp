@@ -1,0 +1,697 @@
+// The HTTP collector through real HTTP against the real broker: what a 202 means, every
+// bad input, batches, campaigns through the outbox, and no loss when the broker goes away
+// (real broker stopped, mock brokers down, engine killed while spilling).
+
+#include "collector/collector.h"
+#include "kafka/admin_client.h"
+#include "kafka/consumer.h"
+#include "kafka/mock_cluster.h"
+#include "store/database.h"
+#include "store/tenant_store.h"
+#include "support/http_client.h"
+#include "support/test_broker.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace logdeck;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kPartitions = 6;
+
+QJsonObject parse(const std::string &body)
+{
+    return QJsonDocument::fromJson(QByteArray::fromStdString(body)).object();
+}
+
+std::string eventJson(const std::string &id, int sequence = 0, const std::string &type = "click")
+{
+    std::string json = "{";
+    if (!id.empty()) {
+        json += R"("id":")" + id + R"(",)";
+    }
+    json += R"("campaignId":"c-1","type":")" + type
+        + R"(","occurredAt":"2026-11-26T15:04:05.123Z",)"
+          R"("attributes":{"seq":)"
+        + std::to_string(sequence) + R"(,"device":"mobile"}})";
+    return json;
+}
+
+/// A collector on its own topic and database, with tenants made for the test.
+struct Harness
+{
+    QTemporaryDir dir;
+    std::string topic;
+    std::map<std::string, std::string> keys; // tenant → API key
+    std::unique_ptr<collector::Collector> collector;
+    kafka::ClientSettings settings;
+
+    bool start(const kafka::ClientSettings &clientSettings, const std::vector<std::string> &tenants,
+               std::chrono::milliseconds produceTimeout = 2000ms,
+               kafka::MockCluster *mock = nullptr)
+    {
+        settings = clientSettings;
+        topic = test::uniqueName("ingest");
+        if (mock != nullptr) {
+            if (!mock->createTopic(topic, kPartitions)) {
+                return false;
+            }
+        } else {
+            auto admin = kafka::AdminClient::create(settings);
+            if (!admin || !(*admin)->createTopics({{topic, kPartitions, {}}}, 15s)) {
+                qWarning() << "cannot create" << topic.c_str();
+                return false;
+            }
+        }
+        const std::string path = store::Database::pathIn(dir.path().toStdString());
+        {
+            auto db = store::Database::open(path);
+            if (!db) {
+                return false;
+            }
+            store::TenantStore store(**db);
+            for (const auto &tenant : tenants) {
+                auto key = store.addTenant(tenant);
+                if (!key) {
+                    return false;
+                }
+                keys[tenant] = *key;
+            }
+        }
+        collector::CollectorOptions options;
+        options.http.port = 0;
+        options.databasePath = path;
+        options.kafka = settings;
+        options.instanceId = "test";
+        options.topic = topic;
+        options.produceTimeout = produceTimeout;
+        auto started = collector::Collector::start(std::move(options));
+        if (!started) {
+            qWarning() << started.error().message.c_str();
+            return false;
+        }
+        collector = std::move(*started);
+        return true;
+    }
+
+    std::unique_ptr<test::HttpClient> client() const
+    {
+        return std::make_unique<test::HttpClient>("127.0.0.1", collector->port());
+    }
+
+    /// Reads the topic until `count` records arrived or 45 s passed.
+    std::vector<kafka::ConsumedRecord> read(std::size_t count) const
+    {
+        std::vector<kafka::ConsumedRecord> records;
+        auto consumer = kafka::Consumer::create(settings, test::uniqueName("reader"));
+        if (!consumer || !(*consumer)->subscribe({topic})) {
+            return records;
+        }
+        QDeadlineTimer deadline(45s);
+        while (records.size() < count && !deadline.hasExpired()) {
+            auto batch = (*consumer)->poll(1000, 300ms);
+            if (batch) {
+                std::ranges::move(*batch, std::back_inserter(records));
+            }
+        }
+        // Anything more that is already there (nothing should be).
+        for (int i = 0; i < 3; ++i) {
+            if (auto batch = (*consumer)->poll(1000, 300ms)) {
+                std::ranges::move(*batch, std::back_inserter(records));
+            }
+        }
+        return records;
+    }
+};
+
+/// Sends events from one thread per tenant until told to stop, remembering what was accepted.
+class TrafficDriver
+{
+public:
+    TrafficDriver(const Harness &harness, std::uint16_t port)
+    {
+        for (const auto &[tenant, key] : harness.keys) {
+            m_accepted[tenant];
+            m_threads.emplace_back(
+                [this, port, tenant = tenant, key = key] { run(port, tenant, key); });
+        }
+    }
+    ~TrafficDriver() { stop(); }
+
+    void stop()
+    {
+        m_stop = true;
+        for (auto &thread : m_threads) {
+            if (thread.joinable()) {
+                thread.join();
+            }
+        }
+    }
+
+    int accepted() const { return m_acceptedCount.load(); }
+    int failed() const { return m_failedCount.load(); }
+    std::map<std::string, std::vector<std::string>> acceptedIds() const
+    {
+        const std::lock_guard lock(m_mutex);
+        return m_accepted;
+    }
+
+private:
+    void run(std::uint16_t port, const std::string &tenant, const std::string &key)
+    {
+        test::HttpClient client("127.0.0.1", port);
+        for (int sequence = 0; !m_stop && sequence < 100000; ++sequence) {
+            const std::string id = tenant + "-" + std::to_string(sequence);
+            const auto result = client.postJson("/v1/events", key, eventJson(id, sequence));
+            if (result.status == 202) {
+                const std::lock_guard lock(m_mutex);
+                m_accepted[tenant].push_back(id);
+                ++m_acceptedCount;
+            } else {
+                ++m_failedCount;
+                qWarning() << "event" << id.c_str() << "answered" << result.status
+                           << result.body.c_str() << result.error.c_str();
+            }
+        }
+    }
+
+    std::atomic<bool> m_stop {false};
+    std::atomic<int> m_acceptedCount {0};
+    std::atomic<int> m_failedCount {0};
+    mutable std::mutex m_mutex;
+    std::map<std::string, std::vector<std::string>> m_accepted;
+    std::vector<std::thread> m_threads;
+};
+
+/// Every accepted event is in `records`, and each tenant's first copies are in the order
+/// the tenant sent them. Returns the number of duplicate copies (allowed: an event whose
+/// delivery was only possibly persisted before it was spilled may appear twice).
+int verifyNoLossInOrder(const std::map<std::string, std::vector<std::string>> &accepted,
+                        const std::vector<kafka::ConsumedRecord> &records)
+{
+    std::map<std::string, std::vector<std::string>> seen; // tenant → first occurrences in log order
+    std::set<std::string> ids;
+    int duplicates = 0;
+    std::map<std::pair<std::string, int>, std::vector<const kafka::ConsumedRecord *>> byPartition;
+    for (const auto &record : records) {
+        byPartition[{record.key, record.partition}].push_back(&record);
+    }
+    for (auto &[where, list] : byPartition) {
+        std::ranges::sort(list, {}, &kafka::ConsumedRecord::offset);
+        for (const auto *record : list) {
+            const std::string id = kafka::headerValue(record->headers, "event-id");
+            if (!ids.insert(id).second) {
+                ++duplicates;
+                continue;
+            }
+            seen[record->key].push_back(id);
+        }
+    }
+    for (const auto &[tenant, sent] : accepted) {
+        const auto &got = seen[tenant];
+        std::set<std::string> gotSet(got.begin(), got.end());
+        for (const auto &id : sent) {
+            if (!gotSet.contains(id)) {
+                qWarning() << "lost accepted event" << id.c_str();
+                return -1;
+            }
+        }
+        // Order: the tenant's accepted ids appear in the log in the order they were sent.
+        std::vector<std::string> inLog;
+        const std::set<std::string> sentSet(sent.begin(), sent.end());
+        for (const auto &id : got) {
+            if (sentSet.contains(id)) {
+                inLog.push_back(id);
+            }
+        }
+        if (inLog != sent) {
+            qWarning() << "tenant" << tenant.c_str() << "events out of order";
+            return -2;
+        }
+    }
+    return duplicates;
+}
+
+QString kafkaScript()
+{
+    return qEnvironmentVariable("LOGDECK_TEST_KAFKA_SCRIPT");
+}
+
+bool runKafkaScript(const QStringList &arguments)
+{
+    QProcess script;
+    script.start(kafkaScript(), arguments);
+    if (!script.waitForFinished(120000) || script.exitCode() != 0) {
+        qWarning() << "scripts/kafka" << arguments << "failed:" << script.readAllStandardError();
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class TestCollector : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void acceptedMeansInKafkaOnTheTenantsPartition()
+    {
+        Harness h;
+        QVERIFY(h.start(test::brokerSettings(), {"acme", "globex"}));
+        auto client = h.client();
+        const auto withId =
+            client->postJson("/v1/events", h.keys["acme"], eventJson("client-id-1", 1));
+        QCOMPARE(withId.status, 202);
+        QCOMPARE(parse(withId.body).value(QStringLiteral("id")).toString(),
+                 QStringLiteral("client-id-1"));
+        const auto withoutId = client->postJson("/v1/events", h.keys["globex"], eventJson("", 2));
+        QCOMPARE(withoutId.status, 202);
+        const QString serverId = parse(withoutId.body).value(QStringLiteral("id")).toString();
+        QVERIFY2(QRegularExpression(
+                     QStringLiteral(
+                         "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"))
+                     .match(serverId)
+                     .hasMatch(),
+                 qPrintable(serverId));
+
+        const auto records = h.read(2);
+        QCOMPARE(records.size(), size_t(2));
+        for (const auto &record : records) {
+            const std::string tenant = record.key;
+            QVERIFY(tenant == "acme" || tenant == "globex");
+            QCOMPARE(record.partition, test::javaPartitionForKey(tenant, kPartitions));
+            QCOMPARE(kafka::headerValue(record.headers, "tenant-id"), tenant);
+            QCOMPARE(kafka::headerValue(record.headers, "content-type"),
+                     std::string("application/json"));
+            QVERIFY(!kafka::headerValue(record.headers, "received-at").empty());
+            const auto value = parse(record.value);
+            QCOMPARE(value.value(QStringLiteral("tenant")).toString().toStdString(), tenant);
+            QCOMPARE(value.value(QStringLiteral("type")).toString(), QStringLiteral("click"));
+            QCOMPARE(value.value(QStringLiteral("occurredAt")).toString(),
+                     QStringLiteral("2026-11-26T15:04:05.123Z"));
+            const std::string expectedId =
+                tenant == "acme" ? "client-id-1" : serverId.toStdString();
+            QCOMPARE(kafka::headerValue(record.headers, "event-id"), expectedId);
+            QCOMPARE(value.value(QStringLiteral("id")).toString().toStdString(), expectedId);
+        }
+    }
+
+    void badInputGetsAClearAnswerAndNeverReachesKafka_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("contentType");
+        QTest::addColumn<QString>("auth");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("field");
+        const QString json = QStringLiteral("application/json");
+        const QString key = QStringLiteral("KEY");
+        QTest::newRow("malformed JSON")
+            << "POST"
+            << "/v1/events" << json << key << QByteArray("{\"campaignId\": ") << 400 << "";
+        QTest::newRow("not an object")
+            << "POST"
+            << "/v1/events" << json << key << QByteArray("[1]") << 422 << "";
+        QTest::newRow("missing campaignId")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(R"({"type":"click","occurredAt":"2026-11-26T15:04:05Z"})") << 422
+            << "campaignId";
+        QTest::newRow("missing type")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(R"({"campaignId":"c","occurredAt":"2026-11-26T15:04:05Z"})") << 422
+            << "type";
+        QTest::newRow("bad occurredAt")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(R"({"campaignId":"c","type":"click","occurredAt":"yesterday"})") << 422
+            << "occurredAt";
+        QTest::newRow("tenant in body")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(
+                   R"({"tenant":"globex","campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z"})")
+            << 422 << "tenant";
+        QTest::newRow("unknown field")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(
+                   R"({"campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z","colour":"red"})")
+            << 422 << "colour";
+        QTest::newRow("attributes not an object")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(
+                   R"({"campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z","attributes":[1]})")
+            << 422 << "attributes";
+        QTest::newRow("bad id")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(
+                   R"({"id":"has space","campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z"})")
+            << 422 << "id";
+        QTest::newRow("body over 1 MiB")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(R"({"campaignId":")") + QByteArray(2 << 20, 'x') + QByteArray(R"("})")
+            << 413 << "";
+        QTest::newRow("wrong content type")
+            << "POST"
+            << "/v1/events"
+            << "text/plain" << key << QByteArray::fromStdString(eventJson("x1")) << 415
+            << "Content-Type";
+        QTest::newRow("missing key")
+            << "POST"
+            << "/v1/events" << json << "" << QByteArray::fromStdString(eventJson("x2")) << 401
+            << "Authorization";
+        QTest::newRow("unknown key")
+            << "POST"
+            << "/v1/events" << json << "ldk_wrong" << QByteArray::fromStdString(eventJson("x3"))
+            << 401 << "Authorization";
+        QTest::newRow("unknown route")
+            << "POST"
+            << "/v1/evnets" << json << key << QByteArray("{}") << 404 << "";
+        QTest::newRow("wrong method") << "GET"
+                                      << "/v1/events" << json << key << QByteArray() << 405 << "";
+        QTest::newRow("batch too big")
+            << "POST"
+            << "/v1/events:batch" << json << key
+            << QByteArray("{\"events\":[") + QByteArray("{},").repeated(1000) + QByteArray("{}]}")
+            << 413 << "events";
+        QTest::newRow("batch not a list") << "POST"
+                                          << "/v1/events:batch" << json << key
+                                          << QByteArray(R"({"events":{}})") << 422 << "events";
+    }
+
+    void badInputGetsAClearAnswerAndNeverReachesKafka()
+    {
+        QFETCH(QString, method);
+        QFETCH(QString, target);
+        QFETCH(QString, contentType);
+        QFETCH(QString, auth);
+        QFETCH(QByteArray, body);
+        QFETCH(int, status);
+        QFETCH(QString, field);
+        Harness h;
+        QVERIFY(h.start(test::brokerSettings(), {"acme"}));
+        std::map<std::string, std::string> headers {{"Content-Type", contentType.toStdString()}};
+        if (auth == QStringLiteral("KEY")) {
+            headers["Authorization"] = "Bearer " + h.keys["acme"];
+        } else if (!auth.isEmpty()) {
+            headers["Authorization"] = "Bearer " + auth.toStdString();
+        }
+        auto client = h.client();
+        const auto result = client->request(method.toStdString(), target.toStdString(),
+                                            body.toStdString(), headers);
+        QCOMPARE(result.status, status);
+        const auto answer = parse(result.body);
+        QVERIFY2(!answer.value(QStringLiteral("error")).toString().isEmpty(), result.body.c_str());
+        QCOMPARE(answer.value(QStringLiteral("field")).toString(), field);
+        if (status == 405) {
+            QCOMPARE(result.headers.at("allow"), std::string("POST"));
+        }
+
+        // Nothing of it reached Kafka: the next good event is the topic's only record.
+        auto next = h.client();
+        QCOMPARE(next->postJson("/v1/events", h.keys["acme"], eventJson("sentinel")).status, 202);
+        const auto records = h.read(1);
+        QCOMPARE(records.size(), size_t(1));
+        QCOMPARE(kafka::headerValue(records.front().headers, "event-id"), std::string("sentinel"));
+    }
+
+    void batchAnswersPerEvent()
+    {
+        Harness h;
+        QVERIFY(h.start(test::brokerSettings(), {"acme"}));
+        std::string body = R"({"events":[)";
+        for (int i = 0; i < 10; ++i) {
+            if (i > 0) {
+                body += ",";
+            }
+            body += (i == 3 || i == 7)
+                ? R"({"campaignId":"c","type":"Not Valid","occurredAt":"2026-11-26T15:04:05Z"})"
+                : eventJson("b-" + std::to_string(i), i);
+        }
+        body += "]}";
+        const auto result = h.client()->postJson("/v1/events:batch", h.keys["acme"], body);
+        QCOMPARE(result.status, 200);
+        const auto results = parse(result.body).value(QStringLiteral("results")).toArray();
+        QCOMPARE(results.size(), 10);
+        for (int i = 0; i < 10; ++i) {
+            const auto entry = results.at(i).toObject();
+            QCOMPARE(entry.value(QStringLiteral("index")).toInt(), i);
+            if (i == 3 || i == 7) {
+                QCOMPARE(entry.value(QStringLiteral("status")).toInt(), 422);
+                QCOMPARE(entry.value(QStringLiteral("field")).toString(), QStringLiteral("type"));
+            } else {
+                QCOMPARE(entry.value(QStringLiteral("status")).toInt(), 202);
+                QCOMPARE(entry.value(QStringLiteral("id")).toString().toStdString(),
+                         "b-" + std::to_string(i));
+            }
+        }
+        const auto records = h.read(8);
+        QCOMPARE(records.size(), size_t(8));
+    }
+
+    void campaignGoesThroughTheOutbox()
+    {
+        Harness h;
+        QVERIFY(h.start(test::brokerSettings(), {"acme"}));
+        auto client = h.client();
+        const auto created = client->postJson("/v1/campaigns", h.keys["acme"],
+                                              R"({"id":"spring-sale","name":"Spring sale"})");
+        QCOMPARE(created.status, 201);
+        const auto again = client->postJson("/v1/campaigns", h.keys["acme"],
+                                            R"({"id":"spring-sale","name":"Again"})");
+        QCOMPARE(again.status, 409);
+        QCOMPARE(parse(again.body).value(QStringLiteral("field")).toString(), QStringLiteral("id"));
+        const auto noName = client->postJson("/v1/campaigns", h.keys["acme"], R"({"id":"x"})");
+        QCOMPARE(noName.status, 422);
+        QCOMPARE(parse(noName.body).value(QStringLiteral("field")).toString(),
+                 QStringLiteral("name"));
+
+        const auto records = h.read(1);
+        QCOMPARE(records.size(), size_t(1));
+        const auto value = parse(records.front().value);
+        QCOMPARE(value.value(QStringLiteral("type")).toString(),
+                 QStringLiteral("campaign.created"));
+        QCOMPARE(value.value(QStringLiteral("campaignId")).toString(),
+                 QStringLiteral("spring-sale"));
+        QCOMPARE(records.front().key, std::string("acme"));
+        QTRY_COMPARE_WITH_TIMEOUT(h.collector->gauges().outboxDepth, std::int64_t(0), 10000);
+    }
+
+    void healthReadinessAndMetrics()
+    {
+        Harness h;
+        QVERIFY(h.start(test::brokerSettings(), {"acme"}));
+        auto client = h.client();
+        QCOMPARE(client->request("GET", "/healthz").status, 200);
+        const auto ready = client->request("GET", "/readyz");
+        QCOMPARE(ready.status, 200);
+        QCOMPARE(parse(ready.body).value(QStringLiteral("ready")).toBool(), true);
+        QCOMPARE(client->postJson("/v1/events", h.keys["acme"], eventJson("m1")).status, 202);
+        QCOMPARE(client->postJson("/v1/events", "nope", eventJson("m2")).status, 401);
+        const auto metrics = client->request("GET", "/metrics");
+        QCOMPARE(metrics.status, 200);
+        QVERIFY(metrics.headers.at("content-type").starts_with("text/plain"));
+        for (const char *line :
+             {"logdeck_http_requests_total{route=\"/v1/events\",status=\"202\"} 1",
+              "logdeck_http_requests_total{route=\"/v1/events\",status=\"401\"} 1",
+              "logdeck_ingest_latency_seconds_count 2", "logdeck_produce_latency_seconds_count 1",
+              "logdeck_outbox_depth ", "logdeck_spill_active 0", "logdeck_producer_queue_depth ",
+              "logdeck_relay_lag_seconds "}) {
+            QVERIFY2(metrics.body.find(line) != std::string::npos, line);
+        }
+    }
+
+    void mockBrokersDownSpillsAndLosesNothing()
+    {
+        auto mock = kafka::MockCluster::create(1);
+        QVERIFY(mock.has_value());
+        Harness h;
+        QVERIFY(h.start({{"bootstrap.servers", (*mock)->bootstrapServers()}}, {"t1", "t2", "t3"},
+                        1000ms, mock->get()));
+        TrafficDriver traffic(h, h.collector->port());
+        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 150, 20000);
+        QVERIFY((*mock)->setBrokerDown(1).has_value());
+        QTRY_VERIFY_WITH_TIMEOUT(h.collector->spilling(), 20000);
+        const int atOutage = traffic.accepted();
+        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atOutage + 300, 30000);
+        QVERIFY((*mock)->setBrokerUp(1).has_value());
+        const int atRecovery = traffic.accepted();
+        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 150, 30000);
+        traffic.stop();
+        QCOMPARE(traffic.failed(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling() && h.collector->gauges().outboxDepth == 0,
+                                 60000);
+
+        const auto accepted = traffic.acceptedIds();
+        const auto records = h.read(static_cast<std::size_t>(traffic.accepted()));
+        const int duplicates = verifyNoLossInOrder(accepted, records);
+        QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
+        qInfo("mock outage: %d accepted, %zu records in Kafka, %d duplicate copies",
+              traffic.accepted(), records.size(), duplicates);
+    }
+
+    void realBrokerStoppedSpillsAndLosesNothing()
+    {
+        QTemporaryDir brokerDir;
+        QVERIFY(runKafkaScript({QStringLiteral("start"), QStringLiteral("--fresh"),
+                                QStringLiteral("--dir"), brokerDir.path()}));
+        auto stopBroker = qScopeGuard([&] {
+            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()});
+        });
+        QFile address(brokerDir.filePath(QStringLiteral("bootstrap")));
+        QVERIFY(address.open(QIODevice::ReadOnly));
+        const std::string bootstrap = address.readAll().trimmed().toStdString();
+
+        Harness h;
+        QVERIFY(h.start({{"bootstrap.servers", bootstrap}}, {"t1", "t2", "t3"}, 1500ms));
+        TrafficDriver traffic(h, h.collector->port());
+        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 200, 30000);
+        QVERIFY(
+            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()}));
+        QTRY_VERIFY_WITH_TIMEOUT(h.collector->spilling(), 30000);
+        const int atOutage = traffic.accepted();
+        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atOutage + 300, 30000);
+        QVERIFY(
+            runKafkaScript({QStringLiteral("start"), QStringLiteral("--dir"), brokerDir.path()}));
+        const int atRecovery = traffic.accepted();
+        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 200, 60000);
+        traffic.stop();
+        QCOMPARE(traffic.failed(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling() && h.collector->gauges().outboxDepth == 0,
+                                 90000);
+
+        const auto records = h.read(static_cast<std::size_t>(traffic.accepted()));
+        const int duplicates = verifyNoLossInOrder(traffic.acceptedIds(), records);
+        QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
+        qInfo("broker outage: %d accepted, %zu records in Kafka, %d duplicate copies",
+              traffic.accepted(), records.size(), duplicates);
+    }
+
+    void engineKilledWhileSpillingLosesNothing()
+    {
+        QTemporaryDir brokerDir;
+        QTemporaryDir dataDir;
+        QVERIFY(runKafkaScript({QStringLiteral("start"), QStringLiteral("--fresh"),
+                                QStringLiteral("--dir"), brokerDir.path()}));
+        auto stopBroker = qScopeGuard([&] {
+            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()});
+        });
+        QFile address(brokerDir.filePath(QStringLiteral("bootstrap")));
+        QVERIFY(address.open(QIODevice::ReadOnly));
+        const QString bootstrap = QString::fromUtf8(address.readAll().trimmed());
+
+        std::string key;
+        {
+            auto db = store::Database::open(store::Database::pathIn(dataDir.path().toStdString()));
+            QVERIFY(db.has_value());
+            auto added = store::TenantStore(**db).addTenant("acme");
+            QVERIFY(added.has_value());
+            key = *added;
+        }
+        const QStringList engineArguments = {QStringLiteral("run"),
+                                             QStringLiteral("--broker"),
+                                             bootstrap,
+                                             QStringLiteral("--data"),
+                                             dataDir.path(),
+                                             QStringLiteral("--listen"),
+                                             QStringLiteral("127.0.0.1:0"),
+                                             QStringLiteral("--log-level"),
+                                             QStringLiteral("warn")};
+        auto startEngine = [&](QProcess &engine) -> std::uint16_t {
+            engine.start(qEnvironmentVariable("LOGDECK_CLI"), engineArguments);
+            engine.waitForStarted(5000);
+            QDeadlineTimer deadline(30s);
+            while (!deadline.hasExpired() && engine.state() == QProcess::Running) {
+                engine.waitForReadyRead(200);
+                while (engine.canReadLine()) {
+                    const QString line = QString::fromUtf8(engine.readLine()).trimmed();
+                    if (line.startsWith(QStringLiteral("collector=http://127.0.0.1:"))) {
+                        return static_cast<std::uint16_t>(
+                            line.section(QLatin1Char(':'), -1).toUInt());
+                    }
+                }
+            }
+            qWarning() << engine.readAllStandardError();
+            return 0;
+        };
+
+        QProcess first;
+        const std::uint16_t port = startEngine(first);
+        QVERIFY(port != 0);
+        QVERIFY(
+            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()}));
+        std::vector<std::string> accepted;
+        {
+            test::HttpClient client("127.0.0.1", port);
+            for (int i = 0; i < 300; ++i) {
+                const std::string id = "k-" + std::to_string(i);
+                const auto result = client.postJson("/v1/events", key, eventJson(id, i));
+                QCOMPARE(result.status, 202);
+                accepted.push_back(id);
+            }
+            const auto metrics = client.request("GET", "/metrics");
+            QVERIFY2(metrics.body.find("logdeck_spill_active 1") != std::string::npos,
+                     "the engine is not spilling");
+        }
+        ::kill(static_cast<pid_t>(first.processId()), SIGKILL);
+        QVERIFY(first.waitForFinished(10000));
+
+        QVERIFY(
+            runKafkaScript({QStringLiteral("start"), QStringLiteral("--dir"), brokerDir.path()}));
+        QProcess second;
+        const std::uint16_t secondPort = startEngine(second);
+        QVERIFY(secondPort != 0);
+        test::HttpClient client("127.0.0.1", secondPort);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            client.request("GET", "/metrics").body.find("logdeck_outbox_depth 0\n")
+                != std::string::npos,
+            60000);
+
+        kafka::ClientSettings settings {{"bootstrap.servers", bootstrap.toStdString()}};
+        auto consumer = kafka::Consumer::create(settings, test::uniqueName("killed"));
+        QVERIFY(consumer.has_value());
+        QVERIFY((*consumer)->subscribe({"events.raw"}).has_value());
+        std::set<std::string> ids;
+        std::size_t copies = 0;
+        QDeadlineTimer deadline(45s);
+        while (ids.size() < accepted.size() && !deadline.hasExpired()) {
+            if (auto batch = (*consumer)->poll(1000, 300ms)) {
+                for (const auto &record : *batch) {
+                    ids.insert(kafka::headerValue(record.headers, "event-id"));
+                    ++copies;
+                }
+            }
+        }
+        for (const auto &id : accepted) {
+            QVERIFY2(ids.contains(id), id.c_str());
+        }
+        qInfo("engine killed while spilling: %zu accepted, %zu copies in Kafka", accepted.size(),
+              copies);
+        ::kill(static_cast<pid_t>(second.processId()), SIGTERM);
+        QVERIFY(second.waitForFinished(20000));
+        QCOMPARE(second.exitCode(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCollector)
+#include "tst_collector.moc"
