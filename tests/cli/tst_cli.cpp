@@ -2,6 +2,7 @@
 // `run` on the embedded mock cluster and on the real broker.
 
 #include "kafka/admin_client.h"
+#include "support/cli_runner.h"
 #include "support/test_broker.h"
 
 #include <QMap>
@@ -18,27 +19,9 @@ class TestCli : public QObject
     Q_OBJECT
 
 private:
-    struct Outcome
+    static test::CliOutcome runCli(const QStringList &arguments, int timeoutMs = 30000)
     {
-        int exitCode = -1;
-        QString out;
-        QString err;
-    };
-
-    static QString cliPath() { return qEnvironmentVariable("LOGDECK_CLI"); }
-
-    static Outcome runCli(const QStringList &arguments, int timeoutMs = 30000)
-    {
-        QProcess process;
-        process.start(cliPath(), arguments);
-        if (!process.waitForFinished(timeoutMs)) {
-            process.kill();
-            process.waitForFinished();
-            qWarning() << "logdeck-cli" << arguments << "did not finish in" << timeoutMs << "ms";
-        }
-        return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-                QString::fromUtf8(process.readAllStandardOutput()),
-                QString::fromUtf8(process.readAllStandardError())};
+        return test::runCli(arguments, QProcessEnvironment::systemEnvironment(), timeoutMs);
     }
 
     /// Starts `logdeck-cli run ...` and returns the key=value lines it prints once ready
@@ -46,7 +29,7 @@ private:
     static QMap<QString, QString> startEngine(QProcess &process, const QStringList &arguments)
     {
         QMap<QString, QString> values;
-        process.start(cliPath(), QStringList {QStringLiteral("run")} + arguments);
+        process.start(test::cliPath(), QStringList {QStringLiteral("run")} + arguments);
         if (!process.waitForStarted(5000)) {
             return values;
         }
@@ -78,7 +61,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(QFile::exists(cliPath()), "LOGDECK_CLI must point at logdeck-cli");
+        QVERIFY2(QFile::exists(test::cliPath()), "LOGDECK_CLI must point at logdeck-cli");
     }
 
     void versionAndHelp()

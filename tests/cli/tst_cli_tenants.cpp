@@ -1,6 +1,8 @@
 // `logdeck-cli tenants` as an operator meets it: a key printed alone on stdout, a table and
 // JSON listing, revocation, and exit codes 1 (runtime) and 2 (usage) with one clear line.
 
+#include "support/cli_runner.h"
+
 #include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
@@ -16,38 +18,13 @@ class TestCliTenants : public QObject
     Q_OBJECT
 
 private:
-    struct Outcome
-    {
-        int exitCode = -1;
-        QString out;
-        QString err;
-    };
-
     std::unique_ptr<QTemporaryDir> m_dir;
 
-    static QString cliPath() { return qEnvironmentVariable("LOGDECK_CLI"); }
-
-    static Outcome
-    runCli(const QStringList &arguments,
-           const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
-    {
-        QProcess process;
-        process.setProcessEnvironment(environment);
-        process.start(cliPath(), arguments);
-        if (!process.waitForFinished(30000)) {
-            process.kill();
-            process.waitForFinished();
-            qWarning() << "logdeck-cli" << arguments << "did not finish in 30 s";
-        }
-        return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-                QString::fromUtf8(process.readAllStandardOutput()),
-                QString::fromUtf8(process.readAllStandardError())};
-    }
-
     /// `logdeck-cli tenants <arguments> --data <this test's directory>`.
-    Outcome tenants(const QStringList &arguments) const
+    test::CliOutcome tenants(const QStringList &arguments) const
     {
-        return runCli(QStringList {"tenants"} + arguments + QStringList {"--data", m_dir->path()});
+        return test::runCli(QStringList {"tenants"} + arguments
+                            + QStringList {"--data", m_dir->path()});
     }
 
     QJsonArray listJson() const
@@ -67,7 +44,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(QFile::exists(cliPath()), "LOGDECK_CLI must point at logdeck-cli");
+        QVERIFY2(QFile::exists(test::cliPath()), "LOGDECK_CLI must point at logdeck-cli");
     }
 
     void init()
@@ -195,13 +172,13 @@ private Q_SLOTS:
 
     void helpListsTheSubcommands()
     {
-        const auto help = runCli({"tenants", "--help"});
+        const auto help = test::runCli({"tenants", "--help"});
         QCOMPARE(help.exitCode, 0);
         for (const char *text : {"tenants add NAME", "tenants key NAME", "tenants list",
                                  "tenants revoke NAME", "--data", "--json"}) {
             QVERIFY2(help.out.contains(QLatin1String(text)), text);
         }
-        const auto top = runCli({"--help"});
+        const auto top = test::runCli({"--help"});
         QVERIFY(top.out.contains(QRegularExpression("tenants\\s+Manage tenants")));
     }
 
@@ -211,7 +188,7 @@ private Q_SLOTS:
         QVERIFY(blocker.open(QIODevice::WriteOnly));
         blocker.close();
         const auto outcome =
-            runCli({"tenants", "add", "acme", "--data", blocker.fileName() + "/data"});
+            test::runCli({"tenants", "add", "acme", "--data", blocker.fileName() + "/data"});
         QCOMPARE(outcome.exitCode, 1);
         QVERIFY(outcome.out.isEmpty());
         QCOMPARE(outcome.err.trimmed().count('\n'), 0);
@@ -224,7 +201,7 @@ private Q_SLOTS:
     {
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         environment.insert("LOGDECK_DATA", m_dir->path());
-        QCOMPARE(runCli({"tenants", "add", "acme"}, environment).exitCode, 0);
+        QCOMPARE(test::runCli({"tenants", "add", "acme"}, environment).exitCode, 0);
         QVERIFY(QFile::exists(m_dir->filePath("logdeck.db")));
         QCOMPARE(listJson().size(), 1); // --data points at the same directory
     }
@@ -232,3 +209,5 @@ private Q_SLOTS:
 
 QTEST_GUILESS_MAIN(TestCliTenants)
 #include "tst_cli_tenants.moc"
+
+using namespace logdeck;

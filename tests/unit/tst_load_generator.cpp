@@ -3,6 +3,7 @@
 // it saw: ids, keys, bodies. Also `logdeck-cli loadgen` as a process against the same server.
 
 #include "loadgen/load_generator.h"
+#include "support/cli_runner.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -334,26 +335,9 @@ class TestLoadGenerator : public QObject
     Q_OBJECT
 
 private:
-    static QString cliPath() { return qEnvironmentVariable("LOGDECK_CLI"); }
-
-    struct CliOutcome
+    static test::CliOutcome runCli(const QStringList &arguments)
     {
-        int exitCode = -1;
-        QString out;
-        QString err;
-    };
-
-    static CliOutcome runCli(const QStringList &arguments)
-    {
-        QProcess process;
-        process.start(cliPath(), QStringList {QStringLiteral("loadgen")} + arguments);
-        if (!process.waitForFinished(30000)) {
-            process.kill();
-            process.waitForFinished();
-        }
-        return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-                QString::fromUtf8(process.readAllStandardOutput()),
-                QString::fromUtf8(process.readAllStandardError())};
+        return test::runCli(QStringList {QStringLiteral("loadgen")} + arguments);
     }
 
 private Q_SLOTS:
@@ -630,7 +614,7 @@ private Q_SLOTS:
 
     void cliPrintsAJsonReport()
     {
-        if (!QFile::exists(cliPath())) {
+        if (!QFile::exists(test::cliPath())) {
             QFAIL("LOGDECK_CLI does not point at a built logdeck-cli");
         }
         TestServer server;
@@ -663,12 +647,12 @@ private Q_SLOTS:
 
     void cliPrintsATextReportAndStopsOnSigint()
     {
-        if (!QFile::exists(cliPath())) {
+        if (!QFile::exists(test::cliPath())) {
             QFAIL("LOGDECK_CLI does not point at a built logdeck-cli");
         }
         TestServer server;
         QProcess process;
-        process.start(cliPath(),
+        process.start(test::cliPath(),
                       {"loadgen", "--url", QString::fromStdString(server.url()), "--key", "k",
                        "--duration", "60", "--rate", "500"});
         QVERIFY(process.waitForStarted());
@@ -683,7 +667,7 @@ private Q_SLOTS:
 
     void cliExitCodes()
     {
-        if (!QFile::exists(cliPath())) {
+        if (!QFile::exists(test::cliPath())) {
             QFAIL("LOGDECK_CLI does not point at a built logdeck-cli");
         }
         const auto noKey = runCli({"--url", "http://127.0.0.1:8080"});
