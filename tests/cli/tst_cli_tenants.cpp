@@ -13,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using namespace logdeck;
+
 class TestCliTenants : public QObject
 {
     Q_OBJECT
@@ -209,5 +211,3 @@ private Q_SLOTS:
 
 QTEST_GUILESS_MAIN(TestCliTenants)
 #include "tst_cli_tenants.moc"
-
-using namespace logdeck;
