@@ -26,6 +26,10 @@ const std::vector<Command> &commands()
         {"loadgen", "Send events to a collector at a set rate and report latency",
          logdeck::cli::loadgenCommand},
         {"tenants", "Manage tenants and their API keys", logdeck::cli::tenantsCommand},
+        {"rollups", "Print the analytics group's counts per tenant, campaign, type and minute",
+         logdeck::cli::rollupsCommand},
+        {"dlq", "List dead-lettered records with their failure (Logdeck, Spring and Connect headers)",
+         logdeck::cli::dlqCommand},
     };
     return table;
 }

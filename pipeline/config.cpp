@@ -43,6 +43,49 @@ std::string typeError(const std::string &key, const char *expected)
     return "config key '" + key + "' must be " + expected;
 }
 
+Result<Config::GroupSettings> parseGroupSettings(const std::string &group, const json &entry)
+{
+    const std::string where = "groupSettings." + group;
+    if (!entry.is_object()) {
+        return fail(Error::invalid(typeError(where, "an object")));
+    }
+    Config::GroupSettings settings;
+    for (const auto &[key, value] : entry.items()) {
+        const std::string name = where + "." + key;
+        if (key == "transientFailureRate") {
+            if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1) {
+                return fail(Error::invalid(typeError(name, "a number from 0 to 1")));
+            }
+            settings.transientFailureRate = value.get<double>();
+        } else if (key == "poisonIsPermanent") {
+            if (!value.is_boolean()) {
+                return fail(Error::invalid(typeError(name, "true or false")));
+            }
+            settings.poisonIsPermanent = value.get<bool>();
+        } else if (key == "addedLatencyMs" || key == "maxAttempts" || key == "batchSize") {
+            const int minimum = key == "addedLatencyMs" ? 0 : 1;
+            if (!value.is_number_integer() || value.get<int>() < minimum) {
+                return fail(Error::invalid(typeError(
+                    name, minimum == 0 ? "a whole number ≥ 0" : "a positive whole number")));
+            }
+            (key == "addedLatencyMs"    ? settings.addedLatencyMs
+                 : key == "maxAttempts" ? settings.maxAttempts
+                                        : settings.batchSize) = value.get<int>();
+        } else if (key == "backoffMs") {
+            if (!value.is_array() || value.empty()
+                || !std::ranges::all_of(value, [](const json &v) {
+                       return v.is_number_integer() && v.get<int>() >= 0;
+                   })) {
+                return fail(Error::invalid(typeError(name, "a non-empty array of milliseconds")));
+            }
+            settings.backoffMs = value.get<std::vector<int>>();
+        } else {
+            return fail(Error::invalid("unknown config key '" + name + "'"));
+        }
+    }
+    return settings;
+}
+
 } // namespace
 
 Result<Config> Config::fromJson(std::string_view text)
@@ -102,6 +145,17 @@ Result<Config> Config::fromJson(std::string_view text)
             }
             (key == "httpThreads" ? config.httpThreads : config.produceTimeoutMs) =
                 value.get<int>();
+        } else if (key == "groupSettings") {
+            if (!value.is_object()) {
+                return fail(Error::invalid(typeError(key, "an object of group name → settings")));
+            }
+            for (const auto &[group, entry] : value.items()) {
+                auto parsed = parseGroupSettings(group, entry);
+                if (!parsed) {
+                    return fail(parsed.error());
+                }
+                config.groupSettings[group] = *parsed;
+            }
         } else if (key == "logLevel") {
             if (!value.is_string()) {
                 return fail(Error::invalid(typeError(key, "a string")));
@@ -246,6 +300,12 @@ std::optional<std::pair<std::string, std::uint16_t>> Config::listenAddress() con
         host = host.substr(1, host.size() - 2);
     }
     return std::make_pair(host, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1))));
+}
+
+Config::GroupSettings Config::settingsFor(const std::string &group) const
+{
+    const auto it = groupSettings.find(group);
+    return it == groupSettings.end() ? GroupSettings {} : it->second;
 }
 
 std::string Config::effectiveDataDir() const

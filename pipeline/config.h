@@ -27,8 +27,24 @@ struct Config
     int partitions = 6;
     /// Brokers of the embedded mock cluster.
     int mockBrokers = 3;
-    /// The processing groups; each gets a retry topic.
-    std::vector<std::string> groups = {"analytics", "persister", "enrichment", "fraud"};
+    /// The processing groups this engine runs; each gets a retry topic. `fraud` is off
+    /// unless listed: adding a consumer is a config change.
+    std::vector<std::string> groups = {"analytics", "persister", "enrichment"};
+
+    /// Per-group tuning and fault injection ("groupSettings": {"analytics": {...}}).
+    struct GroupSettings
+    {
+        double transientFailureRate = 0;
+        int addedLatencyMs = 0;
+        bool poisonIsPermanent = true;
+        int maxAttempts = 5;
+        std::vector<int> backoffMs = {1000, 5000, 30000, 120000};
+        int batchSize = 1000;
+    };
+    std::map<std::string, GroupSettings> groupSettings;
+
+    /// The settings of `group`: its entry in groupSettings, or the defaults.
+    GroupSettings settingsFor(const std::string &group) const;
     std::string logLevel = "info";
     /// Where the HTTP collector listens, "host:port". Empty: 127.0.0.1:8080, or any free
     /// port in embedded mode. "off": no collector.

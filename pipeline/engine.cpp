@@ -3,6 +3,8 @@
 #include "collector/collector.h"
 #include "common/log.h"
 #include "common/time_format.h"
+#include "consume/processor.h"
+#include "engine_info.h"
 #include "kafka/admin_client.h"
 #include "kafka/mock_cluster.h"
 #include "kafka/topic_catalog.h"
@@ -13,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -41,6 +44,8 @@ struct Engine::Impl
     std::string instanceId = makeInstanceId();
     std::unique_ptr<kafka::MockCluster> mockCluster;
     std::unique_ptr<collector::Collector> collector;
+    std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
+    mutable std::mutex groupsMutex; // /metrics and commands read groups from other threads
     std::string bootstrap;
     std::string dataDir;
     bool temporaryDataDir = false;
@@ -106,12 +111,84 @@ struct Engine::Impl
         options.kafka["bootstrap.servers"] = bootstrap;
         options.instanceId = instanceId;
         options.produceTimeout = std::chrono::milliseconds(config.produceTimeoutMs);
+        // /metrics shows the groups too; they start after the collector, so look them up late.
+        options.extraMetrics = [this] {
+            return consume::renderGroupMetrics(groupMetrics());
+        };
         auto started = collector::Collector::start(std::move(options));
         if (!started) {
             return fail(started.error());
         }
         collector = std::move(*started);
         return {};
+    }
+
+    Result<void> startGroups()
+    {
+        for (const auto &name : config.groups) {
+            auto processor = consume::makeProcessor(name);
+            if (!processor) {
+                std::string known;
+                for (const auto &k : consume::knownProcessors()) {
+                    known += (known.empty() ? "" : ", ") + k;
+                }
+                return fail(Error::invalid("unknown group '" + name
+                                           + "' in groups: known groups are " + known));
+            }
+            const auto settings = config.settingsFor(name);
+            consume::GroupOptions options;
+            options.group = name;
+            options.dataDir = dataDir;
+            options.kafka = config.kafka;
+            options.kafka["bootstrap.servers"] = bootstrap;
+            options.batchSize = static_cast<std::size_t>(settings.batchSize);
+            options.retry.maxAttempts = settings.maxAttempts;
+            options.retry.backoff.clear();
+            for (const int ms : settings.backoffMs) {
+                options.retry.backoff.emplace_back(ms);
+            }
+            options.faults = {settings.transientFailureRate,
+                              std::chrono::milliseconds(settings.addedLatencyMs),
+                              settings.poisonIsPermanent};
+            auto runtime = consume::GroupRuntime::start(std::move(options), std::move(processor));
+            if (!runtime) {
+                return fail(runtime.error());
+            }
+            const std::lock_guard lock(groupsMutex);
+            groups[name] = std::move(*runtime);
+        }
+        return {};
+    }
+
+    void stopGroups()
+    {
+        std::map<std::string, std::unique_ptr<consume::GroupRuntime>> stopping;
+        {
+            const std::lock_guard lock(groupsMutex);
+            stopping.swap(groups);
+        }
+        stopping.clear(); // joins each group's thread
+    }
+
+    std::vector<consume::GroupMetrics> groupMetrics() const
+    {
+        const std::lock_guard lock(groupsMutex);
+        std::vector<consume::GroupMetrics> result;
+        for (const auto &[name, runtime] : groups) {
+            result.push_back(runtime->metrics());
+        }
+        return result;
+    }
+
+    Result<consume::GroupRuntime *> group(const std::string &name) const
+    {
+        const std::lock_guard lock(groupsMutex);
+        const auto it = groups.find(name);
+        if (it == groups.end()) {
+            return fail(Error {Error::Code::NotFound,
+                               "group '" + name + "' is not run by this engine", false});
+        }
+        return it->second.get();
     }
 
     std::string collectorUrl() const
@@ -129,13 +206,11 @@ struct Engine::Impl
     /// cluster and collector are.
     void writeEngineFile() const
     {
-        const nlohmann::json info = {{"instance", instanceId},
-                                     {"pid", ::getpid()},
-                                     {"mode", config.embedded ? "embedded" : "broker"},
-                                     {"bootstrap", bootstrap},
-                                     {"collector", collectorUrl()},
-                                     {"startedAt", formatRfc3339(nowMillis())}};
-        std::ofstream(dataDir + "/engine.json") << info.dump(2) << '\n';
+        EngineInfo info {instanceId, ::getpid(),     config.embedded ? "embedded" : "broker",
+                         bootstrap,  collectorUrl(), formatRfc3339(nowMillis())};
+        if (auto written = writeEngineInfo(dataDir, info); !written) {
+            log::warn("engine.info_not_written", {{"error", written.error().message}});
+        }
     }
 };
 
@@ -200,7 +275,11 @@ Result<void> Engine::start()
     if (ready) {
         ready = d->startCollector();
     }
+    if (ready) {
+        ready = d->startGroups();
+    }
     if (!ready) {
+        d->stopGroups();
         d->collector.reset();
         d->mockCluster.reset();
         if (d->temporaryDataDir) {
@@ -232,13 +311,15 @@ void Engine::stop()
         }
         d->running = false;
     }
+    // The collector first: it answers or spills what it has in flight; then the groups.
     if (d->collector) {
         d->collector->shutdown();
         d->collector.reset();
     }
+    d->stopGroups();
     d->mockCluster.reset();
+    removeEngineInfo(d->dataDir);
     std::error_code ec;
-    std::filesystem::remove(d->dataDir + "/engine.json", ec);
     if (d->temporaryDataDir) {
         std::filesystem::remove_all(d->dataDir, ec);
     }
@@ -277,9 +358,47 @@ std::vector<std::pair<std::string, std::string>> Engine::demoKeys() const
     return d->demoKeys;
 }
 
-std::string Engine::collectorMetrics() const
+std::string Engine::metricsText() const
 {
-    return d->collector ? d->collector->metricsText() : std::string();
+    return (d->collector ? d->collector->metricsText() : std::string())
+        + consume::renderGroupMetrics(d->groupMetrics());
+}
+
+std::vector<consume::GroupMetrics> Engine::groupMetrics() const
+{
+    return d->groupMetrics();
+}
+
+Result<void> Engine::pauseGroup(const std::string &group)
+{
+    auto runtime = d->group(group);
+    if (!runtime) {
+        return fail(runtime.error());
+    }
+    (*runtime)->pause();
+    log::info("group.paused", {{"group", group}});
+    return {};
+}
+
+Result<void> Engine::resumeGroup(const std::string &group)
+{
+    auto runtime = d->group(group);
+    if (!runtime) {
+        return fail(runtime.error());
+    }
+    (*runtime)->resume();
+    log::info("group.resumed", {{"group", group}});
+    return {};
+}
+
+Result<void> Engine::setGroupFaults(const std::string &group, const consume::FaultInjection &faults)
+{
+    auto runtime = d->group(group);
+    if (!runtime) {
+        return fail(runtime.error());
+    }
+    (*runtime)->setFaults(faults);
+    return {};
 }
 
 kafka::ClientSettings Engine::clientSettings() const
@@ -301,6 +420,7 @@ EngineStatus Engine::queryStatus(std::chrono::milliseconds timeout) const
         status.spilling = gauges.spilling;
         status.outboxDepth = gauges.outboxDepth;
     }
+    status.groups = groupMetrics();
     auto admin = kafka::AdminClient::create(clientSettings());
     if (!admin) {
         status.error = admin.error().message;

@@ -2,6 +2,7 @@
 
 #include "common/result.h"
 #include "config.h"
+#include "consume/group_runtime.h"
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +34,7 @@ struct EngineStatus
     std::string collectorUrl; ///< empty when the collector is off
     bool spilling = false; ///< the collector is writing new events to its outbox
     std::int64_t outboxDepth = 0;
+    std::vector<consume::GroupMetrics> groups; ///< the processing groups this engine runs
     std::chrono::system_clock::time_point checkedAt;
 };
 
@@ -69,8 +71,16 @@ public:
     /// Embedded mode's demo tenants and the API keys made for them at start: (tenant, key).
     std::vector<std::pair<std::string, std::string>> demoKeys() const;
 
-    /// The collector's metrics in Prometheus text format (empty when it is off).
-    std::string collectorMetrics() const;
+    /// The collector's and the groups' metrics in Prometheus text format.
+    std::string metricsText() const;
+
+    /// The groups this engine runs, as they are now.
+    std::vector<consume::GroupMetrics> groupMetrics() const;
+
+    /// Pauses or resumes fetching for one hosted group; NotFound for a group not run here.
+    Result<void> pauseGroup(const std::string &group);
+    Result<void> resumeGroup(const std::string &group);
+    Result<void> setGroupFaults(const std::string &group, const consume::FaultInjection &faults);
 
     /// Client settings for a new Kafka client of this engine's cluster.
     kafka::ClientSettings clientSettings() const;

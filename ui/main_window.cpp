@@ -7,6 +7,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStackedWidget>
@@ -38,6 +39,8 @@ MainWindow::MainWindow(EngineBridge *bridge, QWidget *parent)
     , m_summary(new QLabel(this))
     , m_topicModel(new QStandardItemModel(0, 3, this))
     , m_topicView(new QTableView(this))
+    , m_groupModel(new QStandardItemModel(0, 8, this))
+    , m_groupView(new QTableView(this))
     , m_connection(new QLabel(this))
 {
     setWindowTitle(tr("Logdeck"));
@@ -50,25 +53,23 @@ MainWindow::MainWindow(EngineBridge *bridge, QWidget *parent)
     m_welcome->setTextFormat(Qt::RichText);
 
     m_topicModel->setHorizontalHeaderLabels({tr("Topic"), tr("Partitions"), tr("Role")});
-    m_topicView->setModel(m_topicModel);
-    m_topicView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_topicView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_topicView->setAlternatingRowColors(true);
-    m_topicView->verticalHeader()->hide();
-    m_topicView->verticalHeader()->setDefaultSectionSize(m_topicView->fontMetrics().height() + 10);
-    m_topicView->horizontalHeader()->setStretchLastSection(true);
-    m_topicView->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
-    m_topicView->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    setUpTable(m_topicView, m_topicModel);
+    m_groupModel->setHorizontalHeaderLabels({tr("Group"), tr("State"), tr("Events/s"),
+                                             tr("Processed"), tr("Duplicates"), tr("Retried"),
+                                             tr("Dead-lettered"), tr("Last error")});
+    setUpTable(m_groupView, m_groupModel);
 
     auto *overview = new QWidget(this);
     auto *layout = new QVBoxLayout(overview);
     layout->setContentsMargins(16, 16, 16, 16);
     m_summary->setTextFormat(Qt::RichText);
-    auto *topicsHeading = new QLabel(tr("<b>Pipeline topics</b>"), overview);
     layout->addWidget(m_summary);
     layout->addSpacing(8);
-    layout->addWidget(topicsHeading);
-    layout->addWidget(m_topicView, 1);
+    layout->addWidget(new QLabel(tr("<b>Consumer groups</b>"), overview));
+    layout->addWidget(m_groupView, 1);
+    layout->addSpacing(8);
+    layout->addWidget(new QLabel(tr("<b>Pipeline topics</b>"), overview));
+    layout->addWidget(m_topicView, 2);
 
     m_pages->addWidget(m_welcome);
     m_pages->addWidget(overview);
@@ -82,6 +83,18 @@ MainWindow::MainWindow(EngineBridge *bridge, QWidget *parent)
     connect(m_bridge, &EngineBridge::engineStarting, this, &MainWindow::showStarting);
     connect(m_bridge, &EngineBridge::engineFailed, this, &MainWindow::showFailure);
     connect(m_bridge, &EngineBridge::statusUpdated, this, &MainWindow::showStatus);
+}
+
+void MainWindow::setUpTable(QTableView *view, QStandardItemModel *model)
+{
+    view->setModel(model);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 10);
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view->horizontalHeader()->setStretchLastSection(true);
 }
 
 void MainWindow::createMenus()
@@ -180,6 +193,24 @@ void MainWindow::showStatus(const std::shared_ptr<const EngineStatus> &status)
                            .arg(status->brokerCount)
                            .arg(status->topics.size())
                            .arg(collector));
+    m_groupModel->setRowCount(0);
+    auto number = [](double value, int decimals = 0) {
+        auto *item = new QStandardItem(QLocale().toString(value, 'f', decimals));
+        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        return item;
+    };
+    for (const auto &group : status->groups) {
+        const QString state = group.paused ? tr("paused")
+            : group.running                ? tr("running")
+                                           : tr("stopped");
+        m_groupModel->appendRow({new QStandardItem(QString::fromStdString(group.group)),
+                                 new QStandardItem(state), number(group.processedPerSecond),
+                                 number(static_cast<double>(group.processed)),
+                                 number(static_cast<double>(group.duplicates)),
+                                 number(static_cast<double>(group.retried)),
+                                 number(static_cast<double>(group.deadLettered)),
+                                 new QStandardItem(QString::fromStdString(group.lastError))});
+    }
     m_topicModel->setRowCount(0);
     for (const auto &topic : status->topics) {
         auto *partitions = new QStandardItem(QString::number(topic.partitions));

@@ -27,6 +27,8 @@ public:
     QString connectionText() const;
     /// Pipeline topics as listed on the overview: topic, partitions, role.
     QStandardItemModel *topicModel() const { return m_topicModel; }
+    /// Consumer groups as listed on the overview.
+    QStandardItemModel *groupModel() const { return m_groupModel; }
 
 Q_SIGNALS:
     /// A status snapshot has been shown (the window is showing live cluster data).
@@ -34,6 +36,7 @@ Q_SIGNALS:
 
 private:
     void createMenus();
+    static void setUpTable(QTableView *view, QStandardItemModel *model);
     void showStarting(bool embedded, const QString &bootstrapServers);
     void showWelcome(const QString &failure);
     void showFailure(const QString &message);
@@ -48,6 +51,8 @@ private:
     QLabel *m_summary;
     QStandardItemModel *m_topicModel;
     QTableView *m_topicView;
+    QStandardItemModel *m_groupModel;
+    QTableView *m_groupView;
     QLabel *m_connection;
 };
 

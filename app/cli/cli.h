@@ -16,4 +16,11 @@ int loadgenCommand(const QStringList &arguments);
 /// `logdeck-cli tenants`: adds tenants, issues and revokes their API keys, lists them.
 int tenantsCommand(const QStringList &arguments);
 
+/// `logdeck-cli rollups`: prints the analytics group's counts per tenant, campaign, type and
+/// minute.
+int rollupsCommand(const QStringList &arguments);
+
+/// `logdeck-cli dlq`: dead-lettered records, decoded.
+int dlqCommand(const QStringList &arguments);
+
 } // namespace logdeck::cli

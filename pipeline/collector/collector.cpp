@@ -396,7 +396,11 @@ struct Collector::Impl
 
     void metricsEndpoint(HttpRequest &&, Responder respond)
     {
-        respond({200, metrics.render(gauges()), "text/plain; version=0.0.4; charset=utf-8", {}});
+        std::string text = metrics.render(gauges());
+        if (options.extraMetrics) {
+            text += options.extraMetrics();
+        }
+        respond({200, std::move(text), "text/plain; version=0.0.4; charset=utf-8", {}});
     }
 
     // ---- the produce path ---------------------------------------------------------------

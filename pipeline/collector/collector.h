@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,8 @@ struct CollectorOptions
     /// outbox instead. Well below any client's HTTP deadline.
     std::chrono::milliseconds produceTimeout {2000};
     std::size_t maxBatchEvents = 1000;
+    /// More Prometheus text for /metrics (the engine's consumer groups), called per scrape.
+    std::function<std::string()> extraMetrics;
 };
 
 /// The HTTP front door of the pipeline. It answers 202 once an event is durable: acknowledged

@@ -39,6 +39,16 @@ Headers readHeaders(const rd_kafka_message_t *message)
     return result;
 }
 
+detail::PartitionListPtr toList(const std::vector<TopicPartition> &partitions)
+{
+    detail::PartitionListPtr list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (const auto &tp : partitions) {
+        rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+    }
+    return list;
+}
+
 detail::PartitionListPtr toList(const std::vector<TopicPartitionOffset> &offsets)
 {
     detail::PartitionListPtr list(
@@ -53,7 +63,8 @@ detail::PartitionListPtr toList(const std::vector<TopicPartitionOffset> &offsets
 } // namespace
 
 Result<std::unique_ptr<Consumer>> Consumer::create(const ClientSettings &settings,
-                                                   const std::string &groupId)
+                                                   const std::string &groupId,
+                                                   RebalanceHandler rebalance)
 {
     if (groupId.empty()) {
         return fail(Error::invalid("a consumer needs a group id"));
@@ -64,28 +75,64 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ClientSettings &setting
     if (!conf) {
         return fail(conf.error());
     }
+    // The consumer object must exist before the handle: it is the rebalance callback's opaque.
+    std::unique_ptr<Consumer> consumer(new Consumer());
+    consumer->m_rebalance = std::move(rebalance);
+    if (consumer->m_rebalance.onAssigned || consumer->m_rebalance.onRevoked) {
+        rd_kafka_conf_set_rebalance_cb(
+            conf->get(),
+            [](rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
+               void *opaque) { rebalanceCallback(rk, err, partitions, opaque); });
+        rd_kafka_conf_set_opaque(conf->get(), consumer.get());
+    }
     auto handle = detail::makeHandle(RD_KAFKA_CONSUMER, std::move(*conf));
     if (!handle) {
         return fail(handle.error());
     }
-    rd_kafka_poll_set_consumer(handle->get());
-    return std::unique_ptr<Consumer>(new Consumer(handle->release()));
+    consumer->m_handle = handle->release();
+    rd_kafka_poll_set_consumer(consumer->m_handle);
+    return consumer;
 }
 
-Consumer::Consumer(rd_kafka_s *handle)
-    : m_handle(handle)
+Consumer::Consumer() = default;
+
+void Consumer::rebalanceCallback(rd_kafka_s *handle, int err, void *partitions, void *opaque)
 {
+    auto *self = static_cast<Consumer *>(opaque);
+    auto *list = static_cast<rd_kafka_topic_partition_list_t *>(partitions);
+    std::vector<TopicPartition> changed;
+    for (int i = 0; i < list->cnt; ++i) {
+        changed.push_back({list->elems[i].topic, list->elems[i].partition});
+    }
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (self->m_rebalance.onAssigned) {
+            for (const auto &start : self->m_rebalance.onAssigned(changed)) {
+                if (auto *element = rd_kafka_topic_partition_list_find(list, start.topic.c_str(),
+                                                                       start.partition)) {
+                    element->offset = start.offset;
+                }
+            }
+        }
+        rd_kafka_assign(handle, list);
+        return;
+    }
+    if (self->m_rebalance.onRevoked) {
+        self->m_rebalance.onRevoked(changed, rd_kafka_assignment_lost(handle) != 0);
+    }
+    rd_kafka_assign(handle, nullptr);
 }
 
 Consumer::~Consumer()
 {
     close();
-    rd_kafka_destroy(m_handle);
+    if (m_handle != nullptr) {
+        rd_kafka_destroy(m_handle);
+    }
 }
 
 void Consumer::close()
 {
-    if (m_closed) {
+    if (m_closed || m_handle == nullptr) {
         return;
     }
     m_closed = true;
@@ -159,15 +206,57 @@ Result<std::vector<ConsumedRecord>> Consumer::poll(std::size_t maxRecords,
     return records;
 }
 
-Result<void> Consumer::commit(const std::vector<TopicPartitionOffset> &offsets)
+Result<void> Consumer::commit(const std::vector<TopicPartitionOffset> &offsets, bool async)
 {
     if (offsets.empty()) {
         return {};
     }
     auto list = toList(offsets);
-    if (const auto err = rd_kafka_commit(m_handle, list.get(), 0);
+    if (const auto err = rd_kafka_commit(m_handle, list.get(), async ? 1 : 0);
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return fail(detail::toError(err, "committing offsets"));
+    }
+    return {};
+}
+
+Result<void> Consumer::assign(const std::vector<TopicPartitionOffset> &positions)
+{
+    auto list = toList(positions);
+    if (const auto err = rd_kafka_assign(m_handle, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "assigning partitions"));
+    }
+    return {};
+}
+
+Result<void> Consumer::pause(const std::vector<TopicPartition> &partitions)
+{
+    auto list = toList(partitions);
+    if (const auto err = rd_kafka_pause_partitions(m_handle, list.get());
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "pausing partitions"));
+    }
+    return {};
+}
+
+Result<void> Consumer::resume(const std::vector<TopicPartition> &partitions)
+{
+    auto list = toList(partitions);
+    if (const auto err = rd_kafka_resume_partitions(m_handle, list.get());
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "resuming partitions"));
+    }
+    return {};
+}
+
+Result<void> Consumer::seek(const std::vector<TopicPartitionOffset> &positions)
+{
+    if (positions.empty()) {
+        return {};
+    }
+    auto list = toList(positions);
+    // Timeout 0: asynchronous, which avoids librdkafka 2.0's blocking-seek timeouts.
+    if (rd_kafka_error_t *error = rd_kafka_seek_partitions(m_handle, list.get(), 0)) {
+        return fail(detail::toError(error, "seeking"));
     }
     return {};
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,18 +26,36 @@ struct ConsumedRecord
     Headers headers;
 };
 
+/// Called on the consumer's thread, inside poll(), when the group assigns or takes away
+/// partitions. onAssigned returns where to start reading each partition (an offset of
+/// kUseCommitted, -1001, means the group's committed offset or auto.offset.reset).
+/// onRevoked runs before the partitions are given up; `lost` is true when they were lost
+/// (session timeout) rather than handed over, so nothing of them may be committed.
+struct RebalanceHandler
+{
+    std::function<std::vector<TopicPartitionOffset>(const std::vector<TopicPartition> &)>
+        onAssigned;
+    std::function<void(const std::vector<TopicPartition> &, bool lost)> onRevoked;
+};
+
 /// A librdkafka consumer in a consumer group. Owned and used by one thread; offsets are
 /// committed explicitly, never automatically.
 class Consumer
 {
 public:
+    static constexpr std::int64_t kUseCommitted = -1001;
+
     /// Creates a consumer of `groupId` from librdkafka `settings`. Auto-commit is off and
     /// a new group starts from the earliest offset unless the settings say otherwise.
     static Result<std::unique_ptr<Consumer>> create(const ClientSettings &settings,
-                                                    const std::string &groupId);
+                                                    const std::string &groupId,
+                                                    RebalanceHandler rebalance = {});
     ~Consumer();
     Consumer(const Consumer &) = delete;
     Consumer &operator=(const Consumer &) = delete;
+
+    /// Reads exactly these partitions from these offsets, outside any group rebalancing.
+    Result<void> assign(const std::vector<TopicPartitionOffset> &positions);
 
     /// Joins the group for `topics`; partitions arrive through the group's rebalances.
     Result<void> subscribe(const std::vector<std::string> &topics);
@@ -46,8 +65,15 @@ public:
     Result<std::vector<ConsumedRecord>> poll(std::size_t maxRecords,
                                              std::chrono::milliseconds timeout);
 
-    /// Commits `offsets` (each the next offset to read) synchronously.
-    Result<void> commit(const std::vector<TopicPartitionOffset> &offsets);
+    /// Commits `offsets` (each the next offset to read), synchronously or in the background.
+    Result<void> commit(const std::vector<TopicPartitionOffset> &offsets, bool async = false);
+
+    /// Stops fetching `partitions` (records already fetched stay until a seek) / starts again.
+    Result<void> pause(const std::vector<TopicPartition> &partitions);
+    Result<void> resume(const std::vector<TopicPartition> &partitions);
+
+    /// Moves the read position of assigned partitions; fetched records past it are dropped.
+    Result<void> seek(const std::vector<TopicPartitionOffset> &positions);
 
     /// The group's committed offsets for `partitions` (-1001 where none is committed).
     Result<std::vector<TopicPartitionOffset>>
@@ -60,9 +86,11 @@ public:
     void close();
 
 private:
-    explicit Consumer(rd_kafka_s *handle);
+    Consumer();
+    static void rebalanceCallback(rd_kafka_s *handle, int err, void *partitions, void *opaque);
 
-    rd_kafka_s *m_handle;
+    rd_kafka_s *m_handle = nullptr;
+    RebalanceHandler m_rebalance;
     bool m_closed = false;
 };
 

@@ -10,15 +10,18 @@ struct sqlite3;
 
 namespace logdeck::store {
 
-/// The engine's SQLite database: tenants and API keys, campaigns, the outbox and leases.
-/// One connection, owned by one thread; other threads and processes open their own
-/// connection to the same file. WAL mode lets readers run alongside the one writer.
+/// A Logdeck SQLite database: the engine's (tenants and API keys, campaigns, the outbox and
+/// leases) or a processing group's (offsets, dedup keys and the group's own tables); every
+/// file has the whole schema. One connection, owned by one thread; other threads and
+/// processes open their own connection to the same file. WAL mode lets readers run alongside
+/// the one writer.
 class Database
 {
 public:
     /// Opens or creates the database at `path`, creating its parent directories; sets WAL
-    /// mode, synchronous=NORMAL, a 5 s busy timeout and foreign keys; and migrates the
-    /// schema to the latest version. A database written by a newer Logdeck is refused.
+    /// mode, synchronous=NORMAL, a 5 s busy timeout, foreign keys and a page cache of up to
+    /// 64 MiB; and migrates the schema to the latest version. A database written by a newer
+    /// Logdeck is refused.
     static Result<std::unique_ptr<Database>> open(const std::string &path);
 
     /// The database file of a data directory: `dataDir`/logdeck.db.

@@ -44,7 +44,11 @@ private Q_SLOTS:
         QVERIFY(window.connectionText().contains(QStringLiteral("3 brokers")));
         QVERIFY(window.connectionText().contains(QStringLiteral("127.0.0.1:")));
         auto *model = window.topicModel();
-        QCOMPARE(model->rowCount(), 9);
+        QCOMPARE(model->rowCount(), 8);
+        // The embedded pipeline's processing groups are listed and running.
+        QTRY_COMPARE_WITH_TIMEOUT(window.groupModel()->rowCount(), 3, 10000);
+        QCOMPARE(window.groupModel()->findItems(QStringLiteral("analytics")).size(), 1);
+        QCOMPARE(window.groupModel()->item(0, 1)->text(), QStringLiteral("running"));
         const auto raw = model->findItems(QStringLiteral("events.raw"));
         QCOMPARE(raw.size(), 1);
         QCOMPARE(model->item(raw.first()->row(), 1)->text(), QStringLiteral("6"));

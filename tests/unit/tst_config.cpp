@@ -54,6 +54,18 @@ private Q_SLOTS:
                                               << "'kafka.acks' must be";
         QTest::newRow("groups not strings") << R"({"groups": [1]})"
                                             << "'groups' must be an array";
+        QTest::newRow("group settings not an object")
+            << R"({"groupSettings": {"analytics": 3}})"
+            << "'groupSettings.analytics' must be an object";
+        QTest::newRow("failure rate above 1")
+            << R"({"groupSettings": {"analytics": {"transientFailureRate": 1.5}}})"
+            << "'groupSettings.analytics.transientFailureRate' must be a number from 0 to 1";
+        QTest::newRow("unknown group setting")
+            << R"({"groupSettings": {"analytics": {"retries": 3}}})"
+            << "unknown config key 'groupSettings.analytics.retries'";
+        QTest::newRow("empty backoff")
+            << R"({"groupSettings": {"fraud": {"backoffMs": []}}})"
+            << "'groupSettings.fraud.backoffMs' must be a non-empty array";
         QTest::newRow("embedded as text") << R"({"embedded": "yes"})"
                                           << "'embedded' must be true or false";
     }
@@ -67,6 +79,25 @@ private Q_SLOTS:
         QVERIFY2(QString::fromStdString(config.error().message).contains(expected),
                  config.error().message.c_str());
         QCOMPARE(config.error().code, Error::Code::InvalidArgument);
+    }
+
+    void groupSettingsAreRead()
+    {
+        auto config = Config::fromJson(R"({"groups": ["analytics", "fraud"],
+            "groupSettings": {"fraud": {"transientFailureRate": 0.2, "addedLatencyMs": 50,
+                                        "poisonIsPermanent": false, "maxAttempts": 3,
+                                        "backoffMs": [100, 200], "batchSize": 10}}})");
+        QVERIFY(config.has_value());
+        const auto fraud = config->settingsFor("fraud");
+        QCOMPARE(fraud.transientFailureRate, 0.2);
+        QCOMPARE(fraud.addedLatencyMs, 50);
+        QVERIFY(!fraud.poisonIsPermanent);
+        QCOMPARE(fraud.maxAttempts, 3);
+        QCOMPARE(fraud.backoffMs, (std::vector<int> {100, 200}));
+        QCOMPARE(fraud.batchSize, 10);
+        // A group without an entry gets the defaults.
+        QCOMPARE(config->settingsFor("analytics").maxAttempts, 5);
+        QCOMPARE(config->settingsFor("analytics").transientFailureRate, 0.0);
     }
 
     void missingFileIsNamed()

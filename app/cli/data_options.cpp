@@ -1,0 +1,61 @@
+#include "cli/data_options.h"
+
+#include "config.h"
+#include "engine_info.h"
+
+namespace logdeck::cli {
+
+void addDataOption(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("data"),
+                      QStringLiteral("The engine's data directory (default: $LOGDECK_DATA, else "
+                                     "~/.local/share/logdeck)."),
+                      QStringLiteral("dir")});
+}
+
+std::string dataDirFrom(const QCommandLineParser &parser)
+{
+    Config config;
+    config.dataDir = parser.isSet(QStringLiteral("data"))
+        ? parser.value(QStringLiteral("data")).toStdString()
+        : qEnvironmentVariable("LOGDECK_DATA").toStdString();
+    return config.effectiveDataDir();
+}
+
+void addClusterOptions(QCommandLineParser &parser)
+{
+    parser.addOption(
+        {QStringLiteral("broker"),
+         QStringLiteral("Kafka bootstrap servers (default: the running engine's, from the data "
+                        "directory's engine.json)."),
+         QStringLiteral("list")});
+    parser.addOption(
+        {QStringList {QStringLiteral("X")},
+         QStringLiteral("Set a librdkafka client property, e.g. -X security.protocol=SSL."),
+         QStringLiteral("property=value")});
+}
+
+Result<kafka::ClientSettings> clusterFrom(const QCommandLineParser &parser)
+{
+    kafka::ClientSettings settings;
+    for (const QString &property : parser.values(QStringLiteral("X"))) {
+        const qsizetype equals = property.indexOf(QLatin1Char('='));
+        if (equals <= 0) {
+            return fail(
+                Error::invalid("-X expects property=value, not '" + property.toStdString() + "'"));
+        }
+        settings[property.left(equals).toStdString()] = property.mid(equals + 1).toStdString();
+    }
+    if (parser.isSet(QStringLiteral("broker"))) {
+        settings["bootstrap.servers"] = parser.value(QStringLiteral("broker")).toStdString();
+        return settings;
+    }
+    auto info = readEngineInfo(dataDirFrom(parser));
+    if (!info) {
+        return fail(info.error());
+    }
+    settings["bootstrap.servers"] = info->bootstrap;
+    return settings;
+}
+
+} // namespace logdeck::cli

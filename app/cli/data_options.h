@@ -1,0 +1,25 @@
+#pragma once
+
+#include "common/result.h"
+#include "kafka/client_settings.h"
+
+#include <QCommandLineParser>
+#include <string>
+
+namespace logdeck::cli {
+
+/// --data DIR, for commands that read an engine's data directory.
+void addDataOption(QCommandLineParser &parser);
+
+/// --data, else LOGDECK_DATA, else the platform's data directory. Only LOGDECK_DATA is read
+/// from the environment, so that a bad engine variable cannot block these commands.
+std::string dataDirFrom(const QCommandLineParser &parser);
+
+/// --broker LIST and -X property=value, for commands that talk to the cluster.
+void addClusterOptions(QCommandLineParser &parser);
+
+/// The cluster to talk to: --broker (with -X properties) if given, else the one the engine
+/// running on the data directory recorded in its engine.json.
+Result<kafka::ClientSettings> clusterFrom(const QCommandLineParser &parser);
+
+} // namespace logdeck::cli

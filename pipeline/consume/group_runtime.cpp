@@ -1,0 +1,766 @@
+#include "consume/group_runtime.h"
+
+#include "common/log.h"
+#include "common/time_format.h"
+#include "kafka/consumer.h"
+#include "kafka/producer.h"
+#include "kafka/topic_catalog.h"
+#include "store/database.h"
+#include "store/group_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace logdeck::consume {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using kafka::TopicPartition;
+
+constexpr std::chrono::seconds kAckTimeout {30};
+constexpr std::chrono::seconds kFailureBackoff {1};
+
+std::string bigEndian(std::uint64_t value, int bytes)
+{
+    std::string out(static_cast<std::size_t>(bytes), '\0');
+    for (int i = bytes - 1; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xFF);
+        value >>= 8;
+    }
+    return out;
+}
+
+std::int64_t toInt64(const std::string &text, std::int64_t fallback)
+{
+    try {
+        std::size_t used = 0;
+        const long long value = std::stoll(text, &used);
+        return used == text.size() ? value : fallback;
+    } catch (...) {
+        return fallback;
+    }
+}
+
+/// Fills `event` from the collector's record value; false when it is not such an event.
+bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
+{
+    json value = json::parse(record.value, nullptr, false);
+    if (!value.is_object()) {
+        return false;
+    }
+    event.record = &record;
+    auto text = [&](const char *name) {
+        const auto it = value.find(name);
+        return it != value.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    event.tenant = text("tenant");
+    if (event.tenant.empty()) {
+        event.tenant = record.key;
+    }
+    event.eventId = text("id");
+    if (event.eventId.empty()) {
+        event.eventId = kafka::headerValue(record.headers, "event-id");
+    }
+    event.campaignId = text("campaignId");
+    event.type = text("type");
+    event.occurredAtMs = parseRfc3339(text("occurredAt")).value_or(record.timestampMs);
+    event.receivedAtMs = parseRfc3339(text("receivedAt")).value_or(record.timestampMs);
+    if (const auto attributes = value.find("attributes");
+        attributes != value.end() && attributes->is_object()) {
+        for (const auto &[name, attribute] : attributes->items()) {
+            event.attributes[name] =
+                attribute.is_string() ? attribute.get<std::string>() : attribute.dump();
+        }
+    }
+    return !event.eventId.empty() && !event.type.empty();
+}
+
+} // namespace
+
+std::chrono::milliseconds RetryPolicy::delayBefore(int attempt) const
+{
+    if (backoff.empty()) {
+        return std::chrono::seconds(1);
+    }
+    const auto index = static_cast<std::size_t>(std::max(attempt - 2, 0));
+    return backoff[std::min(index, backoff.size() - 1)];
+}
+
+struct GroupRuntime::Impl
+{
+    GroupOptions options;
+    std::unique_ptr<Processor> processor;
+    std::string retryTopic;
+    std::unique_ptr<store::Database> db;
+    std::unique_ptr<store::GroupStore> store;
+    std::unique_ptr<kafka::Producer> producer;
+    std::unique_ptr<kafka::Consumer> consumer;
+    std::thread thread;
+    std::atomic<bool> stopping {false};
+    std::atomic<bool> pauseRequested {false};
+    bool pausedNow = false;
+    bool pauseStale = false; // new partitions arrived while paused
+
+    std::set<TopicPartition> assigned;
+    std::map<TopicPartition, std::int64_t> retryDueAt; // paused retry partitions
+    std::map<TopicPartition, std::int64_t> lastCommitted; // next offsets of the last batch
+    std::mt19937_64 random {std::random_device {}()};
+
+    mutable std::mutex metricsMutex;
+    GroupMetrics metrics;
+    FaultInjection faults;
+    std::map<TopicPartition, PartitionProgress> progress;
+    std::deque<std::pair<Clock::time_point, std::int64_t>> rateSamples;
+
+    FaultInjection currentFaults() const
+    {
+        const std::lock_guard lock(metricsMutex);
+        return faults;
+    }
+
+    void setError(const std::string &message)
+    {
+        log::warn("group.error", {{"group", options.group}, {"error", message}});
+        const std::lock_guard lock(metricsMutex);
+        metrics.lastError = message;
+    }
+
+    // ---- rebalances (called inside poll, on this thread) ---------------------------------
+
+    std::vector<kafka::TopicPartitionOffset>
+    onAssigned(const std::vector<TopicPartition> &partitions)
+    {
+        std::vector<kafka::TopicPartitionOffset> starts;
+        std::map<TopicPartition, std::int64_t> saved;
+        if (auto offsets = store->loadOffsets()) {
+            for (const auto &o : *offsets) {
+                saved[{o.topic, o.partition}] = o.offset;
+            }
+        } else {
+            setError("reading saved offsets: " + offsets.error().message);
+        }
+        // Another engine may have owned a partition since this one saved its offset: Kafka's
+        // committed offset is then ahead. After a crash between the SQLite commit and the
+        // Kafka commit, SQLite is ahead. The larger of the two is where to resume.
+        std::map<TopicPartition, std::int64_t> committed;
+        if (auto fromKafka = consumer->committed(partitions, std::chrono::seconds(10))) {
+            for (const auto &o : *fromKafka) {
+                committed[{o.topic, o.partition}] = o.offset;
+            }
+        }
+        for (const auto &tp : partitions) {
+            assigned.insert(tp);
+            std::int64_t start = kafka::Consumer::kUseCommitted;
+            if (const auto it = saved.find(tp); it != saved.end()) {
+                start = it->second;
+            }
+            if (const auto it = committed.find(tp); it != committed.end() && it->second >= 0) {
+                start = std::max(start, it->second);
+            }
+            starts.push_back({tp.topic, tp.partition, start});
+        }
+        if (pausedNow) {
+            pauseStale = true;
+        }
+        log::info("group.assigned",
+                  {{"group", options.group}, {"partitions", std::to_string(partitions.size())}});
+        return starts;
+    }
+
+    void onRevoked(const std::vector<TopicPartition> &partitions, bool lost)
+    {
+        // Nothing is in flight here: batches are processed between polls. Records already
+        // polled for these partitions are dropped by processBatch (not assigned any more).
+        // Batches commit to Kafka in the background; make sure the next owner sees the last
+        // one before it starts, or it would process those events again.
+        if (!lost) {
+            std::vector<kafka::TopicPartitionOffset> handOver;
+            for (const auto &tp : partitions) {
+                if (const auto it = lastCommitted.find(tp); it != lastCommitted.end()) {
+                    handOver.push_back({tp.topic, tp.partition, it->second});
+                }
+            }
+            if (auto committed = consumer->commit(handOver, false); !committed) {
+                setError("handing over offsets: " + committed.error().message);
+            }
+        }
+        for (const auto &tp : partitions) {
+            lastCommitted.erase(tp);
+            assigned.erase(tp);
+            retryDueAt.erase(tp);
+        }
+        log::info("group.revoked",
+                  {{"group", options.group},
+                   {"partitions", std::to_string(partitions.size())},
+                   {"lost", lost ? "true" : "false"}});
+    }
+
+    // ---- the loop ------------------------------------------------------------------------
+
+    void run()
+    {
+        while (!stopping.load()) {
+            applyPause();
+            resumeDueRetries();
+            auto records = consumer->poll(options.batchSize, options.batchWait);
+            if (!records) {
+                setError(records.error().message);
+                std::this_thread::sleep_for(kFailureBackoff);
+                continue;
+            }
+            if (!records->empty()) {
+                processBatch(*records);
+            }
+        }
+        consumer->close();
+    }
+
+    void applyPause()
+    {
+        const bool wanted = pauseRequested.load();
+        if (wanted == pausedNow && !pauseStale) {
+            return;
+        }
+        std::vector<TopicPartition> all(assigned.begin(), assigned.end());
+        if (wanted) {
+            (void)consumer->pause(all);
+        } else {
+            std::vector<TopicPartition> resumable;
+            std::ranges::copy_if(all, std::back_inserter(resumable), [&](const TopicPartition &tp) {
+                return !retryDueAt.contains(tp);
+            });
+            (void)consumer->resume(resumable);
+        }
+        pausedNow = wanted;
+        pauseStale = false;
+        const std::lock_guard lock(metricsMutex);
+        metrics.paused = wanted;
+    }
+
+    void resumeDueRetries()
+    {
+        const std::int64_t now = nowMillis();
+        std::vector<TopicPartition> due;
+        for (auto it = retryDueAt.begin(); it != retryDueAt.end();) {
+            if (it->second <= now) {
+                due.push_back(it->first);
+                it = retryDueAt.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (!due.empty() && !pausedNow) {
+            (void)consumer->resume(due);
+        }
+    }
+
+    kafka::OutgoingRecord failureRecord(const Event &event, const kafka::ConsumedRecord &record,
+                                        const Failure &failure, std::int64_t now, bool &deadLetter)
+    {
+        const bool fromRetry = record.topic == retryTopic;
+        const int attempt = fromRetry
+            ? static_cast<int>(toInt64(kafka::headerValue(record.headers, "attempt"), 1))
+            : 1;
+        deadLetter = failure.permanent || attempt >= options.retry.maxAttempts;
+        auto original = [&](const char *name, const std::string &own) {
+            const std::string carried = kafka::headerValue(record.headers, name);
+            return fromRetry && !carried.empty() ? carried : own;
+        };
+        const std::string originalTopic = original("original-topic", record.topic);
+        const std::string originalPartition =
+            original("original-partition", std::to_string(record.partition));
+        const std::string originalOffset =
+            original("original-offset", std::to_string(record.offset));
+        const std::string originalTimestamp =
+            original("original-timestamp", std::to_string(record.timestampMs));
+        kafka::Headers headers;
+        for (const char *name : {"event-id", "tenant-id", "content-type", "received-at"}) {
+            headers.push_back({name, kafka::headerValue(record.headers, name)});
+        }
+        if (headers[0].value.empty()) {
+            headers[0].value = event.eventId;
+        }
+        headers.insert(headers.end(),
+                       {{"original-topic", originalTopic},
+                        {"original-partition", originalPartition},
+                        {"original-offset", originalOffset},
+                        {"original-timestamp", originalTimestamp},
+                        {"failing-group", options.group},
+                        {"error-class", failure.errorClass},
+                        {"error-message", failure.message}});
+        kafka::OutgoingRecord out {deadLetter ? options.deadLetterTopic : retryTopic,
+                                   std::nullopt,
+                                   record.key,
+                                   record.value,
+                                   {},
+                                   0};
+        if (deadLetter) {
+            headers.push_back({"attempts", std::to_string(attempt)});
+            headers.push_back({"dead-lettered-at", formatRfc3339(now)});
+            // Spring Kafka's names and encodings, for tools built for Spring's DLTs.
+            headers.push_back({"kafka_dlt-original-topic", originalTopic});
+            headers.push_back(
+                {"kafka_dlt-original-partition",
+                 bigEndian(static_cast<std::uint64_t>(toInt64(originalPartition, 0)), 4)});
+            headers.push_back(
+                {"kafka_dlt-original-offset",
+                 bigEndian(static_cast<std::uint64_t>(toInt64(originalOffset, 0)), 8)});
+            headers.push_back(
+                {"kafka_dlt-original-timestamp",
+                 bigEndian(static_cast<std::uint64_t>(toInt64(originalTimestamp, 0)), 8)});
+            headers.push_back({"kafka_dlt-original-timestamp-type", "CreateTime"});
+            headers.push_back({"kafka_dlt-original-consumer-group", options.group});
+            headers.push_back({"kafka_dlt-exception-fqcn", "dev.logdeck." + failure.errorClass});
+            headers.push_back({"kafka_dlt-exception-message", failure.message});
+        } else {
+            const std::int64_t dueAt = now + options.retry.delayBefore(attempt + 1).count();
+            headers.push_back({"attempt", std::to_string(attempt + 1)});
+            headers.push_back({"due-at", formatRfc3339(dueAt)});
+            headers.push_back({"due-at-ms", std::to_string(dueAt)});
+        }
+        out.headers = std::move(headers);
+        return out;
+    }
+
+    /// Produces `records` and waits for every acknowledgement; false if any failed.
+    bool produceAll(const std::vector<kafka::OutgoingRecord> &records, std::string &error)
+    {
+        if (records.empty()) {
+            return true;
+        }
+        struct Acks
+        {
+            std::mutex mutex;
+            std::condition_variable done;
+            std::size_t outstanding = 0;
+            std::string firstError;
+        };
+        auto acks = std::make_shared<Acks>();
+        for (const auto &record : records) {
+            {
+                const std::lock_guard lock(acks->mutex);
+                ++acks->outstanding;
+            }
+            auto queued = producer->produce(record, [acks](const kafka::DeliveryReport &report) {
+                const std::lock_guard lock(acks->mutex);
+                if (report.error && acks->firstError.empty()) {
+                    acks->firstError = report.error->message;
+                }
+                if (--acks->outstanding == 0) {
+                    acks->done.notify_all();
+                }
+            });
+            if (!queued) {
+                const std::lock_guard lock(acks->mutex);
+                --acks->outstanding;
+                if (acks->firstError.empty()) {
+                    acks->firstError = queued.error().message;
+                }
+                break;
+            }
+        }
+        std::unique_lock lock(acks->mutex);
+        if (!acks->done.wait_for(lock, kAckTimeout, [&] { return acks->outstanding == 0; })) {
+            error = "records were not acknowledged in time";
+            return false;
+        }
+        error = acks->firstError;
+        return error.empty();
+    }
+
+    void rewind(const std::map<TopicPartition, std::int64_t> &firstOffsets)
+    {
+        std::vector<kafka::TopicPartitionOffset> positions;
+        for (const auto &[tp, offset] : firstOffsets) {
+            if (assigned.contains(tp)) {
+                positions.push_back({tp.topic, tp.partition, offset});
+            }
+        }
+        (void)consumer->seek(positions);
+        std::this_thread::sleep_for(kFailureBackoff);
+    }
+
+    void processBatch(const std::vector<kafka::ConsumedRecord> &records)
+    {
+        const auto started = Clock::now();
+        const std::int64_t now = nowMillis();
+        const FaultInjection injected = currentFaults();
+
+        std::vector<const kafka::ConsumedRecord *> ready;
+        std::set<TopicPartition> deferred;
+        std::map<TopicPartition, std::int64_t> firstOffsets;
+        std::map<TopicPartition, std::int64_t> nextOffsets;
+        for (const auto &record : records) {
+            const TopicPartition tp {record.topic, record.partition};
+            if (!assigned.contains(tp) || deferred.contains(tp)) {
+                continue;
+            }
+            if (record.topic == retryTopic) {
+                const std::int64_t due =
+                    toInt64(kafka::headerValue(record.headers, "due-at-ms"), 0);
+                if (due > now) {
+                    // Not due: wait on the partition, not in the loop.
+                    (void)consumer->pause({tp});
+                    (void)consumer->seek({{tp.topic, tp.partition, record.offset}});
+                    retryDueAt[tp] = due;
+                    deferred.insert(tp);
+                    continue;
+                }
+            }
+            firstOffsets.try_emplace(tp, record.offset);
+            nextOffsets[tp] = record.offset + 1;
+            ready.push_back(&record);
+        }
+        if (ready.empty()) {
+            return;
+        }
+
+        auto transaction = store::Transaction::begin(*db);
+        if (!transaction) {
+            setError(transaction.error().message);
+            rewind(firstOffsets);
+            return;
+        }
+        // Dedup first, so that a duplicate of an event that is dead-lettered is not
+        // dead-lettered twice. A redriven record (redrive-count header) is processed even
+        // though its key exists: someone chose to run it again.
+        std::vector<Event> events(ready.size());
+        std::vector<std::optional<Failure>> failures(ready.size());
+        std::vector<std::size_t> fresh;
+        std::int64_t duplicates = 0;
+        std::uniform_real_distribution<double> chance(0.0, 1.0);
+        auto forget = [&](std::size_t i) {
+            (void)store->forgetProcessed(events[i].tenant, events[i].eventId,
+                                         events[i].occurredAtMs);
+        };
+        for (std::size_t i = 0; i < ready.size(); ++i) {
+            if (!parseEvent(*ready[i], events[i])) {
+                events[i].record = ready[i];
+                failures[i] =
+                    Failure {true, "SchemaError", "the record value is not a Logdeck event"};
+                continue;
+            }
+            auto isNew =
+                store->markProcessed(events[i].tenant, events[i].eventId, events[i].occurredAtMs);
+            if (!isNew) {
+                setError(isNew.error().message);
+                rewind(firstOffsets);
+                return;
+            }
+            if (!*isNew && kafka::headerValue(ready[i]->headers, "redrive-count").empty()) {
+                ++duplicates;
+                continue;
+            }
+            if (injected.poisonIsPermanent && events[i].attributes["logdeck.poison"] == "true") {
+                failures[i] =
+                    Failure {true, "PoisonEvent", "the event carries the logdeck.poison marker"};
+            } else if (injected.transientFailureRate > 0
+                       && chance(random) < injected.transientFailureRate) {
+                failures[i] =
+                    Failure {false, "InjectedFailure",
+                             "a transient failure injected by the group's fault settings"};
+                forget(i); // it comes back through the retry topic
+            } else {
+                fresh.push_back(i);
+            }
+        }
+        std::vector<Event> toProcess;
+        toProcess.reserve(fresh.size());
+        for (const std::size_t i : fresh) {
+            toProcess.push_back(events[i]);
+        }
+        auto result = processor->process(toProcess, *db);
+        if (!result) {
+            setError(result.error().message);
+            rewind(firstOffsets);
+            return;
+        }
+        std::int64_t processed = 0;
+        for (std::size_t j = 0; j < fresh.size(); ++j) {
+            if (j < result->failures.size() && result->failures[j]) {
+                const std::size_t i = fresh[j];
+                failures[i] = result->failures[j];
+                if (!failures[i]->permanent) {
+                    forget(i); // processable again when it comes back
+                }
+            } else {
+                ++processed;
+            }
+        }
+
+        std::vector<kafka::OutgoingRecord> outgoing = std::move(result->outputs);
+        std::int64_t retried = 0;
+        std::int64_t deadLettered = 0;
+        for (std::size_t i = 0; i < ready.size(); ++i) {
+            if (failures[i]) {
+                bool deadLetter = false;
+                outgoing.push_back(
+                    failureRecord(events[i], *ready[i], *failures[i], now, deadLetter));
+                (deadLetter ? deadLettered : retried) += 1;
+            }
+        }
+        std::string error;
+        if (!produceAll(outgoing, error)) {
+            setError("publishing outputs, retries and dead letters: " + error);
+            rewind(firstOffsets);
+            return;
+        }
+
+        std::vector<kafka::TopicPartitionOffset> commit;
+        for (const auto &[tp, next] : nextOffsets) {
+            commit.push_back({tp.topic, tp.partition, next});
+        }
+        if (auto saved = store->saveOffsets(commit); !saved) {
+            setError(saved.error().message);
+            rewind(firstOffsets);
+            return;
+        }
+        if (auto committed = transaction->commit(); !committed) {
+            setError(committed.error().message);
+            rewind(firstOffsets);
+            return;
+        }
+        // SQLite holds the truth now; Kafka's copy is for tools that read group offsets.
+        (void)consumer->commit(commit, true);
+        for (const auto &o : commit) {
+            lastCommitted[{o.topic, o.partition}] = o.offset;
+        }
+
+        if (injected.addedLatency.count() > 0) {
+            const auto until = Clock::now() + injected.addedLatency;
+            while (Clock::now() < until && !stopping.load()) {
+                std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+                    std::chrono::milliseconds(20), injected.addedLatency));
+            }
+        }
+        recordMetrics(ready, nextOffsets, processed, duplicates, retried, deadLettered,
+                      Clock::now() - started);
+    }
+
+    void recordMetrics(const std::vector<const kafka::ConsumedRecord *> &ready,
+                       const std::map<TopicPartition, std::int64_t> &nextOffsets,
+                       std::int64_t processed, std::int64_t duplicates, std::int64_t retried,
+                       std::int64_t deadLettered, Clock::duration took)
+    {
+        const std::lock_guard lock(metricsMutex);
+        metrics.processed += processed;
+        metrics.duplicates += duplicates;
+        metrics.retried += retried;
+        metrics.deadLettered += deadLettered;
+        metrics.batches += 1;
+        metrics.lastBatchMs = std::chrono::duration<double, std::milli>(took).count();
+        metrics.lastError.clear();
+        for (const auto *record : ready) {
+            auto &p = progress[{record->topic, record->partition}];
+            p.topic = record->topic;
+            p.partition = record->partition;
+            p.lastRecordTimestampMs = std::max(p.lastRecordTimestampMs, record->timestampMs);
+        }
+        for (const auto &[tp, next] : nextOffsets) {
+            progress[tp].nextOffset = next;
+        }
+        const auto now = Clock::now();
+        rateSamples.emplace_back(now, metrics.processed);
+        while (rateSamples.size() > 2
+               && now - rateSamples.front().first > std::chrono::seconds(5)) {
+            rateSamples.pop_front();
+        }
+    }
+
+    GroupMetrics snapshot() const
+    {
+        const std::lock_guard lock(metricsMutex);
+        GroupMetrics copy = metrics;
+        copy.running = thread.joinable() && !stopping.load();
+        for (const auto &[tp, p] : progress) {
+            copy.partitions.push_back(p);
+        }
+        if (rateSamples.size() >= 2) {
+            const auto span =
+                std::chrono::duration<double>(rateSamples.back().first - rateSamples.front().first)
+                    .count();
+            if (span > 0 && Clock::now() - rateSamples.back().first < std::chrono::seconds(5)) {
+                copy.processedPerSecond =
+                    static_cast<double>(rateSamples.back().second - rateSamples.front().second)
+                    / span;
+            }
+        }
+        return copy;
+    }
+};
+
+std::string renderGroupMetrics(const std::vector<GroupMetrics> &groups)
+{
+    if (groups.empty()) {
+        return {};
+    }
+    std::string out;
+    auto family = [&](const char *name, const char *type, const char *help, auto value) {
+        out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+        out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+        for (const auto &g : groups) {
+            out.append(name)
+                .append("{group=\"")
+                .append(g.group)
+                .append("\"} ")
+                .append(value(g))
+                .append("\n");
+        }
+    };
+    auto integer = [](std::int64_t v) {
+        return std::to_string(v);
+    };
+    auto real = [](double v) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.6g", v);
+        return std::string(text);
+    };
+    family("logdeck_group_processed_total", "counter", "Events a group processed.",
+           [&](const GroupMetrics &g) { return integer(g.processed); });
+    family("logdeck_group_retried_total", "counter", "Events a group sent to its retry topic.",
+           [&](const GroupMetrics &g) { return integer(g.retried); });
+    family("logdeck_group_dead_lettered_total", "counter",
+           "Events a group sent to the dead-letter topic.",
+           [&](const GroupMetrics &g) { return integer(g.deadLettered); });
+    family("logdeck_group_duplicates_total", "counter",
+           "Events a group skipped as already processed.",
+           [&](const GroupMetrics &g) { return integer(g.duplicates); });
+    family("logdeck_group_batch_seconds", "gauge", "Duration of the group's last batch.",
+           [&](const GroupMetrics &g) { return real(g.lastBatchMs / 1000.0); });
+    family("logdeck_group_processed_per_second", "gauge", "Events processed per second, last 5 s.",
+           [&](const GroupMetrics &g) { return real(g.processedPerSecond); });
+    family("logdeck_group_paused", "gauge", "1 while the group is paused.",
+           [&](const GroupMetrics &g) { return integer(g.paused ? 1 : 0); });
+    out.append(
+        "# HELP logdeck_group_last_record_timestamp_seconds Kafka timestamp of the last record "
+        "processed per partition.\n# TYPE logdeck_group_last_record_timestamp_seconds gauge\n");
+    for (const auto &g : groups) {
+        for (const auto &p : g.partitions) {
+            out.append("logdeck_group_last_record_timestamp_seconds{group=\"")
+                .append(g.group)
+                .append("\",topic=\"")
+                .append(p.topic)
+                .append("\",partition=\"")
+                .append(std::to_string(p.partition))
+                .append("\"} ")
+                .append(real(static_cast<double>(p.lastRecordTimestampMs) / 1000.0))
+                .append("\n");
+        }
+    }
+    return out;
+}
+
+std::string GroupRuntime::retryTopicOf(const std::string &group)
+{
+    return kafka::topics::retryTopic(group);
+}
+
+Result<std::unique_ptr<GroupRuntime>> GroupRuntime::start(GroupOptions options,
+                                                          std::unique_ptr<Processor> processor)
+{
+    if (!processor) {
+        return fail(Error::invalid("group '" + options.group + "' has no processor"));
+    }
+    auto impl = std::make_unique<Impl>();
+    Impl &d = *impl;
+    d.options = std::move(options);
+    d.processor = std::move(processor);
+    d.retryTopic = retryTopicOf(d.options.group);
+    d.faults = d.options.faults;
+    d.metrics.group = d.options.group;
+
+    auto db = store::Database::open(store::GroupStore::pathFor(d.options.dataDir, d.options.group));
+    if (!db) {
+        return fail(db.error());
+    }
+    d.db = std::move(*db);
+    d.store = std::make_unique<store::GroupStore>(*d.db, d.options.group);
+
+    auto producer = kafka::Producer::create(d.options.kafka);
+    if (!producer) {
+        return fail(producer.error());
+    }
+    d.producer = std::move(*producer);
+
+    kafka::ClientSettings consumerSettings = d.options.kafka;
+    // Generous enough for a slow batch with injected latency; librdkafka 2.0.2 leaves the
+    // group when a poll comes later than this.
+    consumerSettings.try_emplace("max.poll.interval.ms", "300000");
+    consumerSettings.try_emplace("session.timeout.ms", "10000");
+    consumerSettings.try_emplace("heartbeat.interval.ms", "1000");
+    kafka::RebalanceHandler rebalance {
+        [&d](const std::vector<TopicPartition> &partitions) { return d.onAssigned(partitions); },
+        [&d](const std::vector<TopicPartition> &partitions, bool lost) {
+            d.onRevoked(partitions, lost);
+        }};
+    auto consumer =
+        kafka::Consumer::create(consumerSettings, d.options.group, std::move(rebalance));
+    if (!consumer) {
+        return fail(consumer.error());
+    }
+    d.consumer = std::move(*consumer);
+    if (auto subscribed = d.consumer->subscribe({d.options.sourceTopic, d.retryTopic});
+        !subscribed) {
+        return fail(subscribed.error());
+    }
+    d.thread = std::thread([&d] { d.run(); });
+    log::info(
+        "group.started",
+        {{"group", d.options.group}, {"source", d.options.sourceTopic}, {"retry", d.retryTopic}});
+    return std::unique_ptr<GroupRuntime>(new GroupRuntime(std::move(impl)));
+}
+
+GroupRuntime::GroupRuntime(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{
+}
+
+GroupRuntime::~GroupRuntime()
+{
+    stop();
+}
+
+void GroupRuntime::stop()
+{
+    if (d->stopping.exchange(true)) {
+        return;
+    }
+    if (d->thread.joinable()) {
+        d->thread.join();
+    }
+    log::info("group.stopped", {{"group", d->options.group}});
+}
+
+void GroupRuntime::pause()
+{
+    d->pauseRequested.store(true);
+}
+
+void GroupRuntime::resume()
+{
+    d->pauseRequested.store(false);
+}
+
+void GroupRuntime::setFaults(const FaultInjection &faults)
+{
+    const std::lock_guard lock(d->metricsMutex);
+    d->faults = faults;
+}
+
+GroupMetrics GroupRuntime::metrics() const
+{
+    return d->snapshot();
+}
+
+} // namespace logdeck::consume

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "common/result.h"
+#include "kafka/consumer.h"
+#include "kafka/producer.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace logdeck::store {
+class Database;
+}
+
+namespace logdeck::consume {
+
+/// One event of `events.raw` (or a retry topic) as a processor sees it: the Kafka record
+/// and the fields of the collector's record value, parsed once by the runtime.
+struct Event
+{
+    const kafka::ConsumedRecord *record = nullptr;
+    std::string tenant;
+    std::string eventId;
+    std::string campaignId;
+    std::string type;
+    std::int64_t occurredAtMs = 0;
+    std::int64_t receivedAtMs = 0;
+    /// Attribute values as text (strings as they are, other JSON values serialized).
+    std::map<std::string, std::string> attributes;
+};
+
+/// Why an event could not be processed. A transient failure goes to the group's retry
+/// topic; a permanent one (or the last attempt) goes to the dead-letter topic.
+struct Failure
+{
+    bool permanent = false;
+    std::string errorClass; ///< e.g. "SchemaError", "TimeoutError"
+    std::string message;
+};
+
+/// What one batch produced: per event, nothing (processed) or a Failure; and records to
+/// publish downstream (enrichment's output), which the runtime acknowledges before it
+/// commits the batch's input offsets.
+struct BatchResult
+{
+    std::vector<std::optional<Failure>> failures; ///< same size and order as the batch
+    std::vector<kafka::OutgoingRecord> outputs;
+};
+
+/// A processing group's logic. A new group is a new Processor plus one config entry; the
+/// collector never changes. process() runs on the group's thread inside the transaction
+/// that also records dedup keys and offsets, so its writes commit or vanish with them. It
+/// sees only events new to the group (the runtime deduplicates) and must write nothing
+/// for an event it reports as failed.
+class Processor
+{
+public:
+    virtual ~Processor() = default;
+
+    /// The group name: "analytics", "persister", "enrichment", "fraud".
+    virtual std::string_view name() const = 0;
+
+    virtual Result<BatchResult> process(std::span<const Event> events, store::Database &db) = 0;
+};
+
+/// The shipped processors by group name; nullptr for an unknown name.
+std::unique_ptr<Processor> makeProcessor(std::string_view group);
+
+/// The names makeProcessor knows.
+std::vector<std::string> knownProcessors();
+
+} // namespace logdeck::consume

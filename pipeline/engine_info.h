@@ -1,0 +1,32 @@
+#pragma once
+
+#include "common/result.h"
+
+#include <cstdint>
+#include <string>
+
+namespace logdeck {
+
+/// What a running engine tells the other commands about itself, in `DATA/engine.json`:
+/// where its cluster and its collector are. Embedded mode included, so `logdeck-cli dlq`
+/// finds the mock cluster of a `logdeck-cli run --embedded` in another terminal.
+struct EngineInfo
+{
+    std::string instance;
+    std::int64_t pid = 0;
+    std::string mode; ///< "embedded" or "broker"
+    std::string bootstrap;
+    std::string collector; ///< http://host:port, or empty
+    std::string startedAt;
+};
+
+/// Writes `info` to `dataDir`/engine.json (atomically: a temporary file renamed over it).
+Result<void> writeEngineInfo(const std::string &dataDir, const EngineInfo &info);
+
+/// Reads `dataDir`/engine.json. NotFound, with advice, when no engine has written one.
+Result<EngineInfo> readEngineInfo(const std::string &dataDir);
+
+/// Removes `dataDir`/engine.json.
+void removeEngineInfo(const std::string &dataDir);
+
+} // namespace logdeck

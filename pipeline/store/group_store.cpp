@@ -1,0 +1,182 @@
+#include "store/group_store.h"
+
+#include "common/time_format.h"
+#include "store/database.h"
+#include "store/sqlite_support.h"
+
+namespace logdeck::store {
+
+namespace {
+
+// Dedup keys are bucketed by the hour of the event's occurredAt (see the class comment).
+constexpr std::int64_t kBucketMs = 3'600'000;
+
+/// The hour bucket of a dedup key: `occurredAtMs` floored to the hour (also before 1970).
+std::int64_t bucketOf(std::int64_t occurredAtMs)
+{
+    const std::int64_t remainder = occurredAtMs % kBucketMs;
+    return occurredAtMs - (remainder < 0 ? remainder + kBucketMs : remainder);
+}
+
+/// The statement in `slot`, prepared on first use and kept for the store's lifetime.
+Result<detail::Statement *> cached(Database &db, std::unique_ptr<detail::Statement> &slot,
+                                   std::string_view sql)
+{
+    if (!slot) {
+        auto prepared = detail::Statement::prepare(db.handle(), sql, /*persistent=*/true);
+        if (!prepared) {
+            return fail(prepared.error());
+        }
+        slot = std::make_unique<detail::Statement>(std::move(*prepared));
+    }
+    return slot.get();
+}
+
+} // namespace
+
+struct GroupStore::Statements
+{
+    std::unique_ptr<detail::Statement> markProcessed;
+    std::unique_ptr<detail::Statement> forgetProcessed;
+    std::unique_ptr<detail::Statement> saveOffset;
+};
+
+std::string GroupStore::pathFor(const std::string &dataDir, const std::string &group)
+{
+    return dataDir + "/groups/" + group + ".db";
+}
+
+GroupStore::GroupStore(Database &db, std::string group)
+    : m_db(db)
+    , m_group(std::move(group))
+    , m_statements(std::make_unique<Statements>())
+{
+}
+
+// Finalizes the cached statements (a Database destroyed first deferred its close until now).
+GroupStore::~GroupStore() = default;
+
+Result<std::vector<kafka::TopicPartitionOffset>> GroupStore::loadOffsets()
+{
+    auto select = detail::Statement::prepare(m_db.handle(), R"sql(
+        SELECT topic, partition, next_offset FROM consumer_offsets
+        WHERE group_id = ?1 ORDER BY topic, partition)sql");
+    if (!select) {
+        return fail(select.error());
+    }
+    select->bindText(1, m_group);
+    std::vector<kafka::TopicPartitionOffset> offsets;
+    for (;;) {
+        auto row = select->step("cannot read the committed offsets of group '" + m_group + "'");
+        if (!row) {
+            return fail(row.error());
+        }
+        if (*row == detail::Statement::Step::Done) {
+            return offsets;
+        }
+        offsets.push_back({select->columnText(0), static_cast<std::int32_t>(select->columnInt64(1)),
+                           select->columnInt64(2)});
+    }
+}
+
+Result<void> GroupStore::saveOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets)
+{
+    auto upsert = cached(m_db, m_statements->saveOffset, R"sql(
+        INSERT INTO consumer_offsets(group_id, topic, partition, next_offset, updated_at_ms)
+        VALUES(?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT(group_id, topic, partition) DO UPDATE SET
+            next_offset = excluded.next_offset, updated_at_ms = excluded.updated_at_ms)sql");
+    if (!upsert) {
+        return fail(upsert.error());
+    }
+    const std::int64_t now = nowMillis();
+    for (const auto &offset : offsets) {
+        (*upsert)
+            ->bindText(1, m_group)
+            .bindText(2, offset.topic)
+            .bindInt64(3, offset.partition)
+            .bindInt64(4, offset.offset)
+            .bindInt64(5, now);
+        if (auto done = (*upsert)->step("cannot record the offsets of group '" + m_group + "'");
+            !done) {
+            return fail(done.error());
+        }
+    }
+    return {};
+}
+
+Result<bool> GroupStore::markProcessed(const std::string &tenant, const std::string &eventId,
+                                       std::int64_t occurredAtMs)
+{
+    auto insert = cached(m_db, m_statements->markProcessed, R"sql(
+        INSERT OR IGNORE INTO processed_events(group_id, bucket, tenant, event_id)
+        VALUES(?1, ?2, ?3, ?4))sql");
+    if (!insert) {
+        return fail(insert.error());
+    }
+    (*insert)
+        ->bindText(1, m_group)
+        .bindInt64(2, bucketOf(occurredAtMs))
+        .bindText(3, tenant)
+        .bindText(4, eventId);
+    // The context is a literal: this runs once per event, so no string is built unless it fails.
+    if (auto done = (*insert)->step("cannot record a processed event"); !done) {
+        Error error = done.error();
+        error.message +=
+            " (group '" + m_group + "', tenant '" + tenant + "', event '" + eventId + "')";
+        return fail(std::move(error));
+    }
+    return sqlite3_changes(m_db.handle()) == 1;
+}
+
+Result<void> GroupStore::forgetProcessed(const std::string &tenant, const std::string &eventId,
+                                         std::int64_t occurredAtMs)
+{
+    auto remove = cached(m_db, m_statements->forgetProcessed, R"sql(
+        DELETE FROM processed_events
+        WHERE group_id = ?1 AND bucket = ?2 AND tenant = ?3 AND event_id = ?4)sql");
+    if (!remove) {
+        return fail(remove.error());
+    }
+    (*remove)
+        ->bindText(1, m_group)
+        .bindInt64(2, bucketOf(occurredAtMs))
+        .bindText(3, tenant)
+        .bindText(4, eventId);
+    if (auto done = (*remove)->step("cannot forget processed event '" + eventId + "' of group '"
+                                    + m_group + "'");
+        !done) {
+        return fail(done.error());
+    }
+    return {};
+}
+
+Result<std::int64_t> GroupStore::pruneProcessedBefore(std::int64_t cutoffMs)
+{
+    auto remove = detail::Statement::prepare(
+        m_db.handle(), "DELETE FROM processed_events WHERE group_id = ?1 AND bucket < ?2");
+    if (!remove) {
+        return fail(remove.error());
+    }
+    remove->bindText(1, m_group).bindInt64(2, bucketOf(cutoffMs));
+    if (auto done = remove->step("cannot prune the dedup keys of group '" + m_group + "'"); !done) {
+        return fail(done.error());
+    }
+    return sqlite3_changes64(m_db.handle());
+}
+
+Result<std::int64_t> GroupStore::processedCount()
+{
+    auto count = detail::Statement::prepare(
+        m_db.handle(), "SELECT COUNT(*) FROM processed_events WHERE group_id = ?1");
+    if (!count) {
+        return fail(count.error());
+    }
+    count->bindText(1, m_group);
+    if (auto row = count->step("cannot count the dedup keys of group '" + m_group + "'"); !row) {
+        return fail(row.error());
+    }
+    return count->columnInt64(0);
+}
+
+} // namespace logdeck::store

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "common/result.h"
+#include "kafka/client_settings.h"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace logdeck::store {
+
+class Database;
+
+/// One processing group's own state in its own database file (`DATA/groups/<group>.db`,
+/// so a slow group never holds another group's write lock): the next offset per partition
+/// and the dedup keys of the events it has processed. Used on the group's thread, inside
+/// the batch's transaction.
+///
+/// Dedup keys are (tenant, event id) bucketed by the hour of the event's occurredAt: a
+/// client's retry or the relay's re-send carries the same occurredAt, so it lands in the
+/// same bucket, and inserts touch only the recent end of the index, which keeps them fast
+/// at tens of millions of rows with random ids. Buckets older than the window are pruned.
+class GroupStore
+{
+public:
+    /// `DATA/groups/<group>.db`.
+    static std::string pathFor(const std::string &dataDir, const std::string &group);
+
+    GroupStore(Database &db, std::string group);
+    ~GroupStore();
+    GroupStore(const GroupStore &) = delete;
+    GroupStore &operator=(const GroupStore &) = delete;
+
+    /// The next offset to read per partition, as last committed with a batch.
+    Result<std::vector<kafka::TopicPartitionOffset>> loadOffsets();
+
+    /// Records next offsets (inside the caller's transaction).
+    Result<void> saveOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets);
+
+    /// Records that the event was processed; false when it already was (a duplicate).
+    Result<bool> markProcessed(const std::string &tenant, const std::string &eventId,
+                               std::int64_t occurredAtMs);
+
+    /// Removes the key markProcessed added, for an event that then failed and will come
+    /// back through the retry path (inside the caller's transaction).
+    Result<void> forgetProcessed(const std::string &tenant, const std::string &eventId,
+                                 std::int64_t occurredAtMs);
+
+    /// Deletes the dedup keys of the hours before the hour of `cutoffMs` (keys of that hour
+    /// stay, even of events that occurred before `cutoffMs`); returns how many.
+    Result<std::int64_t> pruneProcessedBefore(std::int64_t cutoffMs);
+
+    /// Dedup keys held.
+    Result<std::int64_t> processedCount();
+
+    /// The dedup window: keys of events older than this are pruned (default 7 days).
+    static constexpr std::chrono::hours kDedupWindow {24 * 7};
+
+private:
+    struct Statements;
+    Database &m_db;
+    std::string m_group;
+    std::unique_ptr<Statements> m_statements;
+};
+
+} // namespace logdeck::store

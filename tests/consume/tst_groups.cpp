@@ -1,0 +1,290 @@
+// Consumer groups against the real broker: exact counts with duplicates and poison,
+// transient failures through the retry path without stalling the source, dead letters
+// with Spring-compatible headers, and two members of one group splitting the work.
+
+#include "common/time_format.h"
+#include "consume/group_runtime.h"
+#include "consume/rollup_reader.h"
+#include "kafka/admin_client.h"
+#include "kafka/consumer.h"
+#include "kafka/producer.h"
+#include "kafka/topic_catalog.h"
+#include "support/test_broker.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+#include <atomic>
+#include <map>
+#include <random>
+#include <set>
+
+using namespace logdeck;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kPartitions = 6;
+
+struct Topics
+{
+    std::string group;
+    std::string source;
+    std::string deadLetters;
+};
+
+Topics makeTopics(const std::string &processor)
+{
+    Topics t {test::uniqueName(processor), test::uniqueName("raw"), test::uniqueName("dlq")};
+    auto admin = kafka::AdminClient::create(test::brokerSettings());
+    if (admin) {
+        (void)(*admin)->createTopics({{t.source, kPartitions, {}},
+                                      {t.deadLetters, kPartitions, {}},
+                                      {kafka::topics::retryTopic(t.group), kPartitions, {}}},
+                                     15s);
+    }
+    return t;
+}
+
+struct Sent
+{
+    std::set<std::string> validIds;
+    std::set<std::string> poisonIds;
+    std::size_t records = 0;
+};
+
+/// Produces `count` events for 20 tenants: `dupRate` of them re-send an earlier event
+/// (same id and occurredAt), `poisonRate` carry the poison marker.
+Sent produceEvents(const std::string &topic, int count, double dupRate, double poisonRate)
+{
+    Sent sent;
+    auto producer = kafka::Producer::create(test::brokerSettings());
+    if (!producer) {
+        return sent;
+    }
+    std::mt19937 random(42);
+    std::uniform_real_distribution<double> chance(0, 1);
+    std::vector<std::pair<std::string, std::string>> earlier; // (key, value)
+    const std::int64_t start = nowMillis() - 60000;
+    for (int i = 0; i < count; ++i) {
+        std::string key;
+        std::string value;
+        std::string id;
+        if (!earlier.empty() && chance(random) < dupRate) {
+            std::tie(key, value) = earlier[random() % earlier.size()];
+        } else {
+            const bool poison = chance(random) < poisonRate;
+            key = "tenant-" + std::to_string(i % 20);
+            id = "ev-" + std::to_string(i);
+            value = R"({"id":")" + id + R"(","tenant":")" + key + R"(","campaignId":"c-)"
+                + std::to_string(i % 7) + R"(","type":"click","occurredAt":")"
+                + formatRfc3339(start + i) + R"(","receivedAt":")" + formatRfc3339(start + i)
+                + R"(","attributes":{"device":"mobile")"
+                + (poison ? R"(,"logdeck.poison":true)" : "") + "}}";
+            (poison ? sent.poisonIds : sent.validIds).insert(id);
+            earlier.emplace_back(key, value);
+        }
+        (void)(*producer)->produce({topic, std::nullopt, key, value, {{"tenant-id", key}}, 0});
+        ++sent.records;
+    }
+    (void)(*producer)->flush(60s);
+    return sent;
+}
+
+std::vector<kafka::ConsumedRecord> readTopic(const std::string &topic, std::size_t count)
+{
+    std::vector<kafka::ConsumedRecord> records;
+    auto consumer = kafka::Consumer::create(test::brokerSettings(), test::uniqueName("reader"));
+    if (!consumer || !(*consumer)->subscribe({topic})) {
+        return records;
+    }
+    QDeadlineTimer deadline(30s);
+    while (records.size() < count && !deadline.hasExpired()) {
+        if (auto batch = (*consumer)->poll(1000, 300ms)) {
+            std::ranges::move(*batch, std::back_inserter(records));
+        }
+    }
+    if (auto more = (*consumer)->poll(1000, 500ms)) {
+        std::ranges::move(*more, std::back_inserter(records));
+    }
+    return records;
+}
+
+std::int64_t rollupTotal(const std::string &dataDir, const std::string &group)
+{
+    auto rows = consume::readRollups(dataDir, std::string(), group);
+    std::int64_t total = 0;
+    if (rows) {
+        for (const auto &row : *rows) {
+            total += row.count;
+        }
+    }
+    return total;
+}
+
+std::unique_ptr<consume::GroupRuntime> startGroup(const Topics &t, const std::string &dataDir,
+                                                  const std::string &processor,
+                                                  consume::FaultInjection faults = {},
+                                                  consume::RetryPolicy retry = {})
+{
+    consume::GroupOptions options;
+    options.group = t.group;
+    options.dataDir = dataDir;
+    options.kafka = test::brokerSettings();
+    options.sourceTopic = t.source;
+    options.deadLetterTopic = t.deadLetters;
+    options.faults = faults;
+    options.retry = std::move(retry);
+    auto runtime =
+        consume::GroupRuntime::start(std::move(options), consume::makeProcessor(processor));
+    if (!runtime) {
+        qWarning() << runtime.error().message.c_str();
+        return nullptr;
+    }
+    return std::move(*runtime);
+}
+
+} // namespace
+
+class TestGroups : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void duplicatesAndPoisonGiveExactCounts()
+    {
+        const Topics t = makeTopics("analytics");
+        const Sent sent = produceEvents(t.source, 100000, 0.01, 0.005);
+        QVERIFY(sent.records == 100000);
+        QTemporaryDir data;
+        auto group = startGroup(t, data.path().toStdString(), "analytics");
+        QVERIFY(group);
+        const auto expected = static_cast<std::int64_t>(sent.validIds.size());
+        QTRY_VERIFY_WITH_TIMEOUT(group->metrics().processed >= expected, 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            group->metrics().deadLettered >= std::int64_t(sent.poisonIds.size()), 30000);
+        const auto metrics = group->metrics();
+        qInfo("processed %lld, duplicates %lld, dead-lettered %lld",
+              static_cast<long long>(metrics.processed), static_cast<long long>(metrics.duplicates),
+              static_cast<long long>(metrics.deadLettered));
+        QCOMPARE(metrics.processed, expected);
+        QCOMPARE(metrics.retried, std::int64_t(0));
+        group->stop();
+        QCOMPARE(rollupTotal(data.path().toStdString(), t.group), expected);
+
+        const auto deadLetters = readTopic(t.deadLetters, sent.poisonIds.size());
+        std::set<std::string> dlqIds;
+        for (const auto &record : deadLetters) {
+            const std::string id = kafka::headerValue(record.headers, "event-id");
+            dlqIds.insert(id);
+            QCOMPARE(kafka::headerValue(record.headers, "error-class"), std::string("PoisonEvent"));
+            QCOMPARE(kafka::headerValue(record.headers, "failing-group"), t.group);
+            QCOMPARE(kafka::headerValue(record.headers, "original-topic"), t.source);
+            QCOMPARE(kafka::headerValue(record.headers, "kafka_dlt-original-topic"), t.source);
+            QCOMPARE(kafka::headerValue(record.headers, "kafka_dlt-original-consumer-group"),
+                     t.group);
+            QCOMPARE(kafka::headerValue(record.headers, "kafka_dlt-exception-fqcn"),
+                     std::string("dev.logdeck.PoisonEvent"));
+            // Spring encodes the partition as a 4-byte big-endian int and the offset as 8 bytes.
+            const std::string partition =
+                kafka::headerValue(record.headers, "kafka_dlt-original-partition");
+            QCOMPARE(partition.size(), size_t(4));
+            QCOMPARE(std::to_string(static_cast<unsigned char>(partition[3])),
+                     kafka::headerValue(record.headers, "original-partition"));
+            QCOMPARE(kafka::headerValue(record.headers, "kafka_dlt-original-offset").size(),
+                     size_t(8));
+            // Headers are replaced on each hop, never accumulated.
+            QCOMPARE(
+                std::ranges::count(record.headers, std::string("event-id"), &kafka::Header::name),
+                1);
+        }
+        QCOMPARE(dlqIds, sent.poisonIds);
+    }
+
+    void transientFailuresRetryWithoutStallingTheSource()
+    {
+        const Topics t = makeTopics("analytics");
+        const Sent sent = produceEvents(t.source, 5000, 0, 0);
+        QTemporaryDir data;
+        consume::FaultInjection faults;
+        faults.transientFailureRate = 0.2;
+        consume::RetryPolicy retry;
+        retry.maxAttempts = 12;
+        retry.backoff = {1500ms, 300ms};
+        auto group = startGroup(t, data.path().toStdString(), "analytics", faults, retry);
+        QVERIFY(group);
+        // The source drains while the first retries still wait for their due time.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto m = group->metrics();
+                std::int64_t sourceNext = 0;
+                for (const auto &p : m.partitions) {
+                    if (p.topic == t.source) {
+                        sourceNext += p.nextOffset;
+                    }
+                }
+                return sourceNext == 5000;
+            }(),
+            60000);
+        QVERIFY(group->metrics().retried > 0);
+        QVERIFY(group->metrics().processed < 5000);
+        // Then every event is processed exactly once.
+        QTRY_COMPARE_WITH_TIMEOUT(group->metrics().processed, std::int64_t(5000), 90000);
+        const auto metrics = group->metrics();
+        qInfo("retried %lld times, dead-lettered %lld", static_cast<long long>(metrics.retried),
+              static_cast<long long>(metrics.deadLettered));
+        QCOMPARE(metrics.deadLettered, std::int64_t(0));
+        group->stop();
+        QCOMPARE(rollupTotal(data.path().toStdString(), t.group),
+                 std::int64_t(sent.validIds.size()));
+    }
+
+    void transientFailuresDeadLetterAfterTheLastAttempt()
+    {
+        const Topics t = makeTopics("analytics");
+        produceEvents(t.source, 50, 0, 0);
+        QTemporaryDir data;
+        consume::FaultInjection faults;
+        faults.transientFailureRate = 1.0;
+        consume::RetryPolicy retry;
+        retry.maxAttempts = 3;
+        retry.backoff = {100ms};
+        auto group = startGroup(t, data.path().toStdString(), "analytics", faults, retry);
+        QVERIFY(group);
+        QTRY_COMPARE_WITH_TIMEOUT(group->metrics().deadLettered, std::int64_t(50), 60000);
+        QCOMPARE(group->metrics().retried, std::int64_t(100)); // attempts 2 and 3
+        const auto deadLetters = readTopic(t.deadLetters, 50);
+        QCOMPARE(deadLetters.size(), size_t(50));
+        for (const auto &record : deadLetters) {
+            QCOMPARE(kafka::headerValue(record.headers, "attempts"), std::string("3"));
+            QCOMPARE(kafka::headerValue(record.headers, "error-class"),
+                     std::string("InjectedFailure"));
+            // The original coordinates survive the retry hops.
+            QCOMPARE(kafka::headerValue(record.headers, "original-topic"), t.source);
+        }
+    }
+
+    void twoMembersSplitTheWorkAndCountOnce()
+    {
+        const Topics t = makeTopics("analytics");
+        QTemporaryDir first;
+        QTemporaryDir second;
+        auto a = startGroup(t, first.path().toStdString(), "analytics");
+        QVERIFY(a);
+        const Sent firstHalf = produceEvents(t.source, 20000, 0, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(a->metrics().processed > 0, 30000);
+        // A second member joins mid-run: the group rebalances.
+        auto b = startGroup(t, second.path().toStdString(), "analytics");
+        QVERIFY(b);
+        QTRY_VERIFY_WITH_TIMEOUT(a->metrics().processed + b->metrics().processed == 20000, 90000);
+        QTRY_VERIFY_WITH_TIMEOUT(b->metrics().processed > 0 || !b->metrics().partitions.empty(),
+                                 30000);
+        a->stop();
+        b->stop();
+        const std::int64_t total = rollupTotal(first.path().toStdString(), t.group)
+            + rollupTotal(second.path().toStdString(), t.group);
+        QCOMPARE(total, std::int64_t(firstHalf.validIds.size()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGroups)
+#include "tst_groups.moc"
