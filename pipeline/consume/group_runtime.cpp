@@ -173,6 +173,10 @@ struct GroupRuntime::Impl
         if (pausedNow) {
             pauseStale = true;
         }
+        {
+            const std::lock_guard lock(metricsMutex);
+            metrics.assignedPartitions = static_cast<int>(assigned.size());
+        }
         log::info("group.assigned",
                   {{"group", options.group}, {"partitions", std::to_string(partitions.size())}});
         return starts;
@@ -199,6 +203,13 @@ struct GroupRuntime::Impl
             lastCommitted.erase(tp);
             assigned.erase(tp);
             retryDueAt.erase(tp);
+        }
+        {
+            const std::lock_guard lock(metricsMutex);
+            for (const auto &tp : partitions) {
+                progress.erase(tp);
+            }
+            metrics.assignedPartitions = static_cast<int>(assigned.size());
         }
         log::info("group.revoked",
                   {{"group", options.group},

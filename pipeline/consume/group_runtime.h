@@ -62,6 +62,7 @@ struct GroupMetrics
     std::string group;
     bool running = false;
     bool paused = false;
+    int assignedPartitions = 0; ///< source and retry partitions this member holds
     std::int64_t processed = 0; ///< events the processor handled successfully
     std::int64_t batches = 0;
     std::int64_t retried = 0; ///< events sent to the retry topic

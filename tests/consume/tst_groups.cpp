@@ -54,7 +54,8 @@ struct Sent
 
 /// Produces `count` events for 20 tenants: `dupRate` of them re-send an earlier event
 /// (same id and occurredAt), `poisonRate` carry the poison marker.
-Sent produceEvents(const std::string &topic, int count, double dupRate, double poisonRate)
+Sent produceEvents(const std::string &topic, int count, double dupRate, double poisonRate,
+                   int firstId = 0)
 {
     Sent sent;
     auto producer = kafka::Producer::create(test::brokerSettings());
@@ -74,7 +75,7 @@ Sent produceEvents(const std::string &topic, int count, double dupRate, double p
         } else {
             const bool poison = chance(random) < poisonRate;
             key = "tenant-" + std::to_string(i % 20);
-            id = "ev-" + std::to_string(i);
+            id = "ev-" + std::to_string(firstId + i);
             value = R"({"id":")" + id + R"(","tenant":")" + key + R"(","campaignId":"c-)"
                 + std::to_string(i % 7) + R"(","type":"click","occurredAt":")"
                 + formatRfc3339(start + i) + R"(","receivedAt":")" + formatRfc3339(start + i)
@@ -270,19 +271,24 @@ private Q_SLOTS:
         QTemporaryDir second;
         auto a = startGroup(t, first.path().toStdString(), "analytics");
         QVERIFY(a);
-        const Sent firstHalf = produceEvents(t.source, 20000, 0, 0);
+        const Sent before = produceEvents(t.source, 10000, 0, 0, 0);
         QTRY_VERIFY_WITH_TIMEOUT(a->metrics().processed > 0, 30000);
-        // A second member joins mid-run: the group rebalances.
+        // A second member joins mid-run: the group rebalances and splits the partitions.
         auto b = startGroup(t, second.path().toStdString(), "analytics");
         QVERIFY(b);
-        QTRY_VERIFY_WITH_TIMEOUT(a->metrics().processed + b->metrics().processed == 20000, 90000);
-        QTRY_VERIFY_WITH_TIMEOUT(b->metrics().processed > 0 || !b->metrics().partitions.empty(),
-                                 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            b->metrics().assignedPartitions > 0 && a->metrics().assignedPartitions > 0, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(a->metrics().assignedPartitions + b->metrics().assignedPartitions,
+                                  2 * kPartitions, 30000);
+        const Sent after = produceEvents(t.source, 10000, 0, 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(a->metrics().processed + b->metrics().processed,
+                                  std::int64_t(20000), 90000);
+        QVERIFY(b->metrics().processed > 0);
         a->stop();
         b->stop();
         const std::int64_t total = rollupTotal(first.path().toStdString(), t.group)
             + rollupTotal(second.path().toStdString(), t.group);
-        QCOMPARE(total, std::int64_t(firstHalf.validIds.size()));
+        QCOMPARE(total, std::int64_t(before.validIds.size() + after.validIds.size()));
     }
 };
 
