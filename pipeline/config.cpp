@@ -200,6 +200,12 @@ Result<void> Config::applyEnvironment(const std::map<std::string, std::string> &
             setBootstrapServers(value);
         } else if (name == "LOGDECK_DATA") {
             dataDir = value;
+        } else if (name == "LOGDECK_DEMO_RATE") {
+            auto rate = parsePositive(name, value == "0" ? "1" : value);
+            if (!rate) {
+                return fail(rate.error());
+            }
+            demoRate = value == "0" ? 0 : *rate;
         } else if (name == "LOGDECK_LISTEN") {
             listen = value;
         } else if (name == "LOGDECK_LOG_LEVEL") {

@@ -53,6 +53,8 @@ struct Config
     int produceTimeoutMs = 2000;
     /// I/O threads of the collector (1 or 2 suit a 2-core machine).
     int httpThreads = 1;
+    /// Embedded mode only: simulated traffic into the collector, events per second (0: none).
+    int demoRate = 200;
 
     /// Parses a JSON config. Unknown keys and wrong types are errors that name the key.
     static Result<Config> fromJson(std::string_view text);

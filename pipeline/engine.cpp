@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/time_format.h"
 #include "consume/processor.h"
+#include "loadgen/load_generator.h"
 #include "engine_info.h"
 #include "kafka/admin_client.h"
 #include "kafka/mock_cluster.h"
@@ -13,7 +14,9 @@
 #include "store/tenant_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -45,6 +48,8 @@ struct Engine::Impl
     std::unique_ptr<kafka::MockCluster> mockCluster;
     std::unique_ptr<collector::Collector> collector;
     std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
+    std::atomic<bool> stopTraffic{false};
+    std::thread traffic;
     mutable std::mutex groupsMutex; // /metrics and commands read groups from other threads
     std::string bootstrap;
     std::string dataDir;
@@ -158,6 +163,39 @@ struct Engine::Impl
             groups[name] = std::move(*runtime);
         }
         return {};
+    }
+
+    /// Embedded mode's simulated traffic: the load generator against this engine's own
+    /// collector, with a few duplicates and poison events so retries and dead letters show.
+    void startDemoTraffic()
+    {
+        if (!config.embedded || config.demoRate <= 0 || !collector || demoKeys.empty()) {
+            return;
+        }
+        loadgen::LoadOptions load;
+        load.url = collectorUrl();
+        for (const auto &[tenant, key] : demoKeys) {
+            load.keys.push_back(key);
+        }
+        load.rate = config.demoRate;
+        load.connections = 4;
+        load.duration = std::chrono::hours(24 * 365);
+        load.dupRate = 0.01;
+        load.poisonRate = 0.002;
+        stopTraffic = false;
+        traffic = std::thread([this, load] {
+            if (auto report = loadgen::runLoad(load, &stopTraffic); !report) {
+                log::warn("engine.demo_traffic_failed", {{"error", report.error().message}});
+            }
+        });
+    }
+
+    void stopDemoTraffic()
+    {
+        stopTraffic = true;
+        if (traffic.joinable()) {
+            traffic.join();
+        }
     }
 
     void stopGroups()
@@ -289,6 +327,7 @@ Result<void> Engine::start()
         return ready;
     }
     d->writeEngineFile();
+    d->startDemoTraffic();
     {
         const std::lock_guard lock(d->mutex);
         d->running = true;
@@ -311,7 +350,9 @@ void Engine::stop()
         }
         d->running = false;
     }
-    // The collector first: it answers or spills what it has in flight; then the groups.
+    // Traffic first, then the collector (it answers or spills what it has in flight),
+    // then the groups.
+    d->stopDemoTraffic();
     if (d->collector) {
         d->collector->shutdown();
         d->collector.reset();

@@ -451,9 +451,16 @@ struct GroupRuntime::Impl
         std::vector<std::size_t> fresh;
         std::int64_t duplicates = 0;
         std::uniform_real_distribution<double> chance(0.0, 1.0);
+        // A failed event's key must go, or it would be skipped as a duplicate when it
+        // comes back; if that cannot be done, the whole batch runs again.
+        bool forgotten = true;
         auto forget = [&](std::size_t i) {
-            (void)store->forgetProcessed(events[i].tenant, events[i].eventId,
-                                         events[i].occurredAtMs);
+            if (auto removed = store->forgetProcessed(events[i].tenant, events[i].eventId,
+                                                      events[i].occurredAtMs);
+                !removed) {
+                setError(removed.error().message);
+                forgotten = false;
+            }
         };
         for (std::size_t i = 0; i < ready.size(); ++i) {
             if (!parseEvent(*ready[i], events[i])) {
@@ -508,6 +515,11 @@ struct GroupRuntime::Impl
             } else {
                 ++processed;
             }
+        }
+
+        if (!forgotten) {
+            rewind(firstOffsets);
+            return;
         }
 
         std::vector<kafka::OutgoingRecord> outgoing = std::move(result->outputs);

@@ -19,10 +19,13 @@ class Database;
 /// and the dedup keys of the events it has processed. Used on the group's thread, inside
 /// the batch's transaction.
 ///
-/// Dedup keys are (tenant, event id) bucketed by the hour of the event's occurredAt: a
-/// client's retry or the relay's re-send carries the same occurredAt, so it lands in the
-/// same bucket, and inserts touch only the recent end of the index, which keeps them fast
-/// at tens of millions of rows with random ids. Buckets older than the window are pruned.
+/// Dedup keys are (tenant, event id) bucketed by the second of the event's occurredAt: a
+/// client's retry, a load generator's duplicate and the relay's re-send all repeat the
+/// event as it was, occurredAt included, so they land in the same bucket; and since events
+/// arrive roughly in time order, inserts touch only the recent end of the index, which
+/// keeps them fast at tens of millions of rows with random ids (bench/dedup_bench.cpp).
+/// A re-sent event whose occurredAt changed is not recognized. Keys older than the window
+/// are pruned.
 class GroupStore
 {
 public:
@@ -49,7 +52,7 @@ public:
     Result<void> forgetProcessed(const std::string &tenant, const std::string &eventId,
                                  std::int64_t occurredAtMs);
 
-    /// Deletes the dedup keys of the hours before the hour of `cutoffMs` (keys of that hour
+    /// Deletes the dedup keys of the seconds before the second of `cutoffMs` (keys of that second
     /// stay, even of events that occurred before `cutoffMs`); returns how many.
     Result<std::int64_t> pruneProcessedBefore(std::int64_t cutoffMs);
 

@@ -246,19 +246,19 @@ private Q_SLOTS:
         QCOMPARE(countOf(analytics), std::int64_t(2));
     }
 
-    void pruningRemovesOnlyHoursBeforeTheCutoffsHour()
+    void pruningRemovesOnlySecondsBeforeTheCutoffsSecond()
     {
         auto db = openOrFail(m_path);
         QVERIFY(db);
         store::GroupStore analytics(*db, "analytics");
         store::GroupStore fraud(*db, "fraud");
-        const std::int64_t cutoff = kNoon + 30 * 60'000; // 12:30
+        const std::int64_t cutoff = kNoon + 500; // 12:00:00.500
 
         QCOMPARE(mark(analytics, "acme", "two-hours-ago", kNoon - 2 * kHourMs), kNew);
         QCOMPARE(mark(analytics, "acme", "11:59:59.999", kNoon - 1), kNew);
-        QCOMPARE(mark(analytics, "acme", "12:00", kNoon), kNew); // before the cutoff, same hour
-        QCOMPARE(mark(analytics, "globex", "12:29", cutoff - 60'000), kNew);
-        QCOMPARE(mark(analytics, "acme", "12:45", cutoff + 15 * 60'000), kNew);
+        QCOMPARE(mark(analytics, "acme", "12:00", kNoon), kNew); // before the cutoff, same second
+        QCOMPARE(mark(analytics, "globex", "12:29", cutoff - 100), kNew);
+        QCOMPARE(mark(analytics, "acme", "12:45", cutoff + 45 * 60'000), kNew);
         QCOMPARE(mark(fraud, "acme", "two-hours-ago", kNoon - 2 * kHourMs), kNew);
 
         auto pruned = analytics.pruneProcessedBefore(cutoff);
@@ -266,8 +266,8 @@ private Q_SLOTS:
         QCOMPARE(*pruned, std::int64_t(2));
         QCOMPARE(countOf(analytics), std::int64_t(3));
         QCOMPARE(mark(analytics, "acme", "12:00", kNoon), kDuplicate);
-        QCOMPARE(mark(analytics, "globex", "12:29", cutoff - 60'000), kDuplicate);
-        QCOMPARE(mark(analytics, "acme", "12:45", cutoff + 15 * 60'000), kDuplicate);
+        QCOMPARE(mark(analytics, "globex", "12:29", cutoff - 100), kDuplicate);
+        QCOMPARE(mark(analytics, "acme", "12:45", cutoff + 45 * 60'000), kDuplicate);
         QCOMPARE(mark(analytics, "acme", "11:59:59.999", kNoon - 1), kNew); // pruned: new again
         QCOMPARE(countOf(fraud), std::int64_t(1)); // another group's keys are its own
 
@@ -282,7 +282,7 @@ private Q_SLOTS:
         store::GroupStore analytics(*db, "analytics");
         QCOMPARE(mark(analytics, "acme", "just-before-1970", -1), kNew);
         QCOMPARE(mark(analytics, "acme", "1970", 0), kNew);
-        // -1 ms belongs to the hour that starts at -1 h, which is before the bucket of 0.
+        // -1 ms belongs to the second that starts at -1 s, which is before the bucket of 0.
         QCOMPARE(analytics.pruneProcessedBefore(0).value_or(-1), std::int64_t(1));
         QCOMPARE(countOf(analytics), std::int64_t(1));
     }
