@@ -10,6 +10,7 @@
 #include <QCommandLineParser>
 #include <QTimer>
 #include <cstdio>
+#include <memory>
 
 int main(int argc, char **argv)
 {
@@ -63,10 +64,14 @@ int main(int argc, char **argv)
             QApplication::exit(saved ? 0 : 1);
         };
         if (config) {
-            // Let the table settle for a frame after the first live status.
-            QObject::connect(
-                &window, &logdeck::ui::MainWindow::statusShown, &window,
-                [save] { QTimer::singleShot(300, save); }, Qt::SingleShotConnection);
+            // Wait for the third live status, so the groups show a rate, then let the
+            // tables settle for a frame.
+            auto shown = std::make_shared<int>(0);
+            QObject::connect(&window, &logdeck::ui::MainWindow::statusShown, &window, [save, shown] {
+                if (++*shown == 3) {
+                    QTimer::singleShot(300, save);
+                }
+            });
         } else {
             QTimer::singleShot(500, &window, save);
         }
