@@ -34,7 +34,6 @@ const char *const kVersion2Queries[] = {
     "SELECT tenant, campaign_id, type, minute_ms, count FROM rollups",
     "SELECT tenant, event_id, type, campaign_id, occurred_at_ms, received_at_ms, topic, "
     "partition, offset, payload FROM events",
-    "SELECT * FROM events INDEXED BY events_by_time WHERE tenant = 'a' AND occurred_at_ms > 0",
     "SELECT * FROM events INDEXED BY events_by_position WHERE topic = 't' AND partition = 0",
     "SELECT tenant, subject, window_start_ms, count FROM fraud_counters",
     "SELECT id, tenant, rule, subject, window_start_ms, count, created_at_ms FROM fraud_alerts",
