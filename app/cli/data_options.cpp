@@ -9,7 +9,7 @@ void addDataOption(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("data"),
                       QStringLiteral("The engine's data directory (default: $LOGDECK_DATA, else "
-                                     "~/.local/share/logdeck)."),
+                                     "$XDG_DATA_HOME/logdeck or ~/.local/share/logdeck)."),
                       QStringLiteral("dir")});
 }
 

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/data_options.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
@@ -31,16 +32,6 @@ int usageError(const QString &message)
                  "Usage: logdeck-cli %s\n\n'logdeck-cli rollups --help' describes the options.\n",
                  qPrintable(synopsis()));
     return UsageError;
-}
-
-/// --data, else LOGDECK_DATA, else the platform's data directory. Only LOGDECK_DATA is read
-/// from the environment, so that a bad engine variable cannot block a read.
-std::string dataDir(const QCommandLineParser &parser, const QCommandLineOption &data)
-{
-    Config config;
-    config.dataDir = parser.isSet(data) ? parser.value(data).toStdString()
-                                        : qEnvironmentVariable("LOGDECK_DATA").toStdString();
-    return config.effectiveDataDir();
 }
 
 std::int64_t totalOf(const std::vector<RollupRow> &rows)
@@ -111,18 +102,13 @@ int rollupsCommand(const QStringList &arguments)
         "occurrence (UTC), and their total. Reads the group's database in the data directory;\n"
         "a running engine is not needed, and a directory where the group never ran prints an\n"
         "empty table."));
-    const QCommandLineOption data(
-        QStringLiteral("data"),
-        QStringLiteral("The engine's data directory (default: $LOGDECK_DATA, else "
-                       "$XDG_DATA_HOME/logdeck or ~/.local/share/logdeck)."),
-        QStringLiteral("dir"));
     const QCommandLineOption tenant(QStringLiteral("tenant"),
                                     QStringLiteral("Only the counts of this tenant."),
                                     QStringLiteral("name"));
     const QCommandLineOption json(
         QStringLiteral("json"),
         QStringLiteral("Print one JSON object {\"total\", \"rows\"} instead of a table."));
-    parser.addOption(data);
+    addDataOption(parser);
     parser.addOption(tenant);
     parser.addOption(json);
     int exitCode = Ok;
@@ -142,7 +128,7 @@ int rollupsCommand(const QStringList &arguments)
 
     // A schema migration's info line would only get in the way of the table.
     log::setLevel(log::Level::Warn);
-    auto rows = consume::readRollups(dataDir(parser, data), tenantName);
+    auto rows = consume::readRollups(dataDirFrom(parser), tenantName);
     if (!rows) {
         printError(rows.error().message);
         return RuntimeError;

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/data_options.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
@@ -33,16 +34,6 @@ int usageError(const QString &message)
                  "Usage: logdeck-cli %s\n\n'logdeck-cli tenants --help' describes the options.\n",
                  qPrintable(synopsis()));
     return UsageError;
-}
-
-/// --data, else LOGDECK_DATA, else the platform's data directory. Only LOGDECK_DATA is read
-/// from the environment, so that a bad engine variable cannot block tenant administration.
-std::string dataDir(const QCommandLineParser &parser, const QCommandLineOption &data)
-{
-    Config config;
-    config.dataDir = parser.isSet(data) ? parser.value(data).toStdString()
-                                        : qEnvironmentVariable("LOGDECK_DATA").toStdString();
-    return config.effectiveDataDir();
 }
 
 void printTable(const std::vector<Tenant> &tenants)
@@ -90,14 +81,9 @@ int tenantsCommand(const QStringList &arguments)
                                  QStringLiteral("The tenant: 1 to 64 characters of a-z, 0-9, _ and "
                                                 "-."),
                                  QStringLiteral("[NAME]"));
-    const QCommandLineOption data(
-        QStringLiteral("data"),
-        QStringLiteral("The engine's data directory (default: $LOGDECK_DATA, else "
-                       "$XDG_DATA_HOME/logdeck or ~/.local/share/logdeck)."),
-        QStringLiteral("dir"));
     const QCommandLineOption json(QStringLiteral("json"),
                                   QStringLiteral("list: print a JSON array instead of a table."));
-    parser.addOption(data);
+    addDataOption(parser);
     parser.addOption(json);
     int exitCode = Ok;
     if (!parseCommandLine(parser, arguments, synopsis(), exitCode)) {
@@ -135,7 +121,7 @@ int tenantsCommand(const QStringList &arguments)
     // The store's info lines (a schema migration on first use) would only bury this
     // command's one line of output; warnings and errors still show.
     log::setLevel(log::Level::Warn);
-    auto db = store::Database::open(store::Database::pathIn(dataDir(parser, data)));
+    auto db = store::Database::open(store::Database::pathIn(dataDirFrom(parser)));
     if (!db) {
         printError(db.error().message);
         return RuntimeError;

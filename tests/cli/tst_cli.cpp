@@ -197,6 +197,26 @@ private Q_SLOTS:
         QCOMPARE(stopEngine(first), 0);
     }
 
+    void dlqFindsTheClusterOrSaysWhy()
+    {
+        QTemporaryDir empty;
+        const auto noCommand = runCli({QStringLiteral("dlq")});
+        QCOMPARE(noCommand.exitCode, 2);
+        QVERIFY(noCommand.err.contains(QStringLiteral("dlq needs a command: list")));
+        const auto noEngine = runCli({QStringLiteral("dlq"), QStringLiteral("list"),
+                                      QStringLiteral("--data"), empty.path()});
+        QCOMPARE(noEngine.exitCode, 1);
+        QVERIFY2(noEngine.err.contains(QStringLiteral("no running engine found")),
+                 qPrintable(noEngine.err));
+        const auto noTopic =
+            runCli({QStringLiteral("dlq"), QStringLiteral("list"), QStringLiteral("--broker"),
+                    QString::fromStdString(test::brokerBootstrap()), QStringLiteral("--topic"),
+                    QStringLiteral("no-such-dlq")});
+        QCOMPARE(noTopic.exitCode, 1);
+        QVERIFY2(noTopic.err.contains(QStringLiteral("topic 'no-such-dlq' does not exist")),
+                 qPrintable(noTopic.err));
+    }
+
     void badListenAddressIsAUsageError()
     {
         const auto outcome = runCli({QStringLiteral("run"), QStringLiteral("--embedded"),
