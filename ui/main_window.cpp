@@ -83,6 +83,13 @@ MainWindow::MainWindow(EngineBridge *bridge, QWidget *parent)
     connect(m_bridge, &EngineBridge::engineStarting, this, &MainWindow::showStarting);
     connect(m_bridge, &EngineBridge::engineFailed, this, &MainWindow::showFailure);
     connect(m_bridge, &EngineBridge::statusUpdated, this, &MainWindow::showStatus);
+    connect(m_bridge, &EngineBridge::commandFinished, this,
+            [this](const QString &description, const QString &error) {
+                statusBar()->showMessage(error.isEmpty()
+                                             ? tr("%1: done").arg(description)
+                                             : tr("%1 failed: %2").arg(description, error),
+                                         8000);
+            });
 }
 
 void MainWindow::setUpTable(QTableView *view, QStandardItemModel *model)
@@ -110,6 +117,26 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *refresh = view->addAction(tr("&Refresh"), m_bridge, &EngineBridge::refreshNow);
     refresh->setShortcut(QKeySequence::Refresh);
+
+    // Break things on purpose, to watch retries, dead letters and lag (demo controls).
+    QMenu *groups = menuBar()->addMenu(tr("&Groups"));
+    groups->addAction(tr("&Pause Selected Group"), this, [this] {
+        if (const QString group = selectedGroup(); !group.isEmpty()) {
+            m_bridge->pauseGroup(group);
+        }
+    });
+    groups->addAction(tr("&Resume Selected Group"), this, [this] {
+        if (const QString group = selectedGroup(); !group.isEmpty()) {
+            m_bridge->resumeGroup(group);
+        }
+    });
+    groups->addSeparator();
+    groups->addAction(tr("Fail &20% of Events (Transient)"), this,
+                      [this] { changeSelectedGroupFaults(0.2, 0); });
+    groups->addAction(tr("&Slow Down by 500 ms per Batch"), this,
+                      [this] { changeSelectedGroupFaults(0, 500); });
+    groups->addAction(tr("&Clear Injected Faults"), this,
+                      [this] { changeSelectedGroupFaults(0, 0); });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Logdeck"), this, [this] {
@@ -193,23 +220,40 @@ void MainWindow::showStatus(const std::shared_ptr<const EngineStatus> &status)
                            .arg(status->brokerCount)
                            .arg(status->topics.size())
                            .arg(collector));
-    m_groupModel->setRowCount(0);
-    auto number = [](double value, int decimals = 0) {
-        auto *item = new QStandardItem(QLocale().toString(value, 'f', decimals));
-        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        return item;
+    // Update the group rows in place, so the user's selection survives each refresh.
+    auto number = [](double value) {
+        return QLocale().toString(value, 'f', 0);
     };
-    for (const auto &group : status->groups) {
+    if (m_groupModel->rowCount() != static_cast<int>(status->groups.size())) {
+        m_groupModel->setRowCount(0);
+        for (std::size_t i = 0; i < status->groups.size(); ++i) {
+            QList<QStandardItem *> row;
+            for (int column = 0; column < m_groupModel->columnCount(); ++column) {
+                auto *item = new QStandardItem;
+                if (column >= 2 && column <= 6) {
+                    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+                }
+                row.append(item);
+            }
+            m_groupModel->appendRow(row);
+        }
+    }
+    for (int row = 0; row < static_cast<int>(status->groups.size()); ++row) {
+        const auto &group = status->groups[static_cast<std::size_t>(row)];
         const QString state = group.paused ? tr("paused")
             : group.running                ? tr("running")
                                            : tr("stopped");
-        m_groupModel->appendRow({new QStandardItem(QString::fromStdString(group.group)),
-                                 new QStandardItem(state), number(group.processedPerSecond),
-                                 number(static_cast<double>(group.processed)),
-                                 number(static_cast<double>(group.duplicates)),
-                                 number(static_cast<double>(group.retried)),
-                                 number(static_cast<double>(group.deadLettered)),
-                                 new QStandardItem(QString::fromStdString(group.lastError))});
+        const QStringList texts = {QString::fromStdString(group.group),
+                                   state,
+                                   number(group.processedPerSecond),
+                                   number(static_cast<double>(group.processed)),
+                                   number(static_cast<double>(group.duplicates)),
+                                   number(static_cast<double>(group.retried)),
+                                   number(static_cast<double>(group.deadLettered)),
+                                   QString::fromStdString(group.lastError)};
+        for (int column = 0; column < texts.size(); ++column) {
+            m_groupModel->item(row, column)->setText(texts[column]);
+        }
     }
     m_topicModel->setRowCount(0);
     for (const auto &topic : status->topics) {
@@ -220,6 +264,28 @@ void MainWindow::showStatus(const std::shared_ptr<const EngineStatus> &status)
     }
     m_pages->setCurrentIndex(1);
     Q_EMIT statusShown();
+}
+
+QString MainWindow::selectedGroup() const
+{
+    const QModelIndexList rows = m_groupView->selectionModel()->selectedRows(0);
+    if (rows.isEmpty()) {
+        statusBar()->showMessage(tr("Select a group in the Consumer groups table first."), 5000);
+        return {};
+    }
+    return rows.first().data().toString();
+}
+
+void MainWindow::changeSelectedGroupFaults(double failureRate, int latencyMs)
+{
+    const QString group = selectedGroup();
+    if (group.isEmpty()) {
+        return;
+    }
+    consume::FaultInjection faults;
+    faults.transientFailureRate = failureRate;
+    faults.addedLatency = std::chrono::milliseconds(latencyMs);
+    m_bridge->setGroupFaults(group, faults);
 }
 
 void MainWindow::startDemo()

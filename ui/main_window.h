@@ -44,6 +44,9 @@ private:
     void setConnection(const QString &colour, const QString &text);
     void startDemo();
     void connectToCluster();
+    /// The group selected in the groups table, or empty.
+    QString selectedGroup() const;
+    void changeSelectedGroupFaults(double failureRate, int latencyMs);
 
     EngineBridge *m_bridge;
     QStackedWidget *m_pages;

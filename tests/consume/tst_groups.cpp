@@ -1,12 +1,14 @@
-// Consumer groups against the real broker: exact counts with duplicates and poison,
-// transient failures through the retry path without stalling the source, dead letters
-// with Spring-compatible headers, and two members of one group splitting the work.
+// Consumer groups: exact counts with duplicates and poison, transient failures through the
+// retry path without stalling the source, dead letters with Spring-compatible headers, and
+// two members of one group splitting the work. Built twice: tst_groups against the real
+// broker of the kafka_broker fixture, tst_mock_groups against librdkafka's mock cluster.
 
 #include "common/time_format.h"
 #include "consume/group_runtime.h"
 #include "consume/rollup_reader.h"
 #include "kafka/admin_client.h"
 #include "kafka/consumer.h"
+#include "kafka/mock_cluster.h"
 #include "kafka/producer.h"
 #include "kafka/topic_catalog.h"
 #include "support/test_broker.h"
@@ -25,6 +27,15 @@ namespace {
 
 constexpr int kPartitions = 6;
 
+/// The cluster under test: the fixture's broker, or a mock cluster made in initTestCase.
+std::unique_ptr<kafka::MockCluster> g_mock;
+
+kafka::ClientSettings clusterSettings()
+{
+    return g_mock ? kafka::ClientSettings {{"bootstrap.servers", g_mock->bootstrapServers()}}
+                  : test::brokerSettings();
+}
+
 struct Topics
 {
     std::string group;
@@ -35,7 +46,13 @@ struct Topics
 Topics makeTopics(const std::string &processor)
 {
     Topics t {test::uniqueName(processor), test::uniqueName("raw"), test::uniqueName("dlq")};
-    auto admin = kafka::AdminClient::create(test::brokerSettings());
+    if (g_mock) {
+        for (const auto &name : {t.source, t.deadLetters, kafka::topics::retryTopic(t.group)}) {
+            (void)g_mock->createTopic(name, kPartitions);
+        }
+        return t;
+    }
+    auto admin = kafka::AdminClient::create(clusterSettings());
     if (admin) {
         (void)(*admin)->createTopics({{t.source, kPartitions, {}},
                                       {t.deadLetters, kPartitions, {}},
@@ -58,7 +75,7 @@ Sent produceEvents(const std::string &topic, int count, double dupRate, double p
                    int firstId = 0)
 {
     Sent sent;
-    auto producer = kafka::Producer::create(test::brokerSettings());
+    auto producer = kafka::Producer::create(clusterSettings());
     if (!producer) {
         return sent;
     }
@@ -94,7 +111,7 @@ Sent produceEvents(const std::string &topic, int count, double dupRate, double p
 std::vector<kafka::ConsumedRecord> readTopic(const std::string &topic, std::size_t count)
 {
     std::vector<kafka::ConsumedRecord> records;
-    auto consumer = kafka::Consumer::create(test::brokerSettings(), test::uniqueName("reader"));
+    auto consumer = kafka::Consumer::create(clusterSettings(), test::uniqueName("reader"));
     if (!consumer || !(*consumer)->subscribe({topic})) {
         return records;
     }
@@ -130,7 +147,7 @@ std::unique_ptr<consume::GroupRuntime> startGroup(const Topics &t, const std::st
     consume::GroupOptions options;
     options.group = t.group;
     options.dataDir = dataDir;
-    options.kafka = test::brokerSettings();
+    options.kafka = clusterSettings();
     options.sourceTopic = t.source;
     options.deadLetterTopic = t.deadLetters;
     options.faults = faults;
@@ -151,11 +168,27 @@ class TestGroups : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+#ifdef LOGDECK_TEST_ON_MOCK
+        auto mock = kafka::MockCluster::create(3);
+        QVERIFY(mock.has_value());
+        g_mock = std::move(*mock);
+#endif
+    }
+
+    void cleanupTestCase()
+    {
+        g_mock.reset();
+    }
+
     void duplicatesAndPoisonGiveExactCounts()
     {
         const Topics t = makeTopics("analytics");
-        const Sent sent = produceEvents(t.source, 100000, 0.01, 0.005);
-        QVERIFY(sent.records == 100000);
+        // The mock cluster is slower: a tenth of the events there.
+        const int events = g_mock ? 10000 : 100000;
+        const Sent sent = produceEvents(t.source, events, 0.01, 0.005);
+        QCOMPARE(int(sent.records), events);
         QTemporaryDir data;
         auto group = startGroup(t, data.path().toStdString(), "analytics");
         QVERIFY(group);
@@ -264,6 +297,9 @@ private Q_SLOTS:
         }
     }
 
+#ifndef LOGDECK_TEST_ON_MOCK
+    // Real broker only: two members did not settle into one generation on librdkafka
+    // 2.0.2's mock group coordinator within the test's time.
     void twoMembersSplitTheWorkAndCountOnce()
     {
         const Topics t = makeTopics("analytics");
@@ -290,6 +326,7 @@ private Q_SLOTS:
             + rollupTotal(second.path().toStdString(), t.group);
         QCOMPARE(total, std::int64_t(before.validIds.size() + after.validIds.size()));
     }
+#endif
 };
 
 QTEST_GUILESS_MAIN(TestGroups)

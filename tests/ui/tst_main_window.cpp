@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QSignalSpy>
 #include <QStandardItemModel>
+#include <QTableView>
 #include <QTest>
 
 using namespace logdeck;
@@ -49,6 +50,29 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(window.groupModel()->rowCount(), 3, 10000);
         QCOMPARE(window.groupModel()->findItems(QStringLiteral("analytics")).size(), 1);
         QCOMPARE(window.groupModel()->item(0, 1)->text(), QStringLiteral("running"));
+
+        // The Groups menu's pause reaches the engine; the table says so, and the
+        // selection survives the refreshes.
+        QSignalSpy finished(&bridge, &EngineBridge::commandFinished);
+        const int analytics =
+            window.groupModel()->findItems(QStringLiteral("analytics")).first()->row();
+        auto *view = window.findChildren<QTableView *>().first();
+        for (auto *table : window.findChildren<QTableView *>()) {
+            if (table->model() == window.groupModel()) {
+                view = table;
+            }
+        }
+        view->selectRow(analytics);
+        bridge.pauseGroup(QStringLiteral("analytics"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QCOMPARE(finished.first().at(1).toString(), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(window.groupModel()->item(analytics, 1)->text(),
+                                  QStringLiteral("paused"), 10000);
+        QVERIFY(view->selectionModel()->isRowSelected(analytics, {}));
+        bridge.pauseGroup(QStringLiteral("no-such-group"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 10000);
+        QVERIFY(
+            finished.last().at(1).toString().contains(QStringLiteral("not run by this engine")));
         const auto raw = model->findItems(QStringLiteral("events.raw"));
         QCOMPARE(raw.size(), 1);
         QCOMPARE(model->item(raw.first()->row(), 1)->text(), QStringLiteral("6"));

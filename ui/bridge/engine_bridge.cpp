@@ -1,6 +1,7 @@
 #include "bridge/engine_bridge.h"
 
 #include <QTimer>
+#include <functional>
 
 namespace logdeck::ui {
 
@@ -39,6 +40,20 @@ public:
         Q_EMIT statusUpdated(std::move(status));
     }
 
+    /// Runs `command` on the engine, reports it, and refreshes the status.
+    void runCommand(const QString &description,
+                    const std::function<Result<void>(Engine &)> &command)
+    {
+        if (!m_engine) {
+            Q_EMIT commandFinished(description, tr("the engine is not running"));
+            return;
+        }
+        const auto result = command(*m_engine);
+        Q_EMIT commandFinished(description,
+                               result ? QString() : QString::fromStdString(result.error().message));
+        refresh();
+    }
+
     void stop()
     {
         if (m_timer) {
@@ -51,6 +66,7 @@ Q_SIGNALS:
     void started(const QString &bootstrapServers);
     void failed(const QString &message);
     void statusUpdated(std::shared_ptr<const logdeck::EngineStatus> status);
+    void commandFinished(const QString &description, const QString &error);
 
 private:
     std::unique_ptr<Engine> m_engine;
@@ -68,6 +84,7 @@ EngineBridge::EngineBridge(QObject *parent)
     connect(m_worker, &EngineWorker::started, this, &EngineBridge::engineStarted);
     connect(m_worker, &EngineWorker::failed, this, &EngineBridge::engineFailed);
     connect(m_worker, &EngineWorker::statusUpdated, this, &EngineBridge::statusUpdated);
+    connect(m_worker, &EngineWorker::commandFinished, this, &EngineBridge::commandFinished);
     m_thread.start();
 }
 
@@ -90,6 +107,43 @@ void EngineBridge::refreshNow()
 {
     QMetaObject::invokeMethod(
         m_worker, [worker = m_worker] { worker->refresh(); }, Qt::QueuedConnection);
+}
+
+void EngineBridge::pauseGroup(const QString &group)
+{
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, group] {
+            worker->runCommand(
+                tr("Pause %1").arg(group),
+                [name = group.toStdString()](Engine &engine) { return engine.pauseGroup(name); });
+        },
+        Qt::QueuedConnection);
+}
+
+void EngineBridge::resumeGroup(const QString &group)
+{
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, group] {
+            worker->runCommand(
+                tr("Resume %1").arg(group),
+                [name = group.toStdString()](Engine &engine) { return engine.resumeGroup(name); });
+        },
+        Qt::QueuedConnection);
+}
+
+void EngineBridge::setGroupFaults(const QString &group, const consume::FaultInjection &faults)
+{
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, group, faults] {
+            worker->runCommand(tr("Change faults of %1").arg(group),
+                               [name = group.toStdString(), faults](Engine &engine) {
+                                   return engine.setGroupFaults(name, faults);
+                               });
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace logdeck::ui

@@ -27,6 +27,12 @@ public:
     /// Asks for a fresh status snapshot now instead of at the next tick.
     void refreshNow();
 
+    /// Demo and operations controls for one hosted group. The outcome arrives as
+    /// commandFinished, then a fresh status.
+    void pauseGroup(const QString &group);
+    void resumeGroup(const QString &group);
+    void setGroupFaults(const QString &group, const consume::FaultInjection &faults);
+
     static constexpr int kRefreshIntervalMs = 2000;
 
 Q_SIGNALS:
@@ -34,6 +40,8 @@ Q_SIGNALS:
     void engineStarted(const QString &bootstrapServers);
     void engineFailed(const QString &message);
     void statusUpdated(std::shared_ptr<const logdeck::EngineStatus> status);
+    /// A group command finished; `error` is empty on success.
+    void commandFinished(const QString &description, const QString &error);
 
 private:
     QThread m_thread;
