@@ -28,7 +28,8 @@ const std::vector<Command> &commands()
         {"tenants", "Manage tenants and their API keys", logdeck::cli::tenantsCommand},
         {"rollups", "Print the analytics group's counts per tenant, campaign, type and minute",
          logdeck::cli::rollupsCommand},
-        {"dlq", "List dead-lettered records with their failure (Logdeck, Spring and Connect headers)",
+        {"dlq",
+         "List dead-lettered records with their failure (Logdeck, Spring and Connect headers)",
          logdeck::cli::dlqCommand},
     };
     return table;

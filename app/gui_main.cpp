@@ -67,11 +67,12 @@ int main(int argc, char **argv)
             // Wait for the third live status, so the groups show a rate, then let the
             // tables settle for a frame.
             auto shown = std::make_shared<int>(0);
-            QObject::connect(&window, &logdeck::ui::MainWindow::statusShown, &window, [save, shown] {
-                if (++*shown == 3) {
-                    QTimer::singleShot(300, save);
-                }
-            });
+            QObject::connect(&window, &logdeck::ui::MainWindow::statusShown, &window,
+                             [save, shown] {
+                                 if (++*shown == 3) {
+                                     QTimer::singleShot(300, save);
+                                 }
+                             });
         } else {
             QTimer::singleShot(500, &window, save);
         }

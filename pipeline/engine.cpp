@@ -4,11 +4,11 @@
 #include "common/log.h"
 #include "common/time_format.h"
 #include "consume/processor.h"
-#include "loadgen/load_generator.h"
 #include "engine_info.h"
 #include "kafka/admin_client.h"
 #include "kafka/mock_cluster.h"
 #include "kafka/topic_catalog.h"
+#include "loadgen/load_generator.h"
 #include "logdeck_version.h"
 #include "store/database.h"
 #include "store/tenant_store.h"
@@ -16,12 +16,12 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 namespace logdeck {
@@ -48,7 +48,7 @@ struct Engine::Impl
     std::unique_ptr<kafka::MockCluster> mockCluster;
     std::unique_ptr<collector::Collector> collector;
     std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
-    std::atomic<bool> stopTraffic{false};
+    std::atomic<bool> stopTraffic {false};
     std::thread traffic;
     mutable std::mutex groupsMutex; // /metrics and commands read groups from other threads
     std::string bootstrap;

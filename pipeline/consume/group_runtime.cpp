@@ -1,6 +1,7 @@
 #include "consume/group_runtime.h"
 
 #include "common/log.h"
+#include "common/numbers.h"
 #include "common/time_format.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
@@ -39,17 +40,6 @@ std::string bigEndian(std::uint64_t value, int bytes)
         value >>= 8;
     }
     return out;
-}
-
-std::int64_t toInt64(const std::string &text, std::int64_t fallback)
-{
-    try {
-        std::size_t used = 0;
-        const long long value = std::stoll(text, &used);
-        return used == text.size() ? value : fallback;
-    } catch (...) {
-        return fallback;
-    }
 }
 
 /// Fills `event` from the collector's record value; false when it is not such an event.
@@ -281,7 +271,7 @@ struct GroupRuntime::Impl
     {
         const bool fromRetry = record.topic == retryTopic;
         const int attempt = fromRetry
-            ? static_cast<int>(toInt64(kafka::headerValue(record.headers, "attempt"), 1))
+            ? static_cast<int>(parseInt64(kafka::headerValue(record.headers, "attempt"), 1))
             : 1;
         deadLetter = failure.permanent || attempt >= options.retry.maxAttempts;
         auto original = [&](const char *name, const std::string &own) {
@@ -323,13 +313,13 @@ struct GroupRuntime::Impl
             headers.push_back({"kafka_dlt-original-topic", originalTopic});
             headers.push_back(
                 {"kafka_dlt-original-partition",
-                 bigEndian(static_cast<std::uint64_t>(toInt64(originalPartition, 0)), 4)});
+                 bigEndian(static_cast<std::uint64_t>(parseInt64(originalPartition, 0)), 4)});
             headers.push_back(
                 {"kafka_dlt-original-offset",
-                 bigEndian(static_cast<std::uint64_t>(toInt64(originalOffset, 0)), 8)});
+                 bigEndian(static_cast<std::uint64_t>(parseInt64(originalOffset, 0)), 8)});
             headers.push_back(
                 {"kafka_dlt-original-timestamp",
-                 bigEndian(static_cast<std::uint64_t>(toInt64(originalTimestamp, 0)), 8)});
+                 bigEndian(static_cast<std::uint64_t>(parseInt64(originalTimestamp, 0)), 8)});
             headers.push_back({"kafka_dlt-original-timestamp-type", "CreateTime"});
             headers.push_back({"kafka_dlt-original-consumer-group", options.group});
             headers.push_back({"kafka_dlt-exception-fqcn", "dev.logdeck." + failure.errorClass});
@@ -419,7 +409,7 @@ struct GroupRuntime::Impl
             }
             if (record.topic == retryTopic) {
                 const std::int64_t due =
-                    toInt64(kafka::headerValue(record.headers, "due-at-ms"), 0);
+                    parseInt64(kafka::headerValue(record.headers, "due-at-ms"), 0);
                 if (due > now) {
                     // Not due: wait on the partition, not in the loop.
                     (void)consumer->pause({tp});

@@ -1,5 +1,6 @@
 #include "ops/dead_letters.h"
 
+#include "common/numbers.h"
 #include "kafka/admin_client.h"
 
 #include <map>
@@ -20,17 +21,6 @@ std::int64_t fromBigEndian(const std::string &bytes)
         return static_cast<std::int64_t>(value) - (std::int64_t(1) << 32);
     }
     return static_cast<std::int64_t>(value);
-}
-
-std::int64_t toInt(const std::string &text, std::int64_t fallback)
-{
-    try {
-        std::size_t used = 0;
-        const long long value = std::stoll(text, &used);
-        return used == text.size() ? value : fallback;
-    } catch (...) {
-        return fallback;
-    }
 }
 
 bool has(const kafka::Headers &headers, const std::string &name)
@@ -65,11 +55,12 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
         d.group = header("failing-group");
         d.errorClass = header("error-class");
         d.errorMessage = header("error-message");
-        d.attempts = static_cast<int>(toInt(header("attempts"), 1));
+        d.attempts = static_cast<int>(parseInt64(header("attempts"), 1));
         d.originalTopic = header("original-topic");
-        d.originalPartition = static_cast<std::int32_t>(toInt(header("original-partition"), -1));
-        d.originalOffset = toInt(header("original-offset"), -1);
-        d.originalTimestampMs = toInt(header("original-timestamp"), 0);
+        d.originalPartition =
+            static_cast<std::int32_t>(parseInt64(header("original-partition"), -1));
+        d.originalOffset = parseInt64(header("original-offset"), -1);
+        d.originalTimestampMs = parseInt64(header("original-timestamp"), 0);
     } else if (has(h, "kafka_dlt-original-topic")) {
         d.convention = "spring";
         d.group = header("kafka_dlt-original-consumer-group");
@@ -89,8 +80,8 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
         d.attempts = 1;
         d.originalTopic = header("__connect.errors.topic");
         d.originalPartition =
-            static_cast<std::int32_t>(toInt(header("__connect.errors.partition"), -1));
-        d.originalOffset = toInt(header("__connect.errors.offset"), -1);
+            static_cast<std::int32_t>(parseInt64(header("__connect.errors.partition"), -1));
+        d.originalOffset = parseInt64(header("__connect.errors.offset"), -1);
     } else {
         d.convention = "unknown";
     }

@@ -468,4 +468,17 @@ Result<void> Transaction::commit()
     return {};
 }
 
+Result<detail::Statement *> detail::cached(Database &db, std::unique_ptr<Statement> &slot,
+                                           std::string_view sql)
+{
+    if (!slot) {
+        auto prepared = Statement::prepare(db.handle(), sql, /*persistent=*/true);
+        if (!prepared) {
+            return fail(prepared.error());
+        }
+        slot = std::make_unique<Statement>(std::move(*prepared));
+    }
+    return slot.get();
+}
+
 } // namespace logdeck::store

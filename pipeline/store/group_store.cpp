@@ -20,20 +20,6 @@ std::int64_t bucketOf(std::int64_t occurredAtMs)
     return occurredAtMs - (remainder < 0 ? remainder + kBucketMs : remainder);
 }
 
-/// The statement in `slot`, prepared on first use and kept for the store's lifetime.
-Result<detail::Statement *> cached(Database &db, std::unique_ptr<detail::Statement> &slot,
-                                   std::string_view sql)
-{
-    if (!slot) {
-        auto prepared = detail::Statement::prepare(db.handle(), sql, /*persistent=*/true);
-        if (!prepared) {
-            return fail(prepared.error());
-        }
-        slot = std::make_unique<detail::Statement>(std::move(*prepared));
-    }
-    return slot.get();
-}
-
 } // namespace
 
 struct GroupStore::Statements
@@ -83,7 +69,7 @@ Result<std::vector<kafka::TopicPartitionOffset>> GroupStore::loadOffsets()
 
 Result<void> GroupStore::saveOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets)
 {
-    auto upsert = cached(m_db, m_statements->saveOffset, R"sql(
+    auto upsert = detail::cached(m_db, m_statements->saveOffset, R"sql(
         INSERT INTO consumer_offsets(group_id, topic, partition, next_offset, updated_at_ms)
         VALUES(?1, ?2, ?3, ?4, ?5)
         ON CONFLICT(group_id, topic, partition) DO UPDATE SET
@@ -110,7 +96,7 @@ Result<void> GroupStore::saveOffsets(const std::vector<kafka::TopicPartitionOffs
 Result<bool> GroupStore::markProcessed(const std::string &tenant, const std::string &eventId,
                                        std::int64_t occurredAtMs)
 {
-    auto insert = cached(m_db, m_statements->markProcessed, R"sql(
+    auto insert = detail::cached(m_db, m_statements->markProcessed, R"sql(
         INSERT OR IGNORE INTO processed_events(group_id, bucket, tenant, event_id)
         VALUES(?1, ?2, ?3, ?4))sql");
     if (!insert) {
@@ -134,7 +120,7 @@ Result<bool> GroupStore::markProcessed(const std::string &tenant, const std::str
 Result<void> GroupStore::forgetProcessed(const std::string &tenant, const std::string &eventId,
                                          std::int64_t occurredAtMs)
 {
-    auto remove = cached(m_db, m_statements->forgetProcessed, R"sql(
+    auto remove = detail::cached(m_db, m_statements->forgetProcessed, R"sql(
         DELETE FROM processed_events
         WHERE group_id = ?1 AND bucket = ?2 AND tenant = ?3 AND event_id = ?4)sql");
     if (!remove) {

@@ -15,20 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-/// The statement in `slot`, prepared on first use.
-Result<detail::Statement *> cached(Database &db, std::unique_ptr<detail::Statement> &slot,
-                                   std::string_view sql)
-{
-    if (!slot) {
-        auto prepared = detail::Statement::prepare(db.handle(), sql, /*persistent=*/true);
-        if (!prepared) {
-            return fail(prepared.error());
-        }
-        slot = std::make_unique<detail::Statement>(std::move(*prepared));
-    }
-    return slot.get();
-}
-
 // Headers are stored as a JSON array of [name, value] pairs with the value in base64, since
 // Kafka header values are bytes and JSON strings must be UTF-8. Header names are text in
 // Kafka; a name that is not UTF-8 is stored with U+FFFD in place of the bad bytes.
@@ -82,7 +68,7 @@ Outbox::~Outbox() = default;
 
 Result<std::int64_t> Outbox::append(const OutboxRecord &record)
 {
-    auto insert = cached(m_db, m_append, R"sql(
+    auto insert = detail::cached(m_db, m_append, R"sql(
         INSERT INTO outbox(topic, key, value, headers, created_at_ms)
         VALUES(?1, ?2, ?3, ?4, ?5))sql");
     if (!insert) {
@@ -102,7 +88,7 @@ Result<std::int64_t> Outbox::append(const OutboxRecord &record)
 
 Result<std::vector<OutboxRecord>> Outbox::fetch(std::int64_t afterId, std::size_t limit)
 {
-    auto select = cached(m_db, m_fetch, R"sql(
+    auto select = detail::cached(m_db, m_fetch, R"sql(
         SELECT id, topic, key, value, headers, created_at_ms FROM outbox
         WHERE id > ?1 ORDER BY id LIMIT ?2)sql");
     if (!select) {

@@ -5,6 +5,7 @@
 #include "common/result.h"
 
 #include <cstdint>
+#include <memory>
 #include <sqlite3.h>
 #include <string>
 #include <string_view>
@@ -58,5 +59,17 @@ private:
     sqlite3_stmt *m_statement = nullptr;
     int m_bindError = SQLITE_OK;
 };
+
+} // namespace logdeck::store::detail
+
+namespace logdeck::store {
+class Database;
+}
+
+namespace logdeck::store::detail {
+
+/// The statement in `slot`, prepared (persistent) on first use and kept as long as the
+/// slot: the store classes' cache of their hot statements.
+Result<Statement *> cached(Database &db, std::unique_ptr<Statement> &slot, std::string_view sql);
 
 } // namespace logdeck::store::detail

@@ -311,7 +311,8 @@ private Q_SLOTS:
         // A redelivery of acme's e-1 (same occurredAt: it is the same record value) from a
         // retry topic, with other fields: the first row stays.
         Batch again;
-        consume::Event &redelivered = again.add({.id = "e-1", .type = "view", .occurredAtMs = kBase});
+        consume::Event &redelivered =
+            again.add({.id = "e-1", .type = "view", .occurredAtMs = kBase});
         kafka::ConsumedRecord moved = *redelivered.record;
         moved.topic = "events.retry.persister";
         moved.offset = 5;

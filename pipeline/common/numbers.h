@@ -1,0 +1,19 @@
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <string_view>
+
+namespace logdeck {
+
+/// The whole of `text` as a base-10 integer, or `fallback` when it is not one (header
+/// values, environment variables).
+inline std::int64_t parseInt64(std::string_view text, std::int64_t fallback)
+{
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size() && !text.empty() ? value
+                                                                                  : fallback;
+}
+
+} // namespace logdeck
