@@ -451,6 +451,14 @@ def cmd_report(a):
     else:
         target("Consume ≥ 100,000 events/s per group at 10M dedup rows", "≥ 100,000 events/s",
                "10M rows not run (--quick runs 1M)", None)
+    e2e_ok = [r for r in e2e if r.get("ok")]
+    if e2e_ok:
+        slow_g, slow_v = min(((g, v["eventsPerSecond"]) for g, v in e2e_ok[0]["groups"].items()),
+                             key=lambda x: x[1])
+        target("Consume ≥ 100,000 events/s per group, end to end from Kafka", "≥ 100,000 events/s",
+               f"{fmt(slow_v)} events/s ({slow_g}, the slowest of 3 groups; "
+               f"{e2e_ok[0]['events']:,} events, not 10M rows)", slow_v >= 100000,
+               "the three groups and the broker share 2 cores; engine start-up is included")
     o10 = open_rows.get(("logdeck", 10000))
     if o10:
         rss = o10["rss"]["max"]
