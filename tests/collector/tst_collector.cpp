@@ -261,6 +261,19 @@ bool runKafkaScript(const QStringList &arguments)
     return true;
 }
 
+/// Starts a broker of the test's own in `dir` (one it may stop and restart) and returns its
+/// address, or an empty string when it did not start.
+QString startOwnBroker(const QTemporaryDir &dir)
+{
+    if (!runKafkaScript({QStringLiteral("start"), QStringLiteral("--fresh"),
+                         QStringLiteral("--dir"), dir.path()})) {
+        return {};
+    }
+    QFile address(dir.filePath(QStringLiteral("bootstrap")));
+    return address.open(QIODevice::ReadOnly) ? QString::fromUtf8(address.readAll().trimmed())
+                                             : QString();
+}
+
 } // namespace
 
 class TestCollector : public QObject
@@ -553,14 +566,12 @@ private Q_SLOTS:
     void realBrokerStoppedSpillsAndLosesNothing()
     {
         QTemporaryDir brokerDir;
-        QVERIFY(runKafkaScript({QStringLiteral("start"), QStringLiteral("--fresh"),
-                                QStringLiteral("--dir"), brokerDir.path()}));
         auto stopBroker = qScopeGuard([&] {
             runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()});
         });
-        QFile address(brokerDir.filePath(QStringLiteral("bootstrap")));
-        QVERIFY(address.open(QIODevice::ReadOnly));
-        const std::string bootstrap = address.readAll().trimmed().toStdString();
+        const QString started = startOwnBroker(brokerDir);
+        QVERIFY2(!started.isEmpty(), "the test's own broker did not start");
+        const std::string bootstrap = started.toStdString();
 
         Harness h;
         QVERIFY(h.start({{"bootstrap.servers", bootstrap}}, {"t1", "t2", "t3"}, 1500ms));
@@ -591,14 +602,12 @@ private Q_SLOTS:
     {
         QTemporaryDir brokerDir;
         QTemporaryDir dataDir;
-        QVERIFY(runKafkaScript({QStringLiteral("start"), QStringLiteral("--fresh"),
-                                QStringLiteral("--dir"), brokerDir.path()}));
         auto stopBroker = qScopeGuard([&] {
             runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()});
         });
-        QFile address(brokerDir.filePath(QStringLiteral("bootstrap")));
-        QVERIFY(address.open(QIODevice::ReadOnly));
-        const QString bootstrap = QString::fromUtf8(address.readAll().trimmed());
+        const QString started = startOwnBroker(brokerDir);
+        QVERIFY2(!started.isEmpty(), "the test's own broker did not start");
+        const QString bootstrap = started;
 
         std::string key;
         {
