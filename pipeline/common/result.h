@@ -29,6 +29,14 @@ struct Error
     {
         return {Code::InvalidArgument, std::move(message), false};
     }
+    static Error notFound(std::string message)
+    {
+        return {Code::NotFound, std::move(message), false};
+    }
+    static Error cancelled(std::string message)
+    {
+        return {Code::Cancelled, std::move(message), false};
+    }
     static Error unavailable(std::string message)
     {
         return {Code::Unavailable, std::move(message), true};

@@ -3,8 +3,69 @@
 #include "kafka/rdkafka_support.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace logdeck::kafka {
+
+using detail::EventPtr;
+using detail::PartitionListPtr;
+using detail::QueuePtr;
+using detail::toError;
+
+namespace {
+
+PartitionListPtr toList(const std::vector<TopicPartitionOffset> &offsets)
+{
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto &o : offsets) {
+        rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
+            o.offset;
+    }
+    return list;
+}
+
+std::vector<TopicPartitionOffset> fromList(const rd_kafka_topic_partition_list_t *list)
+{
+    std::vector<TopicPartitionOffset> result;
+    if (list == nullptr) {
+        return result;
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+        result.push_back({list->elems[i].topic, list->elems[i].partition, list->elems[i].offset});
+    }
+    std::ranges::sort(result);
+    return result;
+}
+
+/// The first per-partition error of `list`, if any.
+Result<void> partitionErrors(const rd_kafka_topic_partition_list_t *list, const std::string &what)
+{
+    for (int i = 0; list != nullptr && i < list->cnt; ++i) {
+        if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return fail(toError(list->elems[i].err,
+                                what + " " + list->elems[i].topic + "["
+                                    + std::to_string(list->elems[i].partition) + "]"));
+        }
+    }
+    return {};
+}
+
+/// The one group result of a group admin request, its error checked.
+Result<const rd_kafka_group_result_t *> singleGroupResult(const rd_kafka_group_result_t **groups,
+                                                          size_t count, const std::string &what)
+{
+    if (count != 1) {
+        return fail(Error::internal(what + ": the cluster answered for " + std::to_string(count)
+                                    + " groups"));
+    }
+    if (const rd_kafka_error_t *error = rd_kafka_group_result_error(groups[0])) {
+        return fail(
+            toError(rd_kafka_error_code(error), what + " (" + rd_kafka_error_string(error) + ")"));
+    }
+    return groups[0];
+}
+
+} // namespace
 
 Result<std::unique_ptr<AdminClient>> AdminClient::create(const ClientSettings &settings)
 {
@@ -136,6 +197,243 @@ Result<Watermarks> AdminClient::watermarks(const std::string &topic, std::int32_
             err, "reading watermarks of " + topic + "[" + std::to_string(partition) + "]"));
     }
     return result;
+}
+
+namespace {
+
+/// Runs one admin request: `submit` issues it on a fresh queue with options for `op`, and
+/// the result event is returned once its top-level error is checked.
+Result<EventPtr>
+runAdmin(rd_kafka_t *handle, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout,
+         const std::string &what,
+         const std::function<void(rd_kafka_AdminOptions_t *, rd_kafka_queue_t *)> &submit)
+{
+    QueuePtr queue(rd_kafka_queue_new(handle));
+    rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(handle, op);
+    char errstr[512];
+    rd_kafka_AdminOptions_set_request_timeout(options, static_cast<int>(timeout.count()), errstr,
+                                              sizeof errstr);
+    submit(options, queue.get());
+    rd_kafka_AdminOptions_destroy(options);
+    EventPtr event(rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 1000));
+    if (!event) {
+        return fail(
+            Error::timeout(what + " timed out after " + std::to_string(timeout.count()) + " ms"));
+    }
+    if (const auto err = rd_kafka_event_error(event.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(toError(err, what + " (" + rd_kafka_event_error_string(event.get()) + ")"));
+    }
+    return event;
+}
+
+} // namespace
+
+Result<std::map<std::string, int>> AdminClient::partitionCounts(std::chrono::milliseconds timeout)
+{
+    auto cluster = describeCluster(timeout);
+    if (!cluster) {
+        return fail(cluster.error());
+    }
+    std::map<std::string, int> counts;
+    for (const auto &topic : cluster->topics) {
+        counts[topic.name] = topic.partitions;
+    }
+    return counts;
+}
+
+Result<std::vector<GroupListing>> AdminClient::listGroups(std::chrono::milliseconds timeout)
+{
+    auto event =
+        runAdmin(m_handle, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout, "listing consumer groups",
+                 [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
+                     rd_kafka_ListConsumerGroups(m_handle, options, queue);
+                 });
+    if (!event) {
+        return fail(event.error());
+    }
+    const auto *result = rd_kafka_event_ListConsumerGroups_result(event->get());
+    size_t errorCount = 0;
+    const rd_kafka_error_t **errors =
+        rd_kafka_ListConsumerGroups_result_errors(result, &errorCount);
+    size_t count = 0;
+    const rd_kafka_ConsumerGroupListing_t **listings =
+        rd_kafka_ListConsumerGroups_result_valid(result, &count);
+    if (count == 0 && errorCount > 0) {
+        return fail(toError(rd_kafka_error_code(errors[0]),
+                            std::string("listing consumer groups (")
+                                + rd_kafka_error_string(errors[0]) + ")"));
+    }
+    std::vector<GroupListing> groups;
+    for (size_t i = 0; i < count; ++i) {
+        groups.push_back(
+            {rd_kafka_ConsumerGroupListing_group_id(listings[i]),
+             rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(listings[i])),
+             rd_kafka_ConsumerGroupListing_is_simple_consumer_group(listings[i]) != 0});
+    }
+    std::ranges::sort(groups, {}, &GroupListing::group);
+    return groups;
+}
+
+Result<GroupDescription> AdminClient::describeGroup(const std::string &group,
+                                                    std::chrono::milliseconds timeout)
+{
+    const std::string what = "describing consumer group '" + group + "'";
+    const char *names[] = {group.c_str()};
+    auto event = runAdmin(m_handle, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout, what,
+                          [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
+                              rd_kafka_DescribeConsumerGroups(m_handle, names, 1, options, queue);
+                          });
+    if (!event) {
+        return fail(event.error());
+    }
+    size_t count = 0;
+    const rd_kafka_ConsumerGroupDescription_t **descriptions =
+        rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(event->get()), &count);
+    if (count != 1) {
+        return fail(Error::internal(what + ": no description came back"));
+    }
+    const auto *description = descriptions[0];
+    if (const rd_kafka_error_t *error = rd_kafka_ConsumerGroupDescription_error(description)) {
+        return fail(
+            toError(rd_kafka_error_code(error), what + " (" + rd_kafka_error_string(error) + ")"));
+    }
+    GroupDescription result;
+    result.group = group;
+    result.state =
+        rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(description));
+    const size_t members = rd_kafka_ConsumerGroupDescription_member_count(description);
+    for (size_t i = 0; i < members; ++i) {
+        const auto *member = rd_kafka_ConsumerGroupDescription_member(description, i);
+        GroupMember m;
+        m.memberId = rd_kafka_MemberDescription_consumer_id(member);
+        m.clientId = rd_kafka_MemberDescription_client_id(member);
+        m.host = rd_kafka_MemberDescription_host(member);
+        for (const auto &tp : fromList(rd_kafka_MemberAssignment_partitions(
+                 rd_kafka_MemberDescription_assignment(member)))) {
+            m.assignment.push_back({tp.topic, tp.partition});
+        }
+        result.members.push_back(std::move(m));
+    }
+    if (result.state == "Dead" && result.members.empty()) {
+        return fail(Error::notFound("consumer group '" + group + "' does not exist"));
+    }
+    return result;
+}
+
+Result<std::vector<TopicPartitionOffset>>
+AdminClient::committedOffsets(const std::string &group, std::chrono::milliseconds timeout)
+{
+    const std::string what = "reading the committed offsets of group '" + group + "'";
+    rd_kafka_ListConsumerGroupOffsets_t *request =
+        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+    auto event =
+        runAdmin(m_handle, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout, what,
+                 [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
+                     rd_kafka_ListConsumerGroupOffsets(m_handle, &request, 1, options, queue);
+                 });
+    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    if (!event) {
+        return fail(event.error());
+    }
+    size_t count = 0;
+    const rd_kafka_group_result_t **groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(event->get()), &count);
+    auto single = singleGroupResult(groups, count, what);
+    if (!single) {
+        return fail(single.error());
+    }
+    const auto *partitions = rd_kafka_group_result_partitions(*single);
+    if (auto ok = partitionErrors(partitions, what); !ok) {
+        return fail(ok.error());
+    }
+    std::vector<TopicPartitionOffset> result;
+    for (const auto &tpo : fromList(partitions)) {
+        if (tpo.offset >= 0) {
+            result.push_back(tpo);
+        }
+    }
+    return result;
+}
+
+Result<void> AdminClient::alterGroupOffsets(const std::string &group,
+                                            const std::vector<TopicPartitionOffset> &offsets,
+                                            std::chrono::milliseconds timeout)
+{
+    const std::string what = "committing new offsets for group '" + group + "'";
+    auto list = toList(offsets);
+    rd_kafka_AlterConsumerGroupOffsets_t *request =
+        rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
+    auto event =
+        runAdmin(m_handle, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout, what,
+                 [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
+                     rd_kafka_AlterConsumerGroupOffsets(m_handle, &request, 1, options, queue);
+                 });
+    rd_kafka_AlterConsumerGroupOffsets_destroy(request);
+    if (!event) {
+        return fail(event.error());
+    }
+    size_t count = 0;
+    const rd_kafka_group_result_t **groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+        rd_kafka_event_AlterConsumerGroupOffsets_result(event->get()), &count);
+    auto single = singleGroupResult(groups, count, what);
+    if (!single) {
+        return fail(single.error());
+    }
+    return partitionErrors(rd_kafka_group_result_partitions(*single), what);
+}
+
+Result<std::vector<TopicPartitionOffset>>
+AdminClient::offsetsForTimes(const std::vector<TopicPartitionOffset> &timestamps,
+                             std::chrono::milliseconds timeout)
+{
+    if (timestamps.empty()) {
+        return std::vector<TopicPartitionOffset> {};
+    }
+    auto list = toList(timestamps);
+    const auto err =
+        rd_kafka_offsets_for_times(m_handle, list.get(), static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(toError(err, "looking up offsets"));
+    }
+    if (auto ok = partitionErrors(list.get(), "looking up the offset of"); !ok) {
+        return fail(ok.error());
+    }
+    auto result = fromList(list.get());
+    // No record at or after the timestamp: the answer is the log end.
+    const bool onlyLatest = std::ranges::all_of(
+        timestamps, [](const TopicPartitionOffset &t) { return t.offset == kLatest; });
+    std::vector<TopicPartitionOffset> pastTheEnd;
+    for (const auto &tpo : result) {
+        if (tpo.offset < 0 && !onlyLatest) {
+            pastTheEnd.push_back({tpo.topic, tpo.partition, kLatest});
+        }
+    }
+    if (!pastTheEnd.empty()) {
+        auto ends = offsetsForTimes(pastTheEnd, timeout);
+        if (!ends) {
+            return fail(ends.error());
+        }
+        for (auto &tpo : result) {
+            if (tpo.offset < 0) {
+                tpo.offset = std::ranges::find_if(*ends, [&](const TopicPartitionOffset &e) {
+                                 return e.topic == tpo.topic && e.partition == tpo.partition;
+                             })->offset;
+            }
+        }
+    }
+    return result;
+}
+
+Result<std::vector<TopicPartitionOffset>>
+AdminClient::logEndOffsets(const std::vector<TopicPartition> &partitions,
+                           std::chrono::milliseconds timeout)
+{
+    std::vector<TopicPartitionOffset> query;
+    for (const auto &tp : partitions) {
+        query.push_back({tp.topic, tp.partition, kLatest});
+    }
+    return offsetsForTimes(query, timeout);
 }
 
 } // namespace logdeck::kafka

@@ -50,8 +50,33 @@ struct Watermarks
     std::int64_t high = 0;
 };
 
-/// Cluster administration: topics and metadata. Calls block up to their timeout; call
-/// them from a worker thread, never the UI thread.
+/// A consumer group as the cluster lists it.
+struct GroupListing
+{
+    std::string group;
+    std::string state; ///< "Stable", "Empty", "PreparingRebalance", "Dead", ...
+    bool simple = false; ///< a group that only commits offsets, with no members
+};
+
+/// One member of a consumer group and the partitions it holds.
+struct GroupMember
+{
+    std::string memberId;
+    std::string clientId;
+    std::string host;
+    std::vector<TopicPartition> assignment;
+};
+
+/// A consumer group's state and members.
+struct GroupDescription
+{
+    std::string group;
+    std::string state;
+    std::vector<GroupMember> members;
+};
+
+/// Cluster administration: topics, metadata, consumer groups and offsets. Calls block up to their
+/// timeout; call them from a worker thread, never the UI thread.
 class AdminClient
 {
 public:
@@ -70,6 +95,42 @@ public:
 
     Result<Watermarks> watermarks(const std::string &topic, std::int32_t partition,
                                   std::chrono::milliseconds timeout);
+
+    /// The partition count of every topic the cluster has, internal topics left out.
+    Result<std::map<std::string, int>> partitionCounts(std::chrono::milliseconds timeout);
+
+    /// Every consumer group the cluster knows. The mock cluster cannot list groups: it
+    /// answers Unsupported.
+    Result<std::vector<GroupListing>> listGroups(std::chrono::milliseconds timeout);
+
+    /// A group's state and members. NotFound for a group the cluster does not know (a group
+    /// that never existed is reported by Kafka as "Dead" with no members).
+    Result<GroupDescription> describeGroup(const std::string &group,
+                                           std::chrono::milliseconds timeout);
+
+    /// The offsets `group` has committed, every partition it has committed for, sorted.
+    Result<std::vector<TopicPartitionOffset>> committedOffsets(const std::string &group,
+                                                               std::chrono::milliseconds timeout);
+
+    /// Commits `offsets` for `group` as one request. Kafka refuses it while the group has
+    /// members; the error then says the group is not empty.
+    Result<void> alterGroupOffsets(const std::string &group,
+                                   const std::vector<TopicPartitionOffset> &offsets,
+                                   std::chrono::milliseconds timeout);
+
+    /// For each (topic, partition, timestamp in ms): the first offset whose record
+    /// timestamp is at or after it, or the log-end offset when there is none. The special
+    /// timestamps kLatest and kEarliest give the log-end and first offsets.
+    Result<std::vector<TopicPartitionOffset>>
+    offsetsForTimes(const std::vector<TopicPartitionOffset> &timestamps,
+                    std::chrono::milliseconds timeout);
+
+    /// Log-end (high watermark) offsets of `partitions`, in one request per broker.
+    Result<std::vector<TopicPartitionOffset>>
+    logEndOffsets(const std::vector<TopicPartition> &partitions, std::chrono::milliseconds timeout);
+
+    static constexpr std::int64_t kLatest = -1;
+    static constexpr std::int64_t kEarliest = -2;
 
 private:
     explicit AdminClient(rd_kafka_s *handle);

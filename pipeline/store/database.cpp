@@ -110,6 +110,72 @@ CREATE TABLE fraud_alerts(
     UNIQUE(tenant, rule, subject, window_start_ms)
 );
 )sql",
+    // 3: operations, in the engine's database: the audit log of every mutating operation,
+    // DLQ redrive tasks and their ledger (dead-letter coordinates -> where the record went),
+    // and the lag monitor's downsampled history.
+    R"sql(
+CREATE TABLE audit_log(
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    host TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    target TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL,
+    result TEXT NOT NULL
+);
+CREATE TABLE redrive_tasks(
+    id TEXT PRIMARY KEY,
+    created_at_ms INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    total INTEGER NOT NULL DEFAULT 0,
+    moved INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    updated_at_ms INTEGER NOT NULL,
+    finished_at_ms INTEGER,
+    error TEXT
+);
+CREATE TABLE redrive_items(
+    task_id TEXT NOT NULL,
+    dlq_topic TEXT NOT NULL,
+    dlq_partition INTEGER NOT NULL,
+    dlq_offset INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY(task_id, dlq_topic, dlq_partition, dlq_offset)
+) WITHOUT ROWID;
+CREATE TABLE redrive_ledger(
+    dlq_topic TEXT NOT NULL,
+    dlq_partition INTEGER NOT NULL,
+    dlq_offset INTEGER NOT NULL,
+    redrive_count INTEGER NOT NULL,
+    task_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    failing_group TEXT NOT NULL,
+    target_topic TEXT NOT NULL,
+    target_partition INTEGER NOT NULL,
+    target_offset INTEGER NOT NULL,
+    redriven_by TEXT NOT NULL,
+    redriven_at_ms INTEGER NOT NULL,
+    PRIMARY KEY(dlq_topic, dlq_partition, dlq_offset, redrive_count)
+);
+CREATE INDEX redrive_ledger_by_event ON redrive_ledger(event_id);
+CREATE TABLE lag_history(
+    resolution_s INTEGER NOT NULL,
+    group_id TEXT NOT NULL,
+    at_s INTEGER NOT NULL,
+    lag_messages INTEGER NOT NULL,
+    lag_seconds REAL NOT NULL,
+    rate REAL NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY(resolution_s, group_id, at_s)
+) WITHOUT ROWID;
+)sql",
 });
 
 constexpr int kBusyTimeoutMs = 5000;
