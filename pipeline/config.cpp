@@ -139,12 +139,13 @@ Result<Config> Config::fromJson(std::string_view text)
                 return fail(Error::invalid(typeError(key, "\"host:port\" or \"off\"")));
             }
             config.listen = value.get<std::string>();
-        } else if (key == "produceTimeoutMs" || key == "httpThreads") {
+        } else if (key == "produceTimeoutMs" || key == "httpThreads" || key == "lagIntervalMs") {
             if (!value.is_number_integer() || value.get<int>() < 1) {
                 return fail(Error::invalid(typeError(key, "a positive whole number")));
             }
-            (key == "httpThreads" ? config.httpThreads : config.produceTimeoutMs) =
-                value.get<int>();
+            (key == "httpThreads"        ? config.httpThreads
+                 : key == "lagIntervalMs" ? config.lagIntervalMs
+                                          : config.produceTimeoutMs) = value.get<int>();
         } else if (key == "groupSettings") {
             if (!value.is_object()) {
                 return fail(Error::invalid(typeError(key, "an object of group name → settings")));
@@ -288,6 +289,9 @@ Result<void> Config::validate() const
     }
     if (httpThreads < 1 || httpThreads > 8) {
         return fail(Error::invalid("httpThreads must be between 1 and 8"));
+    }
+    if (lagIntervalMs < 100 || lagIntervalMs > 60000) {
+        return fail(Error::invalid("lagIntervalMs must be between 100 and 60000"));
     }
     return {};
 }

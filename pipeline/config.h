@@ -55,6 +55,8 @@ struct Config
     int httpThreads = 1;
     /// Embedded mode only: simulated traffic into the collector, events per second (0: none).
     int demoRate = 200;
+    /// How often the lag monitor samples every consumer group's offsets (100 to 60000).
+    int lagIntervalMs = 1000;
 
     /// Parses a JSON config. Unknown keys and wrong types are errors that name the key.
     static Result<Config> fromJson(std::string_view text);

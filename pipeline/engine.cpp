@@ -10,6 +10,10 @@
 #include "kafka/topic_catalog.h"
 #include "loadgen/load_generator.h"
 #include "logdeck_version.h"
+#include "ops/control_plane.h"
+#include "ops/offset_reset.h"
+#include "ops/redrive_runner.h"
+#include "store/audit_log.h"
 #include "store/database.h"
 #include "store/tenant_store.h"
 
@@ -18,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -48,6 +53,11 @@ struct Engine::Impl
     std::unique_ptr<kafka::MockCluster> mockCluster;
     std::unique_ptr<collector::Collector> collector;
     std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
+    std::set<std::string> stoppedGroups; // hosted, but stopped for a reset; under groupsMutex
+    std::unique_ptr<ops::ControlAgent> controlAgent;
+    std::int64_t startedAtMs = 0;
+    std::shared_ptr<ops::LagMonitor> lagMonitor; // guarded by mutex; readers take a copy
+    std::unique_ptr<ops::RedriveRunner> redriveRunner;
     std::atomic<bool> stopTraffic {false};
     std::thread traffic;
     mutable std::mutex groupsMutex; // /metrics and commands read groups from other threads
@@ -131,6 +141,16 @@ struct Engine::Impl
     Result<void> startGroups()
     {
         for (const auto &name : config.groups) {
+            if (auto started = startGroup(name); !started) {
+                return started;
+            }
+        }
+        return {};
+    }
+
+    Result<void> startGroup(const std::string &name)
+    {
+        {
             auto processor = consume::makeProcessor(name);
             if (!processor) {
                 std::string known;
@@ -161,8 +181,215 @@ struct Engine::Impl
             }
             const std::lock_guard lock(groupsMutex);
             groups[name] = std::move(*runtime);
+            stoppedGroups.erase(name);
         }
         return {};
+    }
+
+    /// Stops one group's runtime, so that its member leaves the group (a reset needs an
+    /// empty group); it stays hosted here, reported as stopped, until startGroup.
+    Result<void> stopGroup(const std::string &name)
+    {
+        std::unique_ptr<consume::GroupRuntime> runtime;
+        {
+            const std::lock_guard lock(groupsMutex);
+            const auto it = groups.find(name);
+            if (it == groups.end()) {
+                if (stoppedGroups.contains(name)) {
+                    return {};
+                }
+                return fail(Error::notFound("group '" + name + "' is not run by this engine"));
+            }
+            runtime = std::move(it->second);
+            groups.erase(it);
+            stoppedGroups.insert(name);
+        }
+        runtime.reset(); // joins the group's thread; the consumer leaves the group
+        log::info("group.stopped", {{"group", name}});
+        return {};
+    }
+
+    /// Records an operation asked of this engine in-process (the console) in the audit log.
+    void audit(const std::string &operation, const std::string &target) const
+    {
+        store::AuditEntry entry;
+        entry.operation = operation;
+        entry.target = target;
+        entry.parameters = R"({"via":"console"})";
+        if (auto appended = store::AuditLog::appendTo(dataDir, entry); !appended) {
+            log::warn("engine.audit_failed", {{"error", appended.error().message}});
+        }
+    }
+
+    bool hosts(const std::string &name) const
+    {
+        const std::lock_guard lock(groupsMutex);
+        return groups.contains(name) || stoppedGroups.contains(name);
+    }
+
+    ops::EngineHeartbeat heartbeat() const
+    {
+        ops::EngineHeartbeat h;
+        h.host = store::AuditLog::currentHost();
+        h.pid = ::getpid();
+        h.version = LOGDECK_VERSION;
+        h.mode = config.embedded ? "embedded" : "broker";
+        h.dataDir = dataDir;
+        h.collector = collectorUrl();
+        h.startedAtMs = startedAtMs;
+        if (collector) {
+            h.outboxDepth = collector->gauges().outboxDepth;
+        }
+        for (const auto &m : groupMetrics()) {
+            ops::HostedGroupStatus g {m.group, m.paused ? "paused" : "running", m.processed,
+                                      m.deadLettered, m.processedPerSecond, {}};
+            for (const auto &p : m.partitions) {
+                g.partitions.push_back(
+                    {p.topic, p.partition, p.nextOffset, p.lastRecordTimestampMs});
+            }
+            h.groups.push_back(std::move(g));
+        }
+        const std::lock_guard lock(groupsMutex);
+        for (const auto &name : stoppedGroups) {
+            h.groups.push_back({name, "stopped", 0, 0, 0, {}});
+        }
+        return h;
+    }
+
+    /// Acts on a command from logdeck.control addressed to this engine or its groups.
+    ops::ControlAck handleCommand(const ops::ControlCommand &command)
+    {
+        const auto arguments = nlohmann::json::parse(command.arguments, nullptr, false);
+        std::string group = arguments.is_object() ? arguments.value("group", "") : "";
+        if (command.target.starts_with("group:")) {
+            group = command.target.substr(6);
+        }
+        Result<void> done = fail(Error::invalid("unknown operation '" + command.operation + "'"));
+        std::string message;
+        if (command.operation == "group.pause" || command.operation == "group.resume") {
+            auto runtime = this->group(group);
+            done = runtime ? Result<void>() : fail(runtime.error());
+            if (runtime) {
+                command.operation == "group.pause" ? (*runtime)->pause() : (*runtime)->resume();
+                message = "group '" + group + "' "
+                    + (command.operation == "group.pause" ? "paused" : "resumed");
+            }
+        } else if (command.operation == "group.stop") {
+            done = stopGroup(group);
+            message = "group '" + group + "' stopped";
+        } else if (command.operation == "group.start") {
+            done = hosts(group) ? startGroup(group)
+                                : fail(Error::notFound("group '" + group + "' is not hosted here"));
+            message = "group '" + group + "' started";
+        } else if (command.operation == "group.apply-offsets") {
+            done = applyOffsets(arguments, message);
+        }
+        if (!done) {
+            return {command.id, instanceId, false, done.error().message, "{}"};
+        }
+        return {command.id, instanceId, true, message, "{}"};
+    }
+
+    /// The engine's part of an orchestrated reset: the group is stopped here already.
+    Result<void> applyOffsets(const nlohmann::json &arguments, std::string &message)
+    {
+        if (!arguments.is_object() || !arguments.contains("plan")) {
+            return fail(Error::invalid("group.apply-offsets needs a plan"));
+        }
+        auto plan = ops::resetPlanFromJson(arguments["plan"].dump());
+        if (!plan) {
+            return fail(plan.error());
+        }
+        {
+            const std::lock_guard lock(groupsMutex);
+            if (groups.contains(plan->group)) {
+                return fail(Error::invalid("group '" + plan->group
+                                           + "' is running here: stop it before a reset"));
+            }
+        }
+        ops::ResetContext context;
+        context.cluster = config.kafka;
+        context.cluster["bootstrap.servers"] = bootstrap;
+        context.dataDir = dataDir;
+        context.mockCluster = config.embedded;
+        auto forgotten =
+            ops::applyResetLocally(context, *plan, arguments.value("commitToKafka", false));
+        if (!forgotten) {
+            return fail(forgotten.error());
+        }
+        message = "offsets of " + std::to_string(plan->partitions.size())
+            + " partition(s) applied; " + std::to_string(*forgotten)
+            + " event(s) forgotten for the rebuild";
+        return {};
+    }
+
+    Result<void> startControlAgent()
+    {
+        ops::ControlAgent::Options options;
+        options.cluster = config.kafka;
+        options.cluster["bootstrap.servers"] = bootstrap;
+        options.instance = instanceId;
+        options.heartbeat = [this] { return heartbeat(); };
+        options.hosts = [this](const std::string &name) { return hosts(name); };
+        options.handle = [this](const ops::ControlCommand &c) { return handleCommand(c); };
+        auto agent = ops::ControlAgent::start(std::move(options));
+        if (!agent) {
+            return fail(agent.error());
+        }
+        controlAgent = std::move(*agent);
+        return {};
+    }
+
+    /// Samples every group's lag, this engine's own with exact time lag.
+    /// Runs the data directory's DLQ redrive tasks, those left unfinished by an earlier run
+    /// first.
+    Result<void> startRedriveRunner()
+    {
+        ops::RedriveRunnerOptions options;
+        options.cluster = config.kafka;
+        options.cluster["bootstrap.servers"] = bootstrap;
+        options.dataDir = dataDir;
+        options.runnerId = instanceId;
+        auto started = ops::RedriveRunner::start(std::move(options));
+        if (!started) {
+            return fail(started.error());
+        }
+        redriveRunner = std::move(*started);
+        return {};
+    }
+
+    /// Opens this engine's database for one call from any thread.
+    Result<std::unique_ptr<store::Database>> openDatabase() const
+    {
+        if (dataDir.empty()) {
+            return fail(Error::unavailable("the engine is not running"));
+        }
+        return store::Database::open(store::Database::pathIn(dataDir));
+    }
+
+    Result<void> startLagMonitor()
+    {
+        ops::LagMonitor::Options options;
+        options.cluster = config.kafka;
+        options.cluster["bootstrap.servers"] = bootstrap;
+        options.databasePath = store::Database::pathIn(dataDir);
+        options.sampling.interval = std::chrono::milliseconds(config.lagIntervalMs);
+        options.hostedGroups = [this] {
+            return ops::hostedGroupsOf(instanceId, groupMetrics());
+        };
+        auto started = ops::LagMonitor::start(std::move(options));
+        if (!started) {
+            return fail(started.error());
+        }
+        const std::lock_guard lock(mutex);
+        lagMonitor = std::move(*started);
+        return {};
+    }
+
+    std::shared_ptr<ops::LagMonitor> currentLagMonitor() const
+    {
+        const std::lock_guard lock(mutex);
+        return lagMonitor;
     }
 
     /// Embedded mode's simulated traffic: the load generator against this engine's own
@@ -316,7 +543,14 @@ Result<void> Engine::start()
     if (ready) {
         ready = d->startGroups();
     }
+    if (ready) {
+        ready = d->startLagMonitor();
+    }
+    if (ready) {
+        ready = d->startRedriveRunner();
+    }
     if (!ready) {
+        d->redriveRunner.reset();
         d->stopGroups();
         d->collector.reset();
         d->mockCluster.reset();
@@ -325,6 +559,11 @@ Result<void> Engine::start()
             std::filesystem::remove_all(d->dataDir, ec);
         }
         return ready;
+    }
+    d->startedAtMs = nowMillis();
+    if (auto agent = d->startControlAgent(); !agent) {
+        // The pipeline runs without it; only remote commands and the fleet view are missing.
+        log::warn("engine.control_plane_unavailable", {{"error", agent.error().message}});
     }
     d->writeEngineFile();
     d->startDemoTraffic();
@@ -350,12 +589,31 @@ void Engine::stop()
         }
         d->running = false;
     }
-    // Traffic first, then the collector (it answers or spills what it has in flight),
-    // then the groups.
+    // The control plane first (its last heartbeat says the engine is stopping), then
+    // traffic, then the collector (it answers or spills what it has in flight), then the
+    // groups.
+    if (d->controlAgent) {
+        d->controlAgent->stop();
+        d->controlAgent.reset();
+    }
     d->stopDemoTraffic();
+    {
+        std::shared_ptr<ops::LagMonitor> monitor;
+        {
+            const std::lock_guard lock(d->mutex);
+            monitor.swap(d->lagMonitor);
+        }
+        if (monitor) {
+            monitor->stop();
+        }
+    }
     if (d->collector) {
         d->collector->shutdown();
         d->collector.reset();
+    }
+    if (d->redriveRunner) {
+        d->redriveRunner->stop(); // after the batch in hand; its task resumes at next start
+        d->redriveRunner.reset();
     }
     d->stopGroups();
     d->mockCluster.reset();
@@ -418,6 +676,7 @@ Result<void> Engine::pauseGroup(const std::string &group)
     }
     (*runtime)->pause();
     log::info("group.paused", {{"group", group}});
+    d->audit("groups.pause", group);
     return {};
 }
 
@@ -429,6 +688,7 @@ Result<void> Engine::resumeGroup(const std::string &group)
     }
     (*runtime)->resume();
     log::info("group.resumed", {{"group", group}});
+    d->audit("groups.resume", group);
     return {};
 }
 
@@ -440,6 +700,88 @@ Result<void> Engine::setGroupFaults(const std::string &group, const consume::Fau
     }
     (*runtime)->setFaults(faults);
     return {};
+}
+
+std::shared_ptr<const ops::LagSnapshot> Engine::lagSnapshot() const
+{
+    const auto monitor = d->currentLagMonitor();
+    if (!monitor) {
+        return std::make_shared<const ops::LagSnapshot>();
+    }
+    return monitor->snapshot();
+}
+
+Result<std::string> Engine::startRedrive(const ops::RedriveSpec &spec,
+                                        const std::string &requestedBy)
+{
+    auto db = d->openDatabase();
+    if (!db) {
+        return fail(db.error());
+    }
+    auto plan = ops::planRedrive(clientSettings(), **db, spec, kConnectTimeout);
+    if (!plan) {
+        return fail(plan.error());
+    }
+    auto id = ops::createRedriveTask(**db, *plan, requestedBy);
+    if (id && d->redriveRunner) {
+        d->redriveRunner->wake();
+    }
+    return id;
+}
+
+Result<store::RedriveTaskRow> Engine::pauseRedrive(const std::string &taskId)
+{
+    auto db = d->openDatabase();
+    if (!db) {
+        return fail(db.error());
+    }
+    return ops::pauseRedriveTask(**db, taskId);
+}
+
+Result<store::RedriveTaskRow> Engine::resumeRedrive(const std::string &taskId)
+{
+    auto db = d->openDatabase();
+    if (!db) {
+        return fail(db.error());
+    }
+    auto resumed = ops::resumeRedriveTask(**db, taskId);
+    if (resumed && d->redriveRunner) {
+        d->redriveRunner->wake();
+    }
+    return resumed;
+}
+
+Result<store::RedriveTaskRow> Engine::cancelRedrive(const std::string &taskId)
+{
+    auto db = d->openDatabase();
+    if (!db) {
+        return fail(db.error());
+    }
+    return ops::cancelRedriveTask(**db, taskId);
+}
+
+Result<std::vector<store::RedriveTaskRow>> Engine::redriveTasks(int limit) const
+{
+    auto db = d->openDatabase();
+    if (!db) {
+        return fail(db.error());
+    }
+    return store::RedriveStore(**db).tasks(limit);
+}
+
+Result<std::vector<store::LagHistoryPoint>>
+Engine::lagHistory(const std::string &group, std::int64_t fromMs, std::int64_t toMs) const
+{
+    const auto monitor = d->currentLagMonitor();
+    if (!monitor) {
+        return fail(Error::unavailable("the engine is not running: no lag history"));
+    }
+    return monitor->history(group, fromMs, toMs);
+}
+
+std::string Engine::instanceId() const
+{
+    return d->instanceId;
 }
 
 kafka::ClientSettings Engine::clientSettings() const

@@ -3,6 +3,8 @@
 #include "common/result.h"
 #include "config.h"
 #include "consume/group_runtime.h"
+#include "ops/lag_monitor.h"
+#include "ops/redrive.h"
 
 #include <chrono>
 #include <cstdint>
@@ -77,10 +79,38 @@ public:
     /// The groups this engine runs, as they are now.
     std::vector<consume::GroupMetrics> groupMetrics() const;
 
-    /// Pauses or resumes fetching for one hosted group; NotFound for a group not run here.
+    /// Pauses or resumes fetching for one hosted group (the console's commands; audited);
+    /// NotFound for a group not run here.
     Result<void> pauseGroup(const std::string &group);
     Result<void> resumeGroup(const std::string &group);
     Result<void> setGroupFaults(const std::string &group, const consume::FaultInjection &faults);
+
+    /// Every consumer group's lag as last sampled (every lagIntervalMs, on the lag
+    /// monitor's thread); an empty snapshot before the first sample or when stopped.
+    std::shared_ptr<const ops::LagSnapshot> lagSnapshot() const;
+
+    /// `group`'s lag from `fromMs` to `toMs` (Unix ms), oldest first: 1 s points for the
+    /// last hour, 1 min points for 7 days. Reads SQLite past the hour: not on the UI thread.
+    Result<std::vector<store::LagHistoryPoint>> lagHistory(const std::string &group,
+                                                           std::int64_t fromMs,
+                                                           std::int64_t toMs) const;
+
+    /// This engine's instance id: its key on logdeck.status and its address on
+    /// logdeck.control.
+    std::string instanceId() const;
+
+    /// DLQ redrive tasks (docs/operations.md, "Dead letters and redrive"). startRedrive plans
+    /// the redrive (reading the dead-letter topic: not on the UI thread), refuses it before
+    /// anything changes when the selection or a target is bad, and creates a task that this
+    /// engine's redrive runner moves at the spec's rate; it returns the task id. Pause,
+    /// resume and cancel take effect before the runner's next batch; each is audited.
+    Result<std::string> startRedrive(const ops::RedriveSpec &spec,
+                                     const std::string &requestedBy = {});
+    Result<store::RedriveTaskRow> pauseRedrive(const std::string &taskId);
+    Result<store::RedriveTaskRow> resumeRedrive(const std::string &taskId);
+    Result<store::RedriveTaskRow> cancelRedrive(const std::string &taskId);
+    /// The newest `limit` redrive tasks of this engine's data directory, newest first.
+    Result<std::vector<store::RedriveTaskRow>> redriveTasks(int limit = 100) const;
 
     /// Client settings for a new Kafka client of this engine's cluster.
     kafka::ClientSettings clientSettings() const;

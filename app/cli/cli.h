@@ -20,7 +20,31 @@ int tenantsCommand(const QStringList &arguments);
 /// minute.
 int rollupsCommand(const QStringList &arguments);
 
-/// `logdeck-cli dlq`: dead-lettered records, decoded.
+/// `logdeck-cli dlq`: dead letters decoded and filtered (list, show) and redriven as tasks
+/// (redrive, tasks, pause, resume, cancel).
 int dlqCommand(const QStringList &arguments);
+
+/// `logdeck-cli tenant inspect`: a tenant's events and their state in every group.
+int tenantCommand(const QStringList &arguments);
+
+/// `logdeck-cli audit list`: the audit log of mutating operations.
+int auditCommand(const QStringList &arguments);
+
+/// `logdeck-cli groups`: consumer groups, listed or described per partition with lag.
+int groupsCommand(const QStringList &arguments);
+
+/// `logdeck-cli lag`: consumer lag, time lag and health, once or refreshed.
+int lagCommand(const QStringList &arguments);
+
+/// `logdeck-cli groups reset-offsets`: moves a group's offsets, orchestrating Logdeck's
+/// own groups (pause, apply, resume), with --rebuild for replays.
+int groupsResetOffsetsCommand(const QStringList &arguments);
+
+/// `logdeck-cli groups pause|resume GROUP`: through logdeck.control.
+int groupsPauseCommand(const QStringList &arguments);
+int groupsResumeCommand(const QStringList &arguments);
+
+/// `logdeck-cli fleet`: the engines on the cluster, from their heartbeats.
+int fleetCommand(const QStringList &arguments);
 
 } // namespace logdeck::cli

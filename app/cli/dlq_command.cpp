@@ -1,68 +1,116 @@
 #include "cli/cli.h"
 #include "cli/data_options.h"
+#include "cli/dlq_options.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
 #include "ops/dead_letters.h"
+#include "store/database.h"
+#include "store/redrive_store.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 namespace logdeck::cli {
 
 namespace {
 
-QJsonObject toJson(const ops::DeadLetter &d)
-{
-    return {
-        {QStringLiteral("eventId"), QString::fromStdString(d.eventId)},
-        {QStringLiteral("tenant"), QString::fromStdString(d.tenant)},
-        {QStringLiteral("group"), QString::fromStdString(d.group)},
-        {QStringLiteral("errorClass"), QString::fromStdString(d.errorClass)},
-        {QStringLiteral("errorMessage"), QString::fromStdString(d.errorMessage)},
-        {QStringLiteral("attempts"), d.attempts},
-        {QStringLiteral("originalTopic"), QString::fromStdString(d.originalTopic)},
-        {QStringLiteral("originalPartition"), d.originalPartition},
-        {QStringLiteral("originalOffset"), static_cast<qint64>(d.originalOffset)},
-        {QStringLiteral("deadLetteredAt"), QString::fromStdString(formatRfc3339(d.timestampMs))},
-        {QStringLiteral("topic"), QString::fromStdString(d.topic)},
-        {QStringLiteral("partition"), d.partition},
-        {QStringLiteral("offset"), static_cast<qint64>(d.offset)},
-        {QStringLiteral("convention"), QString::fromStdString(d.convention)}};
-}
+constexpr std::chrono::seconds kReadTimeout {30};
+
+const QString kCommands = QStringLiteral("list, show, redrive, tasks, pause, resume, cancel");
 
 void printTable(const std::vector<ops::DeadLetter> &letters)
 {
-    std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8s  %s\n", "DEAD-LETTERED", "EVENT", "TENANT",
-                "GROUP", "ERROR", "ATTEMPTS", "ORIGIN");
+    std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8s  %-28s  %s\n", "DEAD-LETTERED", "EVENT",
+                "TENANT", "GROUP", "ERROR", "ATTEMPTS", "ID", "ORIGIN");
     for (const auto &d : letters) {
-        std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8d  %s[%d]@%lld\n",
+        std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8d  %-28s  %s[%d]@%lld\n",
                     formatRfc3339(d.timestampMs).c_str(), d.eventId.c_str(), d.tenant.c_str(),
-                    d.group.c_str(), d.errorClass.c_str(), d.attempts, d.originalTopic.c_str(),
-                    d.originalPartition, static_cast<long long>(d.originalOffset));
+                    d.group.c_str(), d.errorClass.c_str(), d.attempts,
+                    ops::coordinatesOf(d).c_str(), d.originalTopic.c_str(), d.originalPartition,
+                    static_cast<long long>(d.originalOffset));
     }
     std::fprintf(stderr, "%zu dead-lettered record(s)\n", letters.size());
 }
 
-} // namespace
+/// A header value as text, or as hex when it is binary (Spring's numbers).
+QString printable(const std::string &value)
+{
+    const bool text = std::ranges::all_of(
+        value, [](char c) { return static_cast<unsigned char>(c) >= 0x20 || c == '\t'; });
+    if (text) {
+        return QString::fromStdString(value);
+    }
+    return QStringLiteral("0x") + QString::fromLatin1(QByteArray::fromStdString(value).toHex());
+}
 
-int dlqCommand(const QStringList &arguments)
+/// The ledger of one dead letter, when the data directory has a database.
+Result<std::vector<store::RedriveRecord>> historyOf(const std::string &dataDir,
+                                                    const ops::DeadLetter &letter)
+{
+    const std::string path = store::Database::pathIn(dataDir);
+    if (std::error_code ec; !std::filesystem::exists(path, ec)) {
+        return std::vector<store::RedriveRecord>();
+    }
+    auto db = store::Database::open(path);
+    if (!db) {
+        return fail(db.error());
+    }
+    return store::RedriveStore(**db).ledgerOfDeadLetter(letter.topic, letter.partition,
+                                                        letter.offset);
+}
+
+QJsonObject redriveJson(const store::RedriveRecord &r)
+{
+    return {{QStringLiteral("redriveCount"), r.redriveCount},
+            {QStringLiteral("task"), QString::fromStdString(r.taskId)},
+            {QStringLiteral("target"),
+             QString::fromStdString(r.targetTopic + ":" + std::to_string(r.targetPartition) + ":"
+                                    + std::to_string(r.targetOffset))},
+            {QStringLiteral("redrivenBy"), QString::fromStdString(r.redrivenBy)},
+            {QStringLiteral("redrivenAt"), QString::fromStdString(formatRfc3339(r.redrivenAtMs))}};
+}
+
+void printLetter(const ops::DeadLetter &d, const std::vector<store::RedriveRecord> &history)
+{
+    const QJsonObject fields = deadLetterJson(d);
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+        std::printf("%-20s %s\n", qPrintable(it.key()),
+                    qPrintable(it.value().isString() ? it.value().toString()
+                                                     : QString::number(it.value().toInteger())));
+    }
+    std::printf("\nheaders:\n");
+    for (const auto &h : d.headers) {
+        std::printf("  %-36s %s\n", h.name.c_str(), qPrintable(printable(h.value)));
+    }
+    std::printf("\nkey: %s\nvalue:\n", d.key.c_str());
+    const QJsonDocument value = QJsonDocument::fromJson(QByteArray::fromStdString(d.value));
+    std::fputs(value.isNull() ? (d.value + "\n").c_str()
+                              : value.toJson(QJsonDocument::Indented).constData(),
+               stdout);
+    std::printf("\nredrives:%s\n", history.empty() ? " none" : "");
+    for (const auto &r : history) {
+        std::printf("  #%d  %s  by %s  task %s  -> %s[%d]@%lld\n", r.redriveCount,
+                    formatRfc3339(r.redrivenAtMs).c_str(), r.redrivenBy.c_str(), r.taskId.c_str(),
+                    r.targetTopic.c_str(), r.targetPartition,
+                    static_cast<long long>(r.targetOffset));
+    }
+}
+
+int list(const QStringList &arguments)
 {
     const QString synopsis =
-        QStringLiteral("dlq list [--topic T] [--data DIR | --broker LIST] [--json]");
+        QStringLiteral("dlq list [filters] [--data DIR | --broker LIST] [--json]");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Lists dead-lettered records with their failure: Logdeck's own headers, Spring Kafka's\n"
         "kafka_dlt-* and Kafka Connect's __connect.errors.* are all decoded. The cluster is the\n"
         "running engine's (from the data directory) unless --broker is given."));
-    parser.addPositionalArgument(QStringLiteral("list"),
-                                 QStringLiteral("List the records of the topic."));
-    parser.addOption({QStringLiteral("topic"),
-                      QStringLiteral("The dead-letter topic (default events.dlq)."),
-                      QStringLiteral("name"), QStringLiteral("events.dlq")});
+    addDeadLetterFilterOptions(parser);
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print a JSON array.")});
     addDataOption(parser);
     addClusterOptions(parser);
@@ -70,22 +118,22 @@ int dlqCommand(const QStringList &arguments)
     if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
-    const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 1 || positional.first() != QLatin1String("list")) {
-        printError(positional.isEmpty() ? QStringLiteral("dlq needs a command: list")
-                                        : QStringLiteral("unknown dlq command '%1'")
-                                              .arg(positional.join(QLatin1Char(' '))));
-        std::fprintf(stderr, "Usage: logdeck-cli %s\n", qPrintable(synopsis));
+    if (!parser.positionalArguments().isEmpty()) {
+        printError(QStringLiteral("dlq list takes no arguments, only options: '%1'")
+                       .arg(parser.positionalArguments().join(QLatin1Char(' '))));
         return UsageError;
     }
-    log::setLevel(log::Level::Warn);
+    auto filter = deadLetterFilterFrom(parser);
+    if (!filter) {
+        printError(filter.error().message);
+        return UsageError;
+    }
     auto cluster = clusterFrom(parser);
     if (!cluster) {
         printError(cluster.error().message);
-        return cluster.error().code == Error::Code::InvalidArgument ? UsageError : RuntimeError;
+        return exitCodeFor(cluster.error());
     }
-    auto letters = ops::readDeadLetters(
-        *cluster, parser.value(QStringLiteral("topic")).toStdString(), std::chrono::seconds(15));
+    auto letters = ops::readDeadLetters(*cluster, *filter, kReadTimeout);
     if (!letters) {
         printError(letters.error().message);
         return RuntimeError;
@@ -93,13 +141,137 @@ int dlqCommand(const QStringList &arguments)
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonArray array;
         for (const auto &d : *letters) {
-            array.append(toJson(d));
+            array.append(deadLetterJson(d));
         }
         std::fputs(QJsonDocument(array).toJson(QJsonDocument::Indented).constData(), stdout);
     } else {
         printTable(*letters);
     }
     return Ok;
+}
+
+int show(const QStringList &arguments)
+{
+    const QString synopsis =
+        QStringLiteral("dlq show ID [--topic T] [--data DIR | --broker LIST] [--json]");
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Shows one dead letter: every decoded field, every header, the value (pretty-printed\n"
+        "when it is JSON) and its redrives from the ledger. ID is an event id (every dead\n"
+        "letter of that event is shown) or topic:partition:offset."));
+    parser.addPositionalArgument(QStringLiteral("ID"),
+                                 QStringLiteral("Event id, or topic:partition:offset."));
+    parser.addOption({QStringLiteral("topic"),
+                      QStringLiteral("The dead-letter topic (default events.dlq, or the topic of "
+                                     "a topic:partition:offset ID)."),
+                      QStringLiteral("name"), QStringLiteral("events.dlq")});
+    parser.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
+    addDataOption(parser);
+    addClusterOptions(parser);
+    int exitCode = Ok;
+    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+        return exitCode;
+    }
+    if (parser.positionalArguments().size() != 1) {
+        printError(QStringLiteral("dlq show needs exactly one ID (event id or "
+                                  "topic:partition:offset)"));
+        return UsageError;
+    }
+    const std::string id = parser.positionalArguments().first().toStdString();
+    ops::DeadLetterFilter filter;
+    filter.topic = parser.value(QStringLiteral("topic")).toStdString();
+    if (const auto coordinates = ops::parseCoordinates(id);
+        coordinates && !parser.isSet(QStringLiteral("topic"))) {
+        filter.topic = coordinates->topic;
+    }
+    auto cluster = clusterFrom(parser);
+    if (!cluster) {
+        printError(cluster.error().message);
+        return exitCodeFor(cluster.error());
+    }
+    auto letters = ops::readDeadLetters(*cluster, filter, kReadTimeout);
+    if (!letters) {
+        printError(letters.error().message);
+        return RuntimeError;
+    }
+    const auto found = ops::findDeadLetters(*letters, id);
+    if (found.empty()) {
+        printError("no dead letter '" + id + "' in " + filter.topic);
+        return RuntimeError;
+    }
+    QJsonArray array;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        const auto &d = found[i];
+        auto history = historyOf(dataDirFrom(parser), d);
+        if (!history) {
+            printError(history.error().message);
+            return RuntimeError;
+        }
+        if (parser.isSet(QStringLiteral("json"))) {
+            QJsonObject object = deadLetterJson(d);
+            QJsonObject headers;
+            for (const auto &h : d.headers) {
+                headers.insert(QString::fromStdString(h.name), printable(h.value));
+            }
+            QJsonArray redrives;
+            for (const auto &r : *history) {
+                redrives.append(redriveJson(r));
+            }
+            object.insert(QStringLiteral("headers"), headers);
+            object.insert(QStringLiteral("key"), QString::fromStdString(d.key));
+            object.insert(QStringLiteral("value"), QString::fromStdString(d.value));
+            object.insert(QStringLiteral("redrives"), redrives);
+            array.append(object);
+        } else {
+            if (i > 0) {
+                std::printf("\n----\n\n");
+            }
+            printLetter(d, *history);
+        }
+    }
+    if (parser.isSet(QStringLiteral("json"))) {
+        std::fputs(QJsonDocument(array).toJson(QJsonDocument::Indented).constData(), stdout);
+    }
+    return Ok;
+}
+
+} // namespace
+
+int dlqCommand(const QStringList &arguments)
+{
+    const QString command = arguments.size() > 1 ? arguments.at(1) : QString();
+    if (command.isEmpty() || command.startsWith(QLatin1Char('-'))) {
+        if (command == QLatin1String("--help") || command == QLatin1String("-h")) {
+            std::printf("Usage: logdeck-cli dlq <command> [options]\n\nCommands: %s\n"
+                        "'logdeck-cli dlq <command> --help' describes a command's options.\n",
+                        qPrintable(kCommands));
+            return Ok;
+        }
+        printError(QStringLiteral("dlq needs a command: ") + kCommands);
+        return UsageError;
+    }
+    log::setLevel(log::Level::Warn);
+    QStringList rest = arguments.mid(2);
+    rest.prepend(arguments.at(0));
+    if (command == QLatin1String("list")) {
+        return list(rest);
+    }
+    if (command == QLatin1String("show")) {
+        return show(rest);
+    }
+    if (command == QLatin1String("redrive")) {
+        return dlq::redrive(rest);
+    }
+    if (command == QLatin1String("tasks")) {
+        return dlq::tasks(rest);
+    }
+    if (command == QLatin1String("pause") || command == QLatin1String("resume")
+        || command == QLatin1String("cancel")) {
+        return dlq::controlTask(command, rest);
+    }
+    printError(
+        QStringLiteral("unknown dlq command '%1'; the commands are %2").arg(command, kCommands));
+    return UsageError;
 }
 
 } // namespace logdeck::cli

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/stop_signals.h"
 #include "cli/usage.h"
 #include "loadgen/load_generator.h"
 
@@ -15,42 +16,6 @@
 namespace logdeck::cli {
 
 namespace {
-
-std::atomic<bool> g_stopRequested {false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
-
-extern "C" void requestStop(int)
-{
-    g_stopRequested.store(true);
-}
-
-/// Routes SIGINT and SIGTERM to the stop flag for as long as it lives. SA_RESETHAND: a
-/// second Ctrl+C ends the process at once if the drain takes too long for the user.
-class StopSignals
-{
-public:
-    StopSignals()
-    {
-        g_stopRequested.store(false);
-        struct sigaction action = {};
-        action.sa_handler = requestStop;
-        sigemptyset(&action.sa_mask);
-        action.sa_flags = SA_RESETHAND;
-        sigaction(SIGINT, &action, &m_previousInt);
-        sigaction(SIGTERM, &action, &m_previousTerm);
-    }
-    ~StopSignals()
-    {
-        sigaction(SIGINT, &m_previousInt, nullptr);
-        sigaction(SIGTERM, &m_previousTerm, nullptr);
-    }
-    StopSignals(const StopSignals &) = delete;
-    StopSignals &operator=(const StopSignals &) = delete;
-
-private:
-    struct sigaction m_previousInt = {};
-    struct sigaction m_previousTerm = {};
-};
 
 /// Each connection is a file descriptor; lift the soft limit (often 1024) towards the hard
 /// one so that --connections 5000 is not a wall of "Too many open files".

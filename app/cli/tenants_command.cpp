@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/time_format.h"
 #include "config.h"
+#include "store/audit_log.h"
 #include "store/database.h"
 #include "store/tenant_store.h"
 
@@ -63,6 +64,50 @@ void printJson(const std::vector<Tenant> &tenants)
     std::fputs(QJsonDocument(array).toJson(QJsonDocument::Indented).constData(), stdout);
 }
 
+/// The tenant's count of active keys, or -1 when there is no such tenant (or it cannot be
+/// told): the before and after of an audit entry.
+int activeKeysOf(store::TenantStore &tenants, const std::string &name)
+{
+    auto all = tenants.list();
+    if (!all) {
+        return -1;
+    }
+    const auto found = std::ranges::find(*all, name, &Tenant::id);
+    return found != all->end() ? found->activeKeys : -1;
+}
+
+std::string keysJson(int activeKeys)
+{
+    const QJsonObject object = activeKeys < 0
+        ? QJsonObject {{QStringLiteral("exists"), false}}
+        : QJsonObject {{QStringLiteral("exists"), true},
+                       {QStringLiteral("activeKeys"), activeKeys}};
+    return QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString();
+}
+
+/// Appends the audit entry of a key change: counts of active keys, never a key. Returns
+/// false (having said why) when the entry could not be written.
+bool auditKeyChange(store::Database &db, const std::string &operation, const std::string &name,
+                    int keysBefore, int keysAfter, const std::string &result)
+{
+    store::AuditEntry entry;
+    entry.operation = operation;
+    entry.target = name;
+    entry.parameters =
+        QJsonDocument(QJsonObject {{QStringLiteral("tenant"), QString::fromStdString(name)}})
+            .toJson(QJsonDocument::Compact)
+            .toStdString();
+    entry.before = keysJson(keysBefore);
+    entry.after = keysJson(keysAfter);
+    entry.result = result;
+    if (auto appended = store::AuditLog(db).append(std::move(entry)); !appended) {
+        printError("the change was made but not written to the audit log: "
+                   + appended.error().message);
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 int tenantsCommand(const QStringList &arguments)
@@ -74,7 +119,9 @@ int tenantsCommand(const QStringList &arguments)
         "  key NAME     prints another API key for the tenant\n"
         "  list         lists the tenants with their count of active keys\n"
         "  revoke NAME  revokes every API key of the tenant\n"
-        "A key is printed once, alone on stdout; only its SHA-256 is kept."));
+        "A key is printed once, alone on stdout; only its SHA-256 is kept. Every change is\n"
+        "written to the audit log (logdeck-cli audit list), without the key. To see where a\n"
+        "tenant's events are, use 'logdeck-cli tenant inspect'."));
     parser.addPositionalArgument(QStringLiteral("command"),
                                  QStringLiteral("add, key, list or revoke."));
     parser.addPositionalArgument(QStringLiteral("name"),
@@ -141,27 +188,36 @@ int tenantsCommand(const QStringList &arguments)
         }
         return Ok;
     }
+    const std::string operation = "tenants." + command.toStdString();
+    const int keysBefore = activeKeysOf(tenants, name);
     if (command == QLatin1String("revoke")) {
         auto revoked = tenants.revoke(name);
+        const bool audited =
+            auditKeyChange(**db, operation, name, keysBefore, activeKeysOf(tenants, name),
+                           revoked ? "ok" : revoked.error().message);
         if (!revoked) {
             printError(revoked.error().message);
             return RuntimeError;
         }
         std::fprintf(stderr, "logdeck-cli: revoked %d API key%s of tenant '%s'\n", *revoked,
                      *revoked == 1 ? "" : "s", name.c_str());
-        return Ok;
+        return audited ? Ok : RuntimeError;
     }
     const bool add = command == QLatin1String("add");
     auto key = add ? tenants.addTenant(name) : tenants.addKey(name);
+    const bool audited =
+        auditKeyChange(**db, operation, name, keysBefore, activeKeysOf(tenants, name),
+                       key ? "ok" : key.error().message);
     if (!key) {
         printError(key.error().message);
         return RuntimeError;
     }
+    // Printed even when the audit entry failed: the key exists now and is shown only once.
     std::printf("%s\n", key->c_str());
     std::fprintf(stderr,
                  "logdeck-cli: %s tenant '%s'; this API key is shown only once: store it now\n",
                  add ? "created" : "added a key for", name.c_str());
-    return Ok;
+    return audited ? Ok : RuntimeError;
 }
 
 } // namespace logdeck::cli

@@ -1,5 +1,6 @@
 #include "common/time_format.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -139,6 +140,44 @@ std::optional<std::int64_t> parseRfc3339(std::string_view text)
     const std::int64_t seconds =
         days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59) - offsetMinutes * 60;
     return seconds * 1000 + millis;
+}
+
+std::optional<std::int64_t> parseTimePoint(std::string_view text, std::int64_t nowMs)
+{
+    if (const auto absolute = parseRfc3339(text)) {
+        return absolute;
+    }
+    if (text.size() < 2) {
+        return std::nullopt;
+    }
+    std::int64_t unitMs = 0;
+    switch (text.back()) {
+    case 's':
+        unitMs = 1000;
+        break;
+    case 'm':
+        unitMs = 60 * 1000;
+        break;
+    case 'h':
+        unitMs = 3600 * 1000;
+        break;
+    case 'd':
+        unitMs = 86400 * 1000;
+        break;
+    case 'w':
+        unitMs = 7 * 86400 * 1000;
+        break;
+    default:
+        return std::nullopt;
+    }
+    std::int64_t amount = 0;
+    const std::string_view digits = text.substr(0, text.size() - 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), amount);
+    if (ec != std::errc() || end != digits.data() + digits.size() || amount < 0
+        || amount > 100 * 365 * 86400000LL / unitMs) {
+        return std::nullopt;
+    }
+    return nowMs - amount * unitMs;
 }
 
 } // namespace logdeck

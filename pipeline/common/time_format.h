@@ -17,4 +17,8 @@ std::string formatRfc3339(std::int64_t unixMillis);
 /// offsets allowed, `t`/`z` and a space separator too) into Unix milliseconds.
 std::optional<std::int64_t> parseRfc3339(std::string_view text);
 
+/// A point in time for --since/--until options: an RFC 3339 date-time, or a duration back
+/// from `nowMs` as a whole number and a unit (`30s`, `15m`, `2h`, `1d`, `1w`).
+std::optional<std::int64_t> parseTimePoint(std::string_view text, std::int64_t nowMs);
+
 } // namespace logdeck

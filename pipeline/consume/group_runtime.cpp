@@ -5,6 +5,7 @@
 #include "common/time_format.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
+#include "kafka/record_headers.h"
 #include "kafka/topic_catalog.h"
 #include "store/database.h"
 #include "store/group_store.h"
@@ -32,17 +33,14 @@ using kafka::TopicPartition;
 constexpr std::chrono::seconds kAckTimeout {30};
 constexpr std::chrono::seconds kFailureBackoff {1};
 
-std::string bigEndian(std::uint64_t value, int bytes)
+} // namespace
+
+bool carriesPoisonMarker(const Event &event)
 {
-    std::string out(static_cast<std::size_t>(bytes), '\0');
-    for (int i = bytes - 1; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xFF);
-        value >>= 8;
-    }
-    return out;
+    const auto marker = event.attributes.find("logdeck.poison");
+    return marker != event.attributes.end() && marker->second == "true";
 }
 
-/// Fills `event` from the collector's record value; false when it is not such an event.
 bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
 {
     json value = json::parse(record.value, nullptr, false);
@@ -60,7 +58,7 @@ bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
     }
     event.eventId = text("id");
     if (event.eventId.empty()) {
-        event.eventId = kafka::headerValue(record.headers, "event-id");
+        event.eventId = kafka::headerValue(record.headers, kafka::headers::kEventId);
     }
     event.campaignId = text("campaignId");
     event.type = text("type");
@@ -75,8 +73,6 @@ bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
     }
     return !event.eventId.empty() && !event.type.empty();
 }
-
-} // namespace
 
 std::chrono::milliseconds RetryPolicy::delayBefore(int attempt) const
 {
@@ -103,6 +99,7 @@ struct GroupRuntime::Impl
     bool pauseStale = false; // new partitions arrived while paused
 
     std::set<TopicPartition> assigned;
+    std::vector<kafka::TopicPartitionOffset> resetToCommit; ///< see commitReset()
     std::map<TopicPartition, std::int64_t> retryDueAt; // paused retry partitions
     std::map<TopicPartition, std::int64_t> lastCommitted; // next offsets of the last batch
     std::mt19937_64 random {std::random_device {}()};
@@ -142,7 +139,12 @@ struct GroupRuntime::Impl
         }
         // Another engine may have owned a partition since this one saved its offset: Kafka's
         // committed offset is then ahead. After a crash between the SQLite commit and the
-        // Kafka commit, SQLite is ahead. The larger of the two is where to resume.
+        // Kafka commit, SQLite is ahead. The larger of the two is where to resume, except
+        // after a reset, whose offsets stand (and are committed to Kafka on the next poll).
+        std::set<TopicPartition> reset;
+        if (auto pending = store->pendingResets()) {
+            reset.insert(pending->begin(), pending->end());
+        }
         std::map<TopicPartition, std::int64_t> committed;
         if (auto fromKafka = consumer->committed(partitions, std::chrono::seconds(10))) {
             for (const auto &o : *fromKafka) {
@@ -155,8 +157,12 @@ struct GroupRuntime::Impl
             if (const auto it = saved.find(tp); it != saved.end()) {
                 start = it->second;
             }
-            if (const auto it = committed.find(tp); it != committed.end() && it->second >= 0) {
+            if (const auto it = committed.find(tp); it != committed.end() && it->second >= 0
+                && !(reset.contains(tp) && saved.contains(tp))) {
                 start = std::max(start, it->second);
+            }
+            if (reset.contains(tp) && saved.contains(tp)) {
+                resetToCommit.push_back({tp.topic, tp.partition, start});
             }
             starts.push_back({tp.topic, tp.partition, start});
         }
@@ -215,6 +221,7 @@ struct GroupRuntime::Impl
             applyPause();
             resumeDueRetries();
             auto records = consumer->poll(options.batchSize, options.batchWait);
+            commitReset(); // before the batch: the assignment may have come in this poll
             if (!records) {
                 setError(records.error().message);
                 std::this_thread::sleep_for(kFailureBackoff);
@@ -225,6 +232,28 @@ struct GroupRuntime::Impl
             }
         }
         consumer->close();
+    }
+
+    /// A reset's offsets, taken on assignment, go to Kafka as this member's commit (the
+    /// mock cluster takes no other) before any batch, and then stop overriding Kafka's.
+    void commitReset()
+    {
+        if (resetToCommit.empty()) {
+            return;
+        }
+        auto committed = consumer->commit(resetToCommit, false);
+        if (committed) {
+            auto transaction = store::Transaction::begin(*db);
+            committed = transaction ? store->saveOffsets(resetToCommit) : fail(transaction.error());
+            if (committed) {
+                committed = transaction->commit();
+            }
+        }
+        // Tried once: the next batch's commit carries the partition on from the reset anyway.
+        resetToCommit.clear();
+        if (!committed) {
+            setError("committing the reset offsets: " + committed.error().message);
+        }
     }
 
     void applyPause()
@@ -270,36 +299,42 @@ struct GroupRuntime::Impl
                                         const Failure &failure, std::int64_t now, bool &deadLetter)
     {
         const bool fromRetry = record.topic == retryTopic;
-        const int attempt = fromRetry
-            ? static_cast<int>(parseInt64(kafka::headerValue(record.headers, "attempt"), 1))
-            : 1;
+        const int attempt = fromRetry ? static_cast<int>(parseInt64(
+                                kafka::headerValue(record.headers, kafka::headers::kAttempt), 1))
+                                      : 1;
         deadLetter = failure.permanent || attempt >= options.retry.maxAttempts;
         auto original = [&](const char *name, const std::string &own) {
             const std::string carried = kafka::headerValue(record.headers, name);
             return fromRetry && !carried.empty() ? carried : own;
         };
-        const std::string originalTopic = original("original-topic", record.topic);
+        namespace h = kafka::headers;
+        const std::string originalTopic = original(h::kOriginalTopic, record.topic);
         const std::string originalPartition =
-            original("original-partition", std::to_string(record.partition));
+            original(h::kOriginalPartition, std::to_string(record.partition));
         const std::string originalOffset =
-            original("original-offset", std::to_string(record.offset));
+            original(h::kOriginalOffset, std::to_string(record.offset));
         const std::string originalTimestamp =
-            original("original-timestamp", std::to_string(record.timestampMs));
+            original(h::kOriginalTimestamp, std::to_string(record.timestampMs));
         kafka::Headers headers;
-        for (const char *name : {"event-id", "tenant-id", "content-type", "received-at"}) {
+        for (const char *name : {h::kEventId, h::kTenantId, h::kContentType, h::kReceivedAt}) {
             headers.push_back({name, kafka::headerValue(record.headers, name)});
         }
         if (headers[0].value.empty()) {
             headers[0].value = event.eventId;
         }
         headers.insert(headers.end(),
-                       {{"original-topic", originalTopic},
-                        {"original-partition", originalPartition},
-                        {"original-offset", originalOffset},
-                        {"original-timestamp", originalTimestamp},
-                        {"failing-group", options.group},
-                        {"error-class", failure.errorClass},
-                        {"error-message", failure.message}});
+                       {{h::kOriginalTopic, originalTopic},
+                        {h::kOriginalPartition, originalPartition},
+                        {h::kOriginalOffset, originalOffset},
+                        {h::kOriginalTimestamp, originalTimestamp},
+                        {h::kFailingGroup, options.group},
+                        {h::kErrorClass, failure.errorClass},
+                        {h::kErrorMessage, failure.message}});
+        // A redriven event that fails again says so, for the redrive's outcome report.
+        if (const std::string redrives = kafka::headerValue(record.headers, h::kRedriveCount);
+            !redrives.empty()) {
+            headers.push_back({h::kRedriveCount, redrives});
+        }
         kafka::OutgoingRecord out {deadLetter ? options.deadLetterTopic : retryTopic,
                                    std::nullopt,
                                    record.key,
@@ -307,28 +342,25 @@ struct GroupRuntime::Impl
                                    {},
                                    0};
         if (deadLetter) {
-            headers.push_back({"attempts", std::to_string(attempt)});
-            headers.push_back({"dead-lettered-at", formatRfc3339(now)});
+            headers.push_back({h::kAttempts, std::to_string(attempt)});
+            headers.push_back({h::kDeadLetteredAt, formatRfc3339(now)});
             // Spring Kafka's names and encodings, for tools built for Spring's DLTs.
-            headers.push_back({"kafka_dlt-original-topic", originalTopic});
-            headers.push_back(
-                {"kafka_dlt-original-partition",
-                 bigEndian(static_cast<std::uint64_t>(parseInt64(originalPartition, 0)), 4)});
-            headers.push_back(
-                {"kafka_dlt-original-offset",
-                 bigEndian(static_cast<std::uint64_t>(parseInt64(originalOffset, 0)), 8)});
-            headers.push_back(
-                {"kafka_dlt-original-timestamp",
-                 bigEndian(static_cast<std::uint64_t>(parseInt64(originalTimestamp, 0)), 8)});
-            headers.push_back({"kafka_dlt-original-timestamp-type", "CreateTime"});
-            headers.push_back({"kafka_dlt-original-consumer-group", options.group});
-            headers.push_back({"kafka_dlt-exception-fqcn", "dev.logdeck." + failure.errorClass});
-            headers.push_back({"kafka_dlt-exception-message", failure.message});
+            auto binary = [](const std::string &number, int bytes) {
+                return h::toBigEndian(static_cast<std::uint64_t>(parseInt64(number, 0)), bytes);
+            };
+            headers.push_back({h::kSpringOriginalTopic, originalTopic});
+            headers.push_back({h::kSpringOriginalPartition, binary(originalPartition, 4)});
+            headers.push_back({h::kSpringOriginalOffset, binary(originalOffset, 8)});
+            headers.push_back({h::kSpringOriginalTimestamp, binary(originalTimestamp, 8)});
+            headers.push_back({h::kSpringOriginalTimestampType, "CreateTime"});
+            headers.push_back({h::kSpringOriginalGroup, options.group});
+            headers.push_back({h::kSpringExceptionClass, "dev.logdeck." + failure.errorClass});
+            headers.push_back({h::kSpringExceptionMessage, failure.message});
         } else {
             const std::int64_t dueAt = now + options.retry.delayBefore(attempt + 1).count();
-            headers.push_back({"attempt", std::to_string(attempt + 1)});
-            headers.push_back({"due-at", formatRfc3339(dueAt)});
-            headers.push_back({"due-at-ms", std::to_string(dueAt)});
+            headers.push_back({h::kAttempt, std::to_string(attempt + 1)});
+            headers.push_back({h::kDueAt, formatRfc3339(dueAt)});
+            headers.push_back({h::kDueAtMs, std::to_string(dueAt)});
         }
         out.headers = std::move(headers);
         return out;
@@ -409,7 +441,7 @@ struct GroupRuntime::Impl
             }
             if (record.topic == retryTopic) {
                 const std::int64_t due =
-                    parseInt64(kafka::headerValue(record.headers, "due-at-ms"), 0);
+                    parseInt64(kafka::headerValue(record.headers, kafka::headers::kDueAtMs), 0);
                 if (due > now) {
                     // Not due: wait on the partition, not in the loop.
                     (void)consumer->pause({tp});
@@ -466,11 +498,12 @@ struct GroupRuntime::Impl
                 rewind(firstOffsets);
                 return;
             }
-            if (!*isNew && kafka::headerValue(ready[i]->headers, "redrive-count").empty()) {
+            if (!*isNew
+                && kafka::headerValue(ready[i]->headers, kafka::headers::kRedriveCount).empty()) {
                 ++duplicates;
                 continue;
             }
-            if (injected.poisonIsPermanent && events[i].attributes["logdeck.poison"] == "true") {
+            if (injected.poisonIsPermanent && carriesPoisonMarker(events[i])) {
                 failures[i] =
                     Failure {true, "PoisonEvent", "the event carries the logdeck.poison marker"};
             } else if (injected.transientFailureRate > 0

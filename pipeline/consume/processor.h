@@ -66,7 +66,22 @@ public:
     virtual std::string_view name() const = 0;
 
     virtual Result<BatchResult> process(std::span<const Event> events, store::Database &db) = 0;
+
+    /// Deletes what process() derived for `tenant` from events that occurred at `fromMs`
+    /// or later (a minute boundary): the rows a replay with --rebuild recomputes. Runs
+    /// inside the caller's transaction.
+    virtual Result<void> forgetFrom(store::Database &db, const std::string &tenant,
+                                    std::int64_t fromMs) = 0;
 };
+
+/// Reads the collector's record value into `event` (which points at `record`); false when
+/// the value is not an event.
+bool parseEvent(const kafka::ConsumedRecord &record, Event &event);
+
+/// The load generator's poison marker (attribute logdeck.poison = "true"): the runtime
+/// dead-letters such an event at once and keeps its dedup key, so a copy is not
+/// dead-lettered twice.
+bool carriesPoisonMarker(const Event &event);
 
 /// The shipped processors by group name; nullptr for an unknown name.
 std::unique_ptr<Processor> makeProcessor(std::string_view group);

@@ -187,6 +187,24 @@ struct RollupKeyHash
     }
 };
 
+/// Deletes `tenant`'s rows of `table` whose `timeColumn` is `fromMs` or later: forgetFrom()
+/// of the processors, whose tables are all keyed by tenant and event time.
+Result<void> deleteFrom(store::Database &db, const std::string &table,
+                        const std::string &timeColumn, const std::string &tenant,
+                        std::int64_t fromMs)
+{
+    auto remove = store::detail::Statement::prepare(
+        db.handle(), "DELETE FROM " + table + " WHERE tenant = ?1 AND " + timeColumn + " >= ?2");
+    if (!remove) {
+        return fail(remove.error());
+    }
+    remove->bindText(1, tenant).bindInt64(2, fromMs);
+    if (auto done = remove->step("cannot delete from " + table + " for a rebuild"); !done) {
+        return fail(done.error());
+    }
+    return {};
+}
+
 /// Counts events per tenant, campaign, type and minute of occurredAt (table `rollups`).
 class AnalyticsProcessor final : public Processor
 {
@@ -206,6 +224,12 @@ public:
             return fail(written.error());
         }
         return allProcessed(events.size());
+    }
+
+    Result<void> forgetFrom(store::Database &db, const std::string &tenant,
+                            std::int64_t fromMs) override
+    {
+        return deleteFrom(db, "rollups", "minute_ms", tenant, fromMs);
     }
 
 private:
@@ -299,6 +323,12 @@ public:
         return allProcessed(events.size());
     }
 
+    Result<void> forgetFrom(store::Database &db, const std::string &tenant,
+                            std::int64_t fromMs) override
+    {
+        return deleteFrom(db, "events", "occurred_at_ms", tenant, fromMs);
+    }
+
 private:
     StatementCache m_statements;
     std::vector<const Event *> m_order; ///< reused from batch to batch
@@ -367,6 +397,13 @@ class EnrichmentProcessor final : public Processor
 {
 public:
     std::string_view name() const override { return "enrichment"; }
+
+    /// Enrichment keeps nothing of its own: a replay publishes its outputs again, and
+    /// readers of events.enriched deduplicate by event id.
+    Result<void> forgetFrom(store::Database &, const std::string &, std::int64_t) override
+    {
+        return {};
+    }
 
     Result<BatchResult> process(std::span<const Event> events, store::Database &) override
     {
@@ -453,6 +490,30 @@ public:
 
     Result<BatchResult> process(std::span<const Event> events, store::Database &db) override
     {
+        count(events);
+        const auto &counts = m_counter.takeSorted();
+        auto written = counts.empty() ? Result<void>() : write(counts, db);
+        m_counter.clear();
+        if (!written) {
+            return fail(written.error());
+        }
+        return allProcessed(events.size());
+    }
+
+    Result<void> forgetFrom(store::Database &db, const std::string &tenant,
+                            std::int64_t fromMs) override
+    {
+        auto counters = deleteFrom(db, "fraud_counters", "window_start_ms", tenant, fromMs);
+        if (!counters) {
+            return counters;
+        }
+        return deleteFrom(db, "fraud_alerts", "window_start_ms", tenant, fromMs);
+    }
+
+private:
+    /// Adds the batch's clicks to m_counter, per tenant, subject and window.
+    void count(std::span<const Event> events)
+    {
         static const std::string kSource = "source";
         static const std::string kIp = "ip";
         for (const Event &event : events) {
@@ -469,16 +530,8 @@ public:
             m_counter.add(
                 {event.tenant, subjectText, floorTo(event.occurredAtMs, kClickBurstWindowMs)});
         }
-        const auto &counts = m_counter.takeSorted();
-        auto written = counts.empty() ? Result<void>() : write(counts, db);
-        m_counter.clear();
-        if (!written) {
-            return fail(written.error());
-        }
-        return allProcessed(events.size());
     }
 
-private:
     Result<void> write(const std::vector<std::pair<WindowKey, std::int64_t>> &counts,
                        store::Database &db)
     {

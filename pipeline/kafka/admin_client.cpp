@@ -322,11 +322,17 @@ Result<GroupDescription> AdminClient::describeGroup(const std::string &group,
 }
 
 Result<std::vector<TopicPartitionOffset>>
-AdminClient::committedOffsets(const std::string &group, std::chrono::milliseconds timeout)
+AdminClient::committedOffsets(const std::string &group, std::chrono::milliseconds timeout,
+                              const std::vector<TopicPartition> &partitions)
 {
     const std::string what = "reading the committed offsets of group '" + group + "'";
+    std::vector<TopicPartitionOffset> named;
+    for (const auto &tp : partitions) {
+        named.push_back({tp.topic, tp.partition, 0});
+    }
+    auto list = toList(named);
     rd_kafka_ListConsumerGroupOffsets_t *request =
-        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), named.empty() ? nullptr : list.get());
     auto event =
         runAdmin(m_handle, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout, what,
                  [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
@@ -343,12 +349,12 @@ AdminClient::committedOffsets(const std::string &group, std::chrono::millisecond
     if (!single) {
         return fail(single.error());
     }
-    const auto *partitions = rd_kafka_group_result_partitions(*single);
-    if (auto ok = partitionErrors(partitions, what); !ok) {
+    const auto *answered = rd_kafka_group_result_partitions(*single);
+    if (auto ok = partitionErrors(answered, what); !ok) {
         return fail(ok.error());
     }
     std::vector<TopicPartitionOffset> result;
-    for (const auto &tpo : fromList(partitions)) {
+    for (const auto &tpo : fromList(answered)) {
         if (tpo.offset >= 0) {
             result.push_back(tpo);
         }
@@ -415,10 +421,11 @@ AdminClient::offsetsForTimes(const std::vector<TopicPartitionOffset> &timestamps
             return fail(ends.error());
         }
         for (auto &tpo : result) {
-            if (tpo.offset < 0) {
-                tpo.offset = std::ranges::find_if(*ends, [&](const TopicPartitionOffset &e) {
-                                 return e.topic == tpo.topic && e.partition == tpo.partition;
-                             })->offset;
+            const auto end = std::ranges::find_if(*ends, [&](const TopicPartitionOffset &e) {
+                return e.topic == tpo.topic && e.partition == tpo.partition;
+            });
+            if (tpo.offset < 0 && end != ends->end()) {
+                tpo.offset = end->offset;
             }
         }
     }

@@ -108,9 +108,12 @@ public:
     Result<GroupDescription> describeGroup(const std::string &group,
                                            std::chrono::milliseconds timeout);
 
-    /// The offsets `group` has committed, every partition it has committed for, sorted.
-    Result<std::vector<TopicPartitionOffset>> committedOffsets(const std::string &group,
-                                                               std::chrono::milliseconds timeout);
+    /// The offsets `group` has committed, sorted: for `partitions`, or for every partition
+    /// it has committed for when `partitions` is empty (the mock cluster answers only for
+    /// named partitions). Partitions without a committed offset are left out.
+    Result<std::vector<TopicPartitionOffset>>
+    committedOffsets(const std::string &group, std::chrono::milliseconds timeout,
+                     const std::vector<TopicPartition> &partitions = {});
 
     /// Commits `offsets` for `group` as one request. Kafka refuses it while the group has
     /// members; the error then says the group is not empty.

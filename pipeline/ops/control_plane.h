@@ -81,9 +81,45 @@ Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings 
 std::vector<EngineHeartbeat> liveEngines(const std::vector<EngineHeartbeat> &heartbeats,
                                          std::chrono::milliseconds freshness);
 
-/// Publishes `command` and waits for the first acknowledgement. Timeout, naming the
-/// target, when no engine acknowledges within `timeout`.
-Result<ControlAck> sendCommand(const kafka::ClientSettings &cluster, ControlCommand command,
-                               std::chrono::milliseconds timeout);
+/// Publishes `command` and waits for the acknowledgements of every engine in `awaitFrom`
+/// (the first one when it is empty). Timeout, naming the engines that did not answer, when
+/// they do not all acknowledge within `timeout`.
+Result<std::vector<ControlAck>> sendCommand(const kafka::ClientSettings &cluster,
+                                            ControlCommand command,
+                                            const std::vector<std::string> &awaitFrom,
+                                            std::chrono::milliseconds timeout);
+
+/// The engine's side of the control plane, on its own thread: publishes a heartbeat every
+/// `heartbeatInterval` and acts on the commands addressed to this engine or to a group it
+/// hosts, acknowledging each. Commands published before it started are not acted on.
+class ControlAgent
+{
+public:
+    struct Options
+    {
+        kafka::ClientSettings cluster;
+        std::string instance;
+        std::chrono::milliseconds heartbeatInterval {2000};
+        std::function<EngineHeartbeat()> heartbeat; ///< the engine's state now
+        std::function<bool(const std::string &group)> hosts; ///< is this group run here?
+        std::function<ControlAck(const ControlCommand &)> handle; ///< runs on the agent thread
+    };
+
+    static Result<std::unique_ptr<ControlAgent>> start(Options options);
+    ~ControlAgent();
+    ControlAgent(const ControlAgent &) = delete;
+    ControlAgent &operator=(const ControlAgent &) = delete;
+
+    /// Publishes a last heartbeat marked `stopping` and joins the thread. Idempotent.
+    void stop();
+
+private:
+    struct Impl;
+    explicit ControlAgent(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+/// How long a heartbeat counts as alive: three missed intervals.
+inline constexpr std::chrono::milliseconds kHeartbeatFreshness {10000};
 
 } // namespace logdeck::ops

@@ -2,39 +2,47 @@
 
 #include "common/numbers.h"
 #include "kafka/admin_client.h"
+#include "kafka/partition_scan.h"
+#include "kafka/record_headers.h"
 
-#include <map>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace logdeck::ops {
 
 namespace {
 
-std::int64_t fromBigEndian(const std::string &bytes)
-{
-    std::uint64_t value = 0;
-    for (const char c : bytes) {
-        value = (value << 8) | static_cast<unsigned char>(c);
-    }
-    // Sign-extend 4-byte ints.
-    if (bytes.size() == 4 && (value & 0x80000000U) != 0) {
-        return static_cast<std::int64_t>(value) - (std::int64_t(1) << 32);
-    }
-    return static_cast<std::int64_t>(value);
-}
+namespace h = kafka::headers;
 
 bool has(const kafka::Headers &headers, const std::string &name)
 {
-    return std::ranges::any_of(headers, [&](const kafka::Header &h) { return h.name == name; });
+    return std::ranges::any_of(headers, [&](const kafka::Header &hd) { return hd.name == name; });
+}
+
+bool containsIgnoringCase(std::string_view haystack, std::string_view needle)
+{
+    const auto lower = [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    const auto found =
+        std::ranges::search(haystack, needle, [&](char a, char b) { return lower(a) == lower(b); });
+    return needle.empty() || !found.empty();
+}
+
+bool errorClassMatches(const std::string &actual, const std::string &wanted)
+{
+    return actual == wanted
+        || (actual.size() > wanted.size() && actual.ends_with(wanted)
+            && actual[actual.size() - wanted.size() - 1] == '.');
 }
 
 } // namespace
 
 DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
 {
-    const auto &h = record.headers;
+    const auto &hs = record.headers;
     auto header = [&](const char *name) {
-        return kafka::headerValue(h, name);
+        return kafka::headerValue(hs, name);
     };
     DeadLetter d;
     d.topic = record.topic;
@@ -42,56 +50,82 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
     d.offset = record.offset;
     d.timestampMs = record.timestampMs;
     d.value = record.value;
-    d.tenant = header("tenant-id").empty() ? record.key : header("tenant-id");
-    d.eventId = header("event-id");
+    d.key = record.key;
+    d.headers = record.headers;
+    d.tenant = header(h::kTenantId).empty() ? record.key : header(h::kTenantId);
+    d.eventId = header(h::kEventId);
+    d.redriveCount = static_cast<int>(parseInt64(header(h::kRedriveCount), 0));
     if (d.eventId.empty()) {
         const auto value = nlohmann::json::parse(record.value, nullptr, false);
         if (value.is_object() && value.contains("id") && value["id"].is_string()) {
             d.eventId = value["id"].get<std::string>();
         }
     }
-    if (has(h, "failing-group")) {
+    if (has(hs, h::kFailingGroup)) {
         d.convention = "logdeck";
-        d.group = header("failing-group");
-        d.errorClass = header("error-class");
-        d.errorMessage = header("error-message");
-        d.attempts = static_cast<int>(parseInt64(header("attempts"), 1));
-        d.originalTopic = header("original-topic");
+        d.group = header(h::kFailingGroup);
+        d.errorClass = header(h::kErrorClass);
+        d.errorMessage = header(h::kErrorMessage);
+        d.attempts = static_cast<int>(parseInt64(header(h::kAttempts), 1));
+        d.originalTopic = header(h::kOriginalTopic);
         d.originalPartition =
-            static_cast<std::int32_t>(parseInt64(header("original-partition"), -1));
-        d.originalOffset = parseInt64(header("original-offset"), -1);
-        d.originalTimestampMs = parseInt64(header("original-timestamp"), 0);
-    } else if (has(h, "kafka_dlt-original-topic")) {
+            static_cast<std::int32_t>(parseInt64(header(h::kOriginalPartition), -1));
+        d.originalOffset = parseInt64(header(h::kOriginalOffset), -1);
+        d.originalTimestampMs = parseInt64(header(h::kOriginalTimestamp), 0);
+    } else if (has(hs, h::kSpringOriginalTopic)) {
         d.convention = "spring";
-        d.group = header("kafka_dlt-original-consumer-group");
-        d.errorClass = header("kafka_dlt-exception-fqcn");
-        d.errorMessage = header("kafka_dlt-exception-message");
+        d.group = header(h::kSpringOriginalGroup);
+        d.errorClass = header(h::kSpringExceptionClass);
+        d.errorMessage = header(h::kSpringExceptionMessage);
         d.attempts = 1;
-        d.originalTopic = header("kafka_dlt-original-topic");
+        d.originalTopic = header(h::kSpringOriginalTopic);
         d.originalPartition =
-            static_cast<std::int32_t>(fromBigEndian(header("kafka_dlt-original-partition")));
-        d.originalOffset = fromBigEndian(header("kafka_dlt-original-offset"));
-        d.originalTimestampMs = fromBigEndian(header("kafka_dlt-original-timestamp"));
-    } else if (has(h, "__connect.errors.topic")) {
+            static_cast<std::int32_t>(h::fromBigEndian(header(h::kSpringOriginalPartition)));
+        d.originalOffset = h::fromBigEndian(header(h::kSpringOriginalOffset));
+        d.originalTimestampMs = h::fromBigEndian(header(h::kSpringOriginalTimestamp));
+    } else if (has(hs, h::kConnectTopic)) {
         d.convention = "connect";
-        d.group = header("__connect.errors.connector.name");
-        d.errorClass = header("__connect.errors.exception.class.name");
-        d.errorMessage = header("__connect.errors.exception.message");
+        d.group = header(h::kConnectConnector);
+        d.errorClass = header(h::kConnectExceptionClass);
+        d.errorMessage = header(h::kConnectExceptionMessage);
         d.attempts = 1;
-        d.originalTopic = header("__connect.errors.topic");
+        d.originalTopic = header(h::kConnectTopic);
         d.originalPartition =
-            static_cast<std::int32_t>(parseInt64(header("__connect.errors.partition"), -1));
-        d.originalOffset = parseInt64(header("__connect.errors.offset"), -1);
+            static_cast<std::int32_t>(parseInt64(header(h::kConnectPartition), -1));
+        d.originalOffset = parseInt64(header(h::kConnectOffset), -1);
     } else {
         d.convention = "unknown";
     }
     return d;
 }
 
+std::string coordinatesOf(const DeadLetter &letter)
+{
+    return letter.topic + ":" + std::to_string(letter.partition) + ":"
+        + std::to_string(letter.offset);
+}
+
+bool DeadLetterFilter::matches(const DeadLetter &d) const
+{
+    return (group.empty() || d.group == group) && (tenant.empty() || d.tenant == tenant)
+        && (errorClass.empty() || errorClassMatches(d.errorClass, errorClass))
+        && (originalTopic.empty() || d.originalTopic == originalTopic)
+        && (!sinceMs || d.timestampMs >= *sinceMs) && (!untilMs || d.timestampMs < *untilMs)
+        && (text.empty() || containsIgnoringCase(d.errorMessage, text)
+            || containsIgnoringCase(d.value, text));
+}
+
+bool DeadLetterFilter::selectsEverything() const
+{
+    return group.empty() && tenant.empty() && errorClass.empty() && originalTopic.empty()
+        && !sinceMs && !untilMs && text.empty();
+}
+
 Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &settings,
-                                                const std::string &topic,
+                                                const DeadLetterFilter &filter,
                                                 std::chrono::milliseconds timeout)
 {
+    const std::string &topic = filter.topic;
     auto admin = kafka::AdminClient::create(settings);
     if (!admin) {
         return fail(admin.error());
@@ -102,55 +136,68 @@ Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &set
     }
     const auto info = std::ranges::find(cluster->topics, topic, &kafka::TopicInfo::name);
     if (info == cluster->topics.end()) {
-        return fail(Error {Error::Code::NotFound, "topic '" + topic + "' does not exist", false});
+        return fail(Error::notFound("topic '" + topic + "' does not exist"));
     }
-    std::vector<kafka::TopicPartitionOffset> starts;
-    std::map<std::int32_t, std::int64_t> ends;
+    std::vector<DeadLetter> result;
     for (std::int32_t p = 0; p < info->partitions; ++p) {
         auto marks = (*admin)->watermarks(topic, p, timeout);
         if (!marks) {
             return fail(marks.error());
         }
-        if (marks->high > marks->low) {
-            starts.push_back({topic, p, marks->low});
-            ends[p] = marks->high;
+        auto scanned = kafka::scanPartition(
+            settings, {{topic, p}, marks->low, marks->high},
+            [&](const kafka::ConsumedRecord &record) {
+                DeadLetter letter = decodeDeadLetter(record);
+                if (filter.matches(letter)) {
+                    result.push_back(std::move(letter));
+                }
+            },
+            timeout);
+        if (!scanned) {
+            return fail(scanned.error());
         }
-    }
-    std::vector<DeadLetter> result;
-    if (starts.empty()) {
-        return result;
-    }
-    auto consumer = kafka::Consumer::create(settings, "logdeck-dlq-reader");
-    if (!consumer) {
-        return fail(consumer.error());
-    }
-    if (auto assigned = (*consumer)->assign(starts); !assigned) {
-        return fail(assigned.error());
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!ends.empty() && std::chrono::steady_clock::now() < deadline) {
-        auto batch = (*consumer)->poll(1000, std::chrono::milliseconds(200));
-        if (!batch) {
-            return fail(batch.error());
-        }
-        for (const auto &record : *batch) {
-            const auto end = ends.find(record.partition);
-            if (end == ends.end()) {
-                continue;
-            }
-            result.push_back(decodeDeadLetter(record));
-            if (record.offset + 1 >= end->second) {
-                ends.erase(end);
-            }
-        }
-    }
-    if (!ends.empty()) {
-        return fail(Error::timeout("reading " + topic + " did not reach the end in time"));
     }
     std::ranges::sort(result, [](const DeadLetter &a, const DeadLetter &b) {
-        return a.timestampMs != b.timestampMs ? a.timestampMs < b.timestampMs : a.offset < b.offset;
+        return std::tie(a.timestampMs, a.partition, a.offset)
+            < std::tie(b.timestampMs, b.partition, b.offset);
     });
     return result;
+}
+
+std::optional<kafka::TopicPartitionOffset> parseCoordinates(std::string_view id)
+{
+    const auto lastColon = id.rfind(':');
+    if (lastColon == std::string_view::npos || lastColon == 0) {
+        return std::nullopt;
+    }
+    const auto middleColon = id.rfind(':', lastColon - 1);
+    if (middleColon == std::string_view::npos || middleColon == 0) {
+        return std::nullopt;
+    }
+    const auto partition = parseInt64Exact(id.substr(middleColon + 1, lastColon - middleColon - 1));
+    const auto offset = parseInt64Exact(id.substr(lastColon + 1));
+    if (!partition || !offset || *partition < 0 || *partition > INT32_MAX || *offset < 0) {
+        return std::nullopt;
+    }
+    return kafka::TopicPartitionOffset {std::string(id.substr(0, middleColon)),
+                                        static_cast<std::int32_t>(*partition), *offset};
+}
+
+std::vector<DeadLetter> findDeadLetters(const std::vector<DeadLetter> &letters,
+                                        const std::string &id)
+{
+    std::vector<DeadLetter> found;
+    const auto coordinates = parseCoordinates(id);
+    for (const auto &letter : letters) {
+        const bool named = coordinates
+            ? letter.topic == coordinates->topic && letter.partition == coordinates->partition
+                && letter.offset == coordinates->offset
+            : letter.eventId == id;
+        if (named) {
+            found.push_back(letter);
+        }
+    }
+    return found;
 }
 
 } // namespace logdeck::ops

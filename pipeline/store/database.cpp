@@ -114,6 +114,10 @@ CREATE TABLE fraud_alerts(
     // DLQ redrive tasks and their ledger (dead-letter coordinates -> where the record went),
     // and the lag monitor's downsampled history.
     R"sql(
+-- A reset's offsets, which the group resumes from even where Kafka's committed offset is
+-- ahead (it may not have been moved: the mock cluster refuses commits from outside a
+-- group that once had members); cleared by the group's next saved batch.
+ALTER TABLE consumer_offsets ADD COLUMN reset_pending INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE audit_log(
     id INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
@@ -137,15 +141,25 @@ CREATE TABLE redrive_tasks(
     skipped INTEGER NOT NULL DEFAULT 0,
     failed INTEGER NOT NULL DEFAULT 0,
     updated_at_ms INTEGER NOT NULL,
+    started_at_ms INTEGER,
     finished_at_ms INTEGER,
-    error TEXT
+    error TEXT,
+    runner TEXT,
+    lease_until_ms INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX redrive_tasks_by_state ON redrive_tasks(state);
 CREATE TABLE redrive_items(
     task_id TEXT NOT NULL,
     dlq_topic TEXT NOT NULL,
     dlq_partition INTEGER NOT NULL,
     dlq_offset INTEGER NOT NULL,
     state TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    failing_group TEXT NOT NULL,
+    error_class TEXT NOT NULL,
+    target_topic TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
     PRIMARY KEY(task_id, dlq_topic, dlq_partition, dlq_offset)
 ) WITHOUT ROWID;
 CREATE TABLE redrive_ledger(
@@ -165,13 +179,14 @@ CREATE TABLE redrive_ledger(
     PRIMARY KEY(dlq_topic, dlq_partition, dlq_offset, redrive_count)
 );
 CREATE INDEX redrive_ledger_by_event ON redrive_ledger(event_id);
+CREATE INDEX redrive_ledger_by_task ON redrive_ledger(task_id);
 CREATE TABLE lag_history(
     resolution_s INTEGER NOT NULL,
     group_id TEXT NOT NULL,
     at_s INTEGER NOT NULL,
     lag_messages INTEGER NOT NULL,
-    lag_seconds REAL NOT NULL,
-    rate REAL NOT NULL,
+    lag_seconds REAL,
+    rate REAL,
     status TEXT NOT NULL,
     PRIMARY KEY(resolution_s, group_id, at_s)
 ) WITHOUT ROWID;
@@ -287,6 +302,15 @@ Statement &Statement::bindBlob(int index, std::string_view bytes)
     return *this;
 }
 
+Statement &Statement::bindDouble(int index, double value)
+{
+    const int rc = sqlite3_bind_double(m_statement, index, value);
+    if (m_bindError == SQLITE_OK) {
+        m_bindError = rc;
+    }
+    return *this;
+}
+
 Statement &Statement::bindInt64(int index, std::int64_t value)
 {
     const int rc = sqlite3_bind_int64(m_statement, index, value);
@@ -328,6 +352,11 @@ Result<Statement::Step> Statement::step(std::string_view context)
 std::int64_t Statement::columnInt64(int index) const
 {
     return sqlite3_column_int64(m_statement, index);
+}
+
+double Statement::columnDouble(int index) const
+{
+    return sqlite3_column_double(m_statement, index);
 }
 
 std::string Statement::columnText(int index) const

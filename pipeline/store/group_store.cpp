@@ -69,11 +69,46 @@ Result<std::vector<kafka::TopicPartitionOffset>> GroupStore::loadOffsets()
 
 Result<void> GroupStore::saveOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets)
 {
+    return writeOffsets(offsets, false);
+}
+
+Result<void> GroupStore::saveResetOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets)
+{
+    return writeOffsets(offsets, true);
+}
+
+Result<std::vector<kafka::TopicPartition>> GroupStore::pendingResets()
+{
+    auto select = detail::Statement::prepare(m_db.handle(), R"sql(
+        SELECT topic, partition FROM consumer_offsets WHERE group_id = ?1 AND reset_pending)sql");
+    if (!select) {
+        return fail(select.error());
+    }
+    select->bindText(1, m_group);
+    std::vector<kafka::TopicPartition> pending;
+    for (;;) {
+        auto row = select->step("cannot read the pending resets of group '" + m_group + "'");
+        if (!row) {
+            return fail(row.error());
+        }
+        if (*row == detail::Statement::Step::Done) {
+            return pending;
+        }
+        pending.push_back(
+            {select->columnText(0), static_cast<std::int32_t>(select->columnInt64(1))});
+    }
+}
+
+Result<void> GroupStore::writeOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets,
+                                      bool reset)
+{
     auto upsert = detail::cached(m_db, m_statements->saveOffset, R"sql(
-        INSERT INTO consumer_offsets(group_id, topic, partition, next_offset, updated_at_ms)
-        VALUES(?1, ?2, ?3, ?4, ?5)
+        INSERT INTO consumer_offsets(group_id, topic, partition, next_offset, updated_at_ms,
+                                     reset_pending)
+        VALUES(?1, ?2, ?3, ?4, ?5, ?6)
         ON CONFLICT(group_id, topic, partition) DO UPDATE SET
-            next_offset = excluded.next_offset, updated_at_ms = excluded.updated_at_ms)sql");
+            next_offset = excluded.next_offset, updated_at_ms = excluded.updated_at_ms,
+            reset_pending = excluded.reset_pending)sql");
     if (!upsert) {
         return fail(upsert.error());
     }
@@ -84,7 +119,8 @@ Result<void> GroupStore::saveOffsets(const std::vector<kafka::TopicPartitionOffs
             .bindText(2, offset.topic)
             .bindInt64(3, offset.partition)
             .bindInt64(4, offset.offset)
-            .bindInt64(5, now);
+            .bindInt64(5, now)
+            .bindInt64(6, reset ? 1 : 0);
         if (auto done = (*upsert)->step("cannot record the offsets of group '" + m_group + "'");
             !done) {
             return fail(done.error());
@@ -117,7 +153,7 @@ Result<bool> GroupStore::markProcessed(const std::string &tenant, const std::str
     return sqlite3_changes(m_db.handle()) == 1;
 }
 
-Result<void> GroupStore::forgetProcessed(const std::string &tenant, const std::string &eventId,
+Result<bool> GroupStore::forgetProcessed(const std::string &tenant, const std::string &eventId,
                                          std::int64_t occurredAtMs)
 {
     auto remove = detail::cached(m_db, m_statements->forgetProcessed, R"sql(
@@ -136,7 +172,7 @@ Result<void> GroupStore::forgetProcessed(const std::string &tenant, const std::s
         !done) {
         return fail(done.error());
     }
-    return {};
+    return sqlite3_changes(m_db.handle()) == 1;
 }
 
 Result<std::int64_t> GroupStore::pruneProcessedBefore(std::int64_t cutoffMs)
@@ -153,6 +189,23 @@ Result<std::int64_t> GroupStore::pruneProcessedBefore(std::int64_t cutoffMs)
     return sqlite3_changes64(m_db.handle());
 }
 
+Result<std::int64_t> GroupStore::forgetProcessedFrom(const std::string &tenant, std::int64_t fromMs)
+{
+    // Not cached: it runs once per tenant of a rebuild.
+    auto remove = detail::Statement::prepare(m_db.handle(), R"sql(
+        DELETE FROM processed_events WHERE group_id = ?1 AND tenant = ?2 AND bucket >= ?3)sql");
+    if (!remove) {
+        return fail(remove.error());
+    }
+    remove->bindText(1, m_group).bindText(2, tenant).bindInt64(3, bucketOf(fromMs));
+    if (auto done = remove->step("cannot forget the processed events of tenant '" + tenant
+                                 + "' for a rebuild");
+        !done) {
+        return fail(done.error());
+    }
+    return static_cast<std::int64_t>(sqlite3_changes(m_db.handle()));
+}
+
 Result<std::int64_t> GroupStore::processedCount()
 {
     auto count = detail::Statement::prepare(
@@ -165,6 +218,27 @@ Result<std::int64_t> GroupStore::processedCount()
         return fail(row.error());
     }
     return count->columnInt64(0);
+}
+
+Result<bool> GroupStore::isProcessed(const std::string &tenant, const std::string &eventId,
+                                     std::int64_t occurredAtMs)
+{
+    auto select = detail::Statement::prepare(m_db.handle(), R"sql(
+        SELECT 1 FROM processed_events
+        WHERE group_id = ?1 AND bucket = ?2 AND tenant = ?3 AND event_id = ?4)sql");
+    if (!select) {
+        return fail(select.error());
+    }
+    select->bindText(1, m_group)
+        .bindInt64(2, bucketOf(occurredAtMs))
+        .bindText(3, tenant)
+        .bindText(4, eventId);
+    auto row = select->step("cannot look up event '" + eventId + "' in the dedup keys of group '"
+                            + m_group + "'");
+    if (!row) {
+        return fail(row.error());
+    }
+    return *row == detail::Statement::Step::Row;
 }
 
 } // namespace logdeck::store

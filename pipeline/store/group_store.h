@@ -43,26 +43,44 @@ public:
     /// Records next offsets (inside the caller's transaction).
     Result<void> saveOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets);
 
+    /// Records a reset's offsets (inside the caller's transaction): the group resumes from
+    /// them even where Kafka's committed offset is ahead, until it saves its next batch.
+    Result<void> saveResetOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets);
+
+    /// The partitions whose saved offset is a reset the group has not resumed from yet.
+    Result<std::vector<kafka::TopicPartition>> pendingResets();
+
     /// Records that the event was processed; false when it already was (a duplicate).
     Result<bool> markProcessed(const std::string &tenant, const std::string &eventId,
                                std::int64_t occurredAtMs);
 
     /// Removes the key markProcessed added, for an event that then failed and will come
-    /// back through the retry path (inside the caller's transaction).
-    Result<void> forgetProcessed(const std::string &tenant, const std::string &eventId,
+    /// back through the retry path, or for a replay (inside the caller's transaction); false
+    /// when the key was not there.
+    Result<bool> forgetProcessed(const std::string &tenant, const std::string &eventId,
                                  std::int64_t occurredAtMs);
 
     /// Deletes the dedup keys of the seconds before the second of `cutoffMs` (keys of that second
     /// stay, even of events that occurred before `cutoffMs`); returns how many.
     Result<std::int64_t> pruneProcessedBefore(std::int64_t cutoffMs);
 
+    /// Deletes `tenant`'s dedup keys of events that occurred at `fromMs` (a whole second)
+    /// or later, for a replay with --rebuild; returns how many.
+    Result<std::int64_t> forgetProcessedFrom(const std::string &tenant, std::int64_t fromMs);
+
     /// Dedup keys held.
     Result<std::int64_t> processedCount();
+
+    /// Whether the dedup key of the event is held: the group processed it (or dead-lettered
+    /// it: a permanent failure keeps its key) and the key is not pruned yet.
+    Result<bool> isProcessed(const std::string &tenant, const std::string &eventId,
+                             std::int64_t occurredAtMs);
 
     /// The dedup window: keys of events older than this are pruned (default 7 days).
     static constexpr std::chrono::hours kDedupWindow {24 * 7};
 
 private:
+    Result<void> writeOffsets(const std::vector<kafka::TopicPartitionOffset> &offsets, bool reset);
     struct Statements;
     Database &m_db;
     std::string m_group;

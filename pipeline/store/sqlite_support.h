@@ -39,6 +39,7 @@ public:
     Statement &bindText(int index, std::string_view text);
     Statement &bindBlob(int index, std::string_view bytes);
     Statement &bindInt64(int index, std::int64_t value);
+    Statement &bindDouble(int index, double value);
     Statement &bindNull(int index);
 
     /// Runs to the next row. `context` says what the caller was doing, for the error.
@@ -46,6 +47,7 @@ public:
 
     /// Columns of the current row, numbered from 0.
     std::int64_t columnInt64(int index) const;
+    double columnDouble(int index) const;
     std::string columnText(int index) const;
     std::string columnBlob(int index) const;
     bool columnIsNull(int index) const;

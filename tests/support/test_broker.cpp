@@ -1,10 +1,13 @@
 #include "support/test_broker.h"
 
+#include "kafka/partitioner.h"
+
 #include <QCoreApplication>
+#include <QDebug>
 #include <QFile>
+#include <QProcess>
 #include <QTest>
 #include <atomic>
-#include <cstdint>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -38,39 +41,50 @@ std::string uniqueName(const std::string &prefix)
 
 int javaPartitionForKey(const std::string &key, int partitions)
 {
-    // org.apache.kafka.common.utils.Utils.murmur2, seed 0x9747b28c.
-    const auto *data = reinterpret_cast<const std::uint8_t *>(key.data());
-    const std::int32_t length = static_cast<std::int32_t>(key.size());
-    const std::uint32_t seed = 0x9747b28c;
-    const std::uint32_t m = 0x5bd1e995;
-    const int r = 24;
-    std::uint32_t h = seed ^ static_cast<std::uint32_t>(length);
-    const std::int32_t length4 = length / 4;
-    for (std::int32_t i = 0; i < length4; ++i) {
-        const std::int32_t i4 = i * 4;
-        std::uint32_t k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16)
-            | (static_cast<std::uint32_t>(data[i4 + 3]) << 24);
-        k *= m;
-        k ^= k >> r;
-        k *= m;
-        h *= m;
-        h ^= k;
+    return kafka::partitionForKey(key, partitions);
+}
+
+namespace {
+
+bool runKafkaScript(const QStringList &arguments)
+{
+    QProcess script;
+    script.start(qEnvironmentVariable("LOGDECK_TEST_KAFKA_SCRIPT"), arguments);
+    if (!script.waitForFinished(120000) || script.exitCode() != 0) {
+        qWarning() << "scripts/kafka" << arguments << "failed:" << script.readAllStandardError();
+        return false;
     }
-    switch (length % 4) {
-    case 3:
-        h ^= static_cast<std::uint32_t>(data[(length & ~3) + 2]) << 16;
-        [[fallthrough]];
-    case 2:
-        h ^= static_cast<std::uint32_t>(data[(length & ~3) + 1]) << 8;
-        [[fallthrough]];
-    case 1:
-        h ^= data[length & ~3];
-        h *= m;
+    return true;
+}
+
+} // namespace
+
+OwnBroker::OwnBroker()
+    : m_dir(std::make_unique<QTemporaryDir>())
+{
+    if (!runKafkaScript({QStringLiteral("start"), QStringLiteral("--fresh"),
+                         QStringLiteral("--dir"), m_dir->path()})) {
+        return;
     }
-    h ^= h >> 13;
-    h *= m;
-    h ^= h >> 15;
-    return static_cast<int>((h & 0x7fffffffU) % static_cast<std::uint32_t>(partitions));
+    QFile address(m_dir->filePath(QStringLiteral("bootstrap")));
+    if (address.open(QIODevice::ReadOnly)) {
+        m_bootstrap = address.readAll().trimmed().toStdString();
+    }
+}
+
+OwnBroker::~OwnBroker()
+{
+    stop();
+}
+
+bool OwnBroker::stop()
+{
+    return runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), m_dir->path()});
+}
+
+bool OwnBroker::restart()
+{
+    return runKafkaScript({QStringLiteral("start"), QStringLiteral("--dir"), m_dir->path()});
 }
 
 } // namespace logdeck::test

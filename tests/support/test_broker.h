@@ -3,6 +3,8 @@
 #include "kafka/client_settings.h"
 
 #include <QString>
+#include <QTemporaryDir>
+#include <memory>
 #include <string>
 
 namespace logdeck::test {
@@ -21,5 +23,29 @@ std::string uniqueName(const std::string &prefix);
 /// The partition a Java Kafka client's default partitioner picks for `key` (murmur2,
 /// positive, modulo `partitions`): the reference Logdeck's producer must agree with.
 int javaPartitionForKey(const std::string &key, int partitions);
+
+/// A broker of the test's own (scripts/kafka start --fresh in a temporary directory),
+/// stopped on destruction: for tests that run whole engines, whose topic and group names
+/// are fixed, or that stop the broker. Fails the test (empty bootstrap) when it cannot start.
+class OwnBroker
+{
+public:
+    OwnBroker();
+    ~OwnBroker();
+    OwnBroker(const OwnBroker &) = delete;
+    OwnBroker &operator=(const OwnBroker &) = delete;
+
+    /// host:port, empty when the broker did not start.
+    const std::string &bootstrap() const { return m_bootstrap; }
+    kafka::ClientSettings settings() const { return {{"bootstrap.servers", m_bootstrap}}; }
+
+    /// scripts/kafka stop / start on the same directory: the data and port are kept.
+    bool stop();
+    bool restart();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::string m_bootstrap;
+};
 
 } // namespace logdeck::test

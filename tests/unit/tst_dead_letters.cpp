@@ -1,5 +1,6 @@
 // Dead letters decode the same whoever wrote them: Logdeck, Spring Kafka or Kafka Connect.
 
+#include "kafka/record_headers.h"
 #include "ops/dead_letters.h"
 
 #include <QTest>
@@ -10,12 +11,7 @@ namespace {
 
 std::string bigEndian(std::uint64_t value, int bytes)
 {
-    std::string out(static_cast<std::size_t>(bytes), '\0');
-    for (int i = bytes - 1; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xFF);
-        value >>= 8;
-    }
-    return out;
+    return kafka::headers::toBigEndian(value, bytes);
 }
 
 kafka::ConsumedRecord record(kafka::Headers headers)

@@ -244,6 +244,22 @@ private Q_SLOTS:
         QCOMPARE(countOf(analytics), std::int64_t(2));
     }
 
+    void isProcessedFindsTheKeyInItsSecondOnly()
+    {
+        auto db = openOrFail(m_path);
+        QVERIFY(db);
+        store::GroupStore analytics(*db, "analytics");
+        QCOMPARE(mark(analytics, "acme", "e-1", kNoon + 250), kNew);
+        auto processed = [&](const std::string &tenant, std::int64_t at) {
+            auto found = analytics.isProcessed(tenant, "e-1", at);
+            return found.has_value() && *found;
+        };
+        QVERIFY(processed("acme", kNoon + 999)); // any time in the same second
+        QVERIFY(!processed("acme", kNoon + 1000)); // the next second is another bucket
+        QVERIFY(!processed("globex", kNoon + 250));
+        QVERIFY(!store::GroupStore(*db, "fraud").isProcessed("acme", "e-1", kNoon).value());
+    }
+
     void pruningRemovesOnlySecondsBeforeTheCutoffsSecond()
     {
         auto db = openOrFail(m_path);

@@ -1,0 +1,119 @@
+#include "cli/dlq_options.h"
+
+#include "cli/cli.h"
+#include "common/time_format.h"
+#include "engine_info.h"
+
+#include <cerrno>
+#include <csignal>
+
+namespace logdeck::cli {
+
+void addDeadLetterFilterOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
+        {QStringLiteral("topic"), QStringLiteral("The dead-letter topic (default events.dlq)."),
+         QStringLiteral("name"), QStringLiteral("events.dlq")},
+        {QStringLiteral("group"),
+         QStringLiteral("Only dead letters of this failing group (Spring: consumer group, "
+                        "Connect: connector)."),
+         QStringLiteral("group")},
+        {QStringLiteral("tenant"), QStringLiteral("Only this tenant's dead letters."),
+         QStringLiteral("tenant")},
+        {QStringLiteral("error-class"),
+         QStringLiteral("Only this error class (exact, or the last part of a qualified name)."),
+         QStringLiteral("class")},
+        {QStringLiteral("original-topic"),
+         QStringLiteral("Only dead letters that first failed on this topic."),
+         QStringLiteral("topic")},
+        {QStringLiteral("since"),
+         QStringLiteral("Dead-lettered at or after T: RFC 3339, or a duration ago (30s, 15m, "
+                        "2h, 1d, 1w)."),
+         QStringLiteral("T")},
+        {QStringLiteral("until"), QStringLiteral("Dead-lettered before T (same forms as --since)."),
+         QStringLiteral("T")},
+        {QStringLiteral("text"),
+         QStringLiteral("Only dead letters whose error message or value contains S (any case)."),
+         QStringLiteral("S")},
+    });
+}
+
+Result<ops::DeadLetterFilter> deadLetterFilterFrom(const QCommandLineParser &parser)
+{
+    ops::DeadLetterFilter filter;
+    auto text = [&](const char *name) {
+        return parser.value(QString::fromLatin1(name)).toStdString();
+    };
+    filter.topic = text("topic");
+    filter.group = text("group");
+    filter.tenant = text("tenant");
+    filter.errorClass = text("error-class");
+    filter.originalTopic = text("original-topic");
+    filter.text = text("text");
+    if (filter.topic.empty()) {
+        return fail(Error::invalid("--topic needs a topic name"));
+    }
+    const std::int64_t now = nowMillis();
+    for (const char *name : {"since", "until"}) {
+        if (!parser.isSet(QString::fromLatin1(name))) {
+            continue;
+        }
+        const auto at = parseTimePoint(text(name), now);
+        if (!at) {
+            return fail(Error::invalid("--" + std::string(name) + " '" + text(name)
+                                       + "' is neither an RFC 3339 time (2026-11-26T15:04:05Z) "
+                                         "nor a duration ago (30s, 15m, 2h, 1d, 1w)"));
+        }
+        (std::string_view(name) == "since" ? filter.sinceMs : filter.untilMs) = *at;
+    }
+    if (filter.sinceMs && *filter.sinceMs > now) {
+        return fail(Error::invalid("--since " + text("since")
+                                   + " is in the future: nothing can have been dead-lettered "
+                                     "after it yet"));
+    }
+    if (filter.sinceMs && filter.untilMs && *filter.sinceMs >= *filter.untilMs) {
+        return fail(Error::invalid("--since must be before --until"));
+    }
+    return filter;
+}
+
+QJsonObject deadLetterJson(const ops::DeadLetter &d)
+{
+    return {
+        {QStringLiteral("eventId"), QString::fromStdString(d.eventId)},
+        {QStringLiteral("tenant"), QString::fromStdString(d.tenant)},
+        {QStringLiteral("group"), QString::fromStdString(d.group)},
+        {QStringLiteral("errorClass"), QString::fromStdString(d.errorClass)},
+        {QStringLiteral("errorMessage"), QString::fromStdString(d.errorMessage)},
+        {QStringLiteral("attempts"), d.attempts},
+        {QStringLiteral("originalTopic"), QString::fromStdString(d.originalTopic)},
+        {QStringLiteral("originalPartition"), d.originalPartition},
+        {QStringLiteral("originalOffset"), static_cast<qint64>(d.originalOffset)},
+        {QStringLiteral("originalTimestamp"),
+         d.originalTimestampMs > 0 ? QString::fromStdString(formatRfc3339(d.originalTimestampMs))
+                                   : QString()},
+        {QStringLiteral("deadLetteredAt"), QString::fromStdString(formatRfc3339(d.timestampMs))},
+        {QStringLiteral("topic"), QString::fromStdString(d.topic)},
+        {QStringLiteral("partition"), d.partition},
+        {QStringLiteral("offset"), static_cast<qint64>(d.offset)},
+        {QStringLiteral("id"), QString::fromStdString(ops::coordinatesOf(d))},
+        {QStringLiteral("convention"), QString::fromStdString(d.convention)},
+        {QStringLiteral("redriveCount"), d.redriveCount}};
+}
+
+bool engineRunsOn(const std::string &dataDir)
+{
+    const auto info = readEngineInfo(dataDir);
+    if (!info || info->pid <= 0) {
+        return false;
+    }
+    // Signal 0 only asks whether the process exists; EPERM means it does, as another user.
+    return ::kill(static_cast<pid_t>(info->pid), 0) == 0 || errno == EPERM;
+}
+
+int exitCodeFor(const Error &error)
+{
+    return error.code == Error::Code::InvalidArgument ? UsageError : RuntimeError;
+}
+
+} // namespace logdeck::cli

@@ -1,0 +1,235 @@
+#include "cli/lag_view.h"
+
+#include "cli/data_options.h"
+#include "cli/stop_signals.h"
+#include "cli/usage.h"
+
+#include <QJsonArray>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+namespace logdeck::cli {
+
+namespace {
+
+constexpr std::chrono::milliseconds kHeartbeatTimeout {3000};
+
+QJsonValue jsonNumber(std::optional<double> value)
+{
+    if (!value || !std::isfinite(*value)) {
+        return QJsonValue::Null;
+    }
+    return std::round(*value * 1000.0) / 1000.0;
+}
+
+/// The drain figures of JSON output: seconds when finite, and whether the lag is going down.
+void addDrain(QJsonObject &object, std::optional<double> seconds)
+{
+    object[QStringLiteral("timeToDrainSeconds")] = jsonNumber(seconds);
+    object[QStringLiteral("draining")] =
+        seconds ? QJsonValue(std::isfinite(*seconds)) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonObject toJson(const ops::PartitionLag &p)
+{
+    QJsonObject object {
+        {QStringLiteral("topic"), QString::fromStdString(p.topic)},
+        {QStringLiteral("partition"), p.partition},
+        {QStringLiteral("currentOffset"),
+         p.committedOffset >= 0 ? QJsonValue(static_cast<qint64>(p.committedOffset))
+                                : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("logEndOffset"),
+         p.logEndOffset >= 0 ? QJsonValue(static_cast<qint64>(p.logEndOffset))
+                             : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("lag"),
+         p.lag >= 0 ? QJsonValue(static_cast<qint64>(p.lag)) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("timeLagSeconds"), jsonNumber(p.timeLagSeconds)},
+        {QStringLiteral("timeLagExact"), p.timeLagExact},
+        {QStringLiteral("rate"), jsonNumber(p.consumeRate)},
+        {QStringLiteral("produceRate"), jsonNumber(p.produceRate)},
+        {QStringLiteral("status"), QString::fromUtf8(ops::lagStatusName(p.status))},
+        {QStringLiteral("consumerId"), QString::fromStdString(p.consumerId)},
+        {QStringLiteral("host"), QString::fromStdString(p.host)},
+        {QStringLiteral("clientId"), QString::fromStdString(p.clientId)}};
+    addDrain(object, p.timeToDrainSeconds);
+    return object;
+}
+
+} // namespace
+
+LagSession::LagSession(kafka::ClientSettings cluster, std::unique_ptr<kafka::AdminClient> admin,
+                       ops::LagSamplingOptions options)
+    : m_cluster(std::move(cluster))
+    , m_admin(std::move(admin))
+    , m_sampler(std::move(options))
+{
+}
+
+Result<std::unique_ptr<LagSession>> LagSession::open(const QCommandLineParser &parser,
+                                                     ops::LagSamplingOptions options)
+{
+    auto cluster = clusterFrom(parser);
+    if (!cluster) {
+        return fail(cluster.error());
+    }
+    auto admin = kafka::AdminClient::create(*cluster);
+    if (!admin) {
+        return fail(admin.error());
+    }
+    return std::unique_ptr<LagSession>(
+        new LagSession(std::move(*cluster), std::move(*admin), std::move(options)));
+}
+
+Result<ops::LagSnapshot> LagSession::sample()
+{
+    std::vector<ops::HostedGroup> hosted;
+    if (auto heartbeats = ops::readHeartbeats(m_cluster, kHeartbeatTimeout)) {
+        hosted = ops::hostedGroupsOf(*heartbeats);
+    } else if (!m_heartbeatWarned) {
+        // Without heartbeats the groups are still shown, only not as hosted.
+        m_heartbeatWarned = true;
+        printError("no engine heartbeats (" + heartbeats.error().message
+                   + "): time lag is interpolated for every group");
+    }
+    return m_sampler.sampleOnce(*m_admin, hosted);
+}
+
+Result<ops::LagSnapshot> LagSession::sampleTwice(std::chrono::milliseconds gap)
+{
+    if (auto first = sample(); !first) {
+        return first;
+    }
+    if (!sleepUnlessStopped(gap)) {
+        return fail(Error::cancelled("interrupted"));
+    }
+    return sample();
+}
+
+std::string formatDuration(std::optional<double> seconds)
+{
+    if (!seconds) {
+        return "-";
+    }
+    if (!std::isfinite(*seconds)) {
+        return "∞";
+    }
+    const auto whole = static_cast<long long>(std::llround(*seconds));
+    char text[32];
+    if (whole < 60) {
+        std::snprintf(text, sizeof text, "%llds", whole);
+    } else if (whole < 3600) {
+        std::snprintf(text, sizeof text, "%lldm%02llds", whole / 60, whole % 60);
+    } else {
+        std::snprintf(text, sizeof text, "%lldh%02lldm", whole / 3600, whole % 3600 / 60);
+    }
+    return text;
+}
+
+std::string formatRate(std::optional<double> perSecond)
+{
+    if (!perSecond) {
+        return "-";
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, std::abs(*perSecond) < 100 ? "%.1f" : "%.0f", *perSecond);
+    return text;
+}
+
+QJsonObject toJson(const ops::GroupLag &group, bool withPartitions)
+{
+    QJsonArray topics;
+    for (const auto &topic : group.topics) {
+        topics.append(QString::fromStdString(topic));
+    }
+    QJsonObject object {
+        {QStringLiteral("group"), QString::fromStdString(group.group)},
+        {QStringLiteral("state"), QString::fromStdString(group.state)},
+        {QStringLiteral("members"),
+         group.members >= 0 ? QJsonValue(group.members) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("topics"), topics},
+        {QStringLiteral("lag"), static_cast<qint64>(group.lag)},
+        {QStringLiteral("timeLagSeconds"), jsonNumber(group.timeLagSeconds)},
+        {QStringLiteral("rate"), jsonNumber(group.consumeRate)},
+        {QStringLiteral("status"), QString::fromUtf8(ops::lagStatusName(group.status))},
+        {QStringLiteral("hostedBy"), QString::fromStdString(group.hostedBy)}};
+    addDrain(object, group.timeToDrainSeconds);
+    if (!group.error.empty()) {
+        object[QStringLiteral("error")] = QString::fromStdString(group.error);
+    }
+    if (withPartitions) {
+        QJsonArray partitions;
+        for (const auto &p : group.partitions) {
+            partitions.append(toJson(p));
+        }
+        object[QStringLiteral("partitions")] = partitions;
+    }
+    return object;
+}
+
+void printColumns(const std::vector<std::vector<std::string>> &rows)
+{
+    std::vector<std::size_t> widths;
+    const auto displayWidth = [](const std::string &text) {
+        // UTF-8: count code points, not bytes ("∞" is one column).
+        return static_cast<std::size_t>(std::ranges::count_if(
+            text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    };
+    for (const auto &row : rows) {
+        widths.resize(std::max(widths.size(), row.size()));
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], displayWidth(row[i]));
+        }
+    }
+    for (const auto &row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line.append(widths[i] - displayWidth(row[i]) + 2, ' ');
+            }
+        }
+        std::puts(line.c_str());
+    }
+}
+
+std::vector<std::string> groupHeader()
+{
+    return {"GROUP",    "STATE", "MEMBERS",       "TOPICS", "LAG",
+            "TIME-LAG", "RATE",  "TIME-TO-DRAIN", "STATUS", "HOSTED-BY"};
+}
+
+std::vector<std::string> groupRow(const ops::GroupLag &group)
+{
+    std::string topics;
+    for (const auto &topic : group.topics) {
+        topics += (topics.empty() ? "" : ",") + topic;
+    }
+    return {group.group,
+            group.state.empty() ? "-" : group.state,
+            group.members >= 0 ? std::to_string(group.members) : "-",
+            topics.empty() ? "-" : topics,
+            std::to_string(group.lag),
+            formatDuration(group.timeLagSeconds),
+            formatRate(group.consumeRate),
+            formatDuration(group.timeToDrainSeconds),
+            std::string(ops::lagStatusName(group.status)),
+            group.hostedBy.empty() ? "-" : group.hostedBy};
+}
+
+bool sleepUnlessStopped(std::chrono::milliseconds duration)
+{
+    const auto until = std::chrono::steady_clock::now() + duration;
+    while (!g_stopRequested.load()) {
+        const auto left = until - std::chrono::steady_clock::now();
+        if (left <= std::chrono::milliseconds::zero()) {
+            return true;
+        }
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+    }
+    return false;
+}
+
+} // namespace logdeck::cli
