@@ -143,7 +143,7 @@ Result<Config> Config::fromJson(std::string_view text)
             if (!value.is_number_integer() || value.get<int>() < 1) {
                 return fail(Error::invalid(typeError(key, "a positive whole number")));
             }
-            (key == "httpThreads"        ? config.httpThreads
+            (key == "httpThreads"         ? config.httpThreads
                  : key == "lagIntervalMs" ? config.lagIntervalMs
                                           : config.produceTimeoutMs) = value.get<int>();
         } else if (key == "groupSettings") {

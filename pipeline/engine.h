@@ -91,9 +91,8 @@ public:
 
     /// `group`'s lag from `fromMs` to `toMs` (Unix ms), oldest first: 1 s points for the
     /// last hour, 1 min points for 7 days. Reads SQLite past the hour: not on the UI thread.
-    Result<std::vector<store::LagHistoryPoint>> lagHistory(const std::string &group,
-                                                           std::int64_t fromMs,
-                                                           std::int64_t toMs) const;
+    Result<std::vector<store::LagHistoryPoint>>
+    lagHistory(const std::string &group, std::int64_t fromMs, std::int64_t toMs) const;
 
     /// This engine's instance id: its key on logdeck.status and its address on
     /// logdeck.control.

@@ -484,6 +484,11 @@ int redrive(const QStringList &arguments)
     ops::RedriveSpec spec;
     spec.filter = *filter;
     spec.ids = *ids;
+    // Coordinates name their topic: `--ids orders.dlq:0:5` needs no --topic.
+    if (const auto first = ids->empty() ? std::nullopt : ops::parseCoordinates(ids->front());
+        first && !parser.isSet(QStringLiteral("topic"))) {
+        spec.filter.topic = first->topic;
+    }
     spec.all = parser.isSet(QStringLiteral("all"));
     spec.target = ops::RedriveTarget::parse(parser.value(QStringLiteral("to")).toStdString());
     spec.ratePerSecond = rate;

@@ -18,6 +18,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <cstdio>
+#include <variant>
 
 namespace logdeck::cli {
 
@@ -45,6 +46,23 @@ Result<ops::ResetContext> contextFrom(const QCommandLineParser &parser)
         context.mockCluster = info && info->mode == "embedded";
     }
     return context;
+}
+
+/// The engines' heartbeats on the command line's cluster; the exit code when that fails.
+std::variant<std::vector<ops::EngineHeartbeat>, int>
+heartbeatsFrom(const QCommandLineParser &parser)
+{
+    auto cluster = clusterFrom(parser);
+    if (!cluster) {
+        printError(cluster.error().message);
+        return cluster.error().code == Error::Code::InvalidArgument ? UsageError : RuntimeError;
+    }
+    auto heartbeats = ops::readHeartbeats(*cluster, std::chrono::seconds(15));
+    if (!heartbeats) {
+        printError(heartbeats.error().message);
+        return RuntimeError;
+    }
+    return std::move(*heartbeats);
 }
 
 std::string timeOrDash(std::int64_t ms)
@@ -395,32 +413,21 @@ int steerGroup(const QStringList &arguments, bool pause)
     }
     log::setLevel(log::Level::Warn);
     const std::string group = parser.positionalArguments().first().toStdString();
-    auto cluster = clusterFrom(parser);
-    if (!cluster) {
-        printError(cluster.error().message);
-        return cluster.error().code == Error::Code::InvalidArgument ? UsageError : RuntimeError;
+    auto heartbeats = heartbeatsFrom(parser);
+    if (const int *exit = std::get_if<int>(&heartbeats)) {
+        return *exit;
     }
-    auto heartbeats = ops::readHeartbeats(*cluster, std::chrono::seconds(15));
-    if (!heartbeats) {
-        printError(heartbeats.error().message);
-        return RuntimeError;
-    }
-    std::vector<std::string> hosts;
-    for (const auto &engine : ops::liveEngines(*heartbeats, ops::kHeartbeatFreshness)) {
-        for (const auto &g : engine.groups) {
-            if (g.group == group) {
-                hosts.push_back(engine.instance);
-            }
-        }
-    }
+    const auto hosts =
+        ops::enginesRunning(std::get<std::vector<ops::EngineHeartbeat>>(heartbeats), group);
     if (hosts.empty()) {
         printError("no live Logdeck engine runs group '" + group
                    + "' ('logdeck-cli fleet' lists the engines and their groups)");
         return RuntimeError;
     }
     auto acks = ops::sendCommand(
-        *cluster, {{}, "group:" + group, pause ? "group.pause" : "group.resume", "{}", {}, 0},
-        hosts, std::chrono::seconds(15));
+        *clusterFrom(parser),
+        {{}, "group:" + group, pause ? "group.pause" : "group.resume", "{}", {}, 0}, hosts,
+        std::chrono::seconds(15));
     store::AuditEntry entry;
     entry.operation = pause ? "groups.pause" : "groups.resume";
     entry.target = group;
@@ -482,17 +489,12 @@ int fleetCommand(const QStringList &arguments)
         return exitCode;
     }
     log::setLevel(log::Level::Warn);
-    auto cluster = clusterFrom(parser);
-    if (!cluster) {
-        printError(cluster.error().message);
-        return cluster.error().code == Error::Code::InvalidArgument ? UsageError : RuntimeError;
+    auto read = heartbeatsFrom(parser);
+    if (const int *exit = std::get_if<int>(&read)) {
+        return *exit;
     }
-    auto heartbeats = ops::readHeartbeats(*cluster, std::chrono::seconds(15));
-    if (!heartbeats) {
-        printError(heartbeats.error().message);
-        return RuntimeError;
-    }
-    const auto live = ops::liveEngines(*heartbeats, ops::kHeartbeatFreshness);
+    const auto &heartbeats = std::get<std::vector<ops::EngineHeartbeat>>(read);
+    const auto live = ops::liveEngines(heartbeats, ops::kHeartbeatFreshness);
     const auto stateOf = [&](const ops::EngineHeartbeat &h) {
         if (h.stopping) {
             return "stopped";
@@ -508,7 +510,7 @@ int fleetCommand(const QStringList &arguments)
                     "MODE", "LAST-HEARTBEAT", "GROUPS");
     }
     int shown = 0;
-    for (const auto &h : *heartbeats) {
+    for (const auto &h : heartbeats) {
         const std::string state = stateOf(h);
         if (!all && state != "alive") {
             continue;

@@ -185,8 +185,10 @@ Result<void> produceAndWait(kafka::Producer &producer, const kafka::OutgoingReco
     return {};
 }
 
-Result<std::int64_t> tryLogEndOf(const kafka::ClientSettings &cluster, const std::string &topic,
-                                 std::chrono::milliseconds timeout)
+/// The watermarks of `topic`[0], or nothing when no engine has created the topic yet.
+Result<std::optional<kafka::Watermarks>>
+controlPlaneWatermarks(const kafka::ClientSettings &cluster, const std::string &topic,
+                       std::chrono::milliseconds timeout)
 {
     auto admin = kafka::AdminClient::create(cluster);
     if (!admin) {
@@ -197,14 +199,27 @@ Result<std::int64_t> tryLogEndOf(const kafka::ClientSettings &cluster, const std
         return fail(topics.error());
     }
     if (!topics->contains(topic)) {
-        return fail(Error::notFound(
-            "topic " + topic + " does not exist: no Logdeck engine has run on this cluster"));
+        return std::optional<kafka::Watermarks> {};
     }
     auto marks = (*admin)->watermarks(topic, 0, timeout);
     if (!marks) {
         return fail(marks.error());
     }
-    return marks->high;
+    return std::optional<kafka::Watermarks> {*marks};
+}
+
+Result<std::int64_t> tryLogEndOf(const kafka::ClientSettings &cluster, const std::string &topic,
+                                 std::chrono::milliseconds timeout)
+{
+    auto marks = controlPlaneWatermarks(cluster, topic, timeout);
+    if (!marks) {
+        return fail(marks.error());
+    }
+    if (!*marks) {
+        return fail(Error::notFound(
+            "topic " + topic + " does not exist: no Logdeck engine has run on this cluster"));
+    }
+    return (*marks)->high;
 }
 
 /// The log-end offset of the single-partition topic `topic`. A topic just created may
@@ -228,21 +243,14 @@ Result<std::int64_t> logEndOf(const kafka::ClientSettings &cluster, const std::s
 Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings &cluster,
                                                     std::chrono::milliseconds timeout)
 {
-    auto admin = kafka::AdminClient::create(cluster);
-    if (!admin) {
-        return fail(admin.error());
+    auto found = controlPlaneWatermarks(cluster, statusTopic(), timeout);
+    if (!found) {
+        return fail(found.error());
     }
-    auto topics = (*admin)->partitionCounts(timeout);
-    if (!topics) {
-        return fail(topics.error());
-    }
-    if (!topics->contains(statusTopic())) {
+    if (!*found) {
         return std::vector<EngineHeartbeat> {}; // no engine has run on this cluster
     }
-    auto marks = (*admin)->watermarks(statusTopic(), 0, timeout);
-    if (!marks) {
-        return fail(marks.error());
-    }
+    const kafka::Watermarks *marks = &**found;
     std::map<std::string, EngineHeartbeat> latest;
     if (marks->high > marks->low) {
         auto consumer = kafka::Consumer::create(cluster, "logdeck-status-reader-" + randomSuffix());
@@ -278,6 +286,19 @@ Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings 
         result.push_back(std::move(heartbeat));
     }
     return result;
+}
+
+std::vector<std::string> enginesRunning(const std::vector<EngineHeartbeat> &heartbeats,
+                                        const std::string &group)
+{
+    std::vector<std::string> instances;
+    for (const auto &engine : liveEngines(heartbeats, kHeartbeatFreshness)) {
+        if (std::ranges::any_of(engine.groups,
+                                [&](const HostedGroupStatus &g) { return g.group == group; })) {
+            instances.push_back(engine.instance);
+        }
+    }
+    return instances;
 }
 
 std::vector<EngineHeartbeat> liveEngines(const std::vector<EngineHeartbeat> &heartbeats,

@@ -81,6 +81,10 @@ Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings 
 std::vector<EngineHeartbeat> liveEngines(const std::vector<EngineHeartbeat> &heartbeats,
                                          std::chrono::milliseconds freshness);
 
+/// The instance ids of the live engines in `heartbeats` that run `group`.
+std::vector<std::string> enginesRunning(const std::vector<EngineHeartbeat> &heartbeats,
+                                        const std::string &group);
+
 /// Publishes `command` and waits for the acknowledgements of every engine in `awaitFrom`
 /// (the first one when it is empty). Timeout, naming the engines that did not answer, when
 /// they do not all acknowledge within `timeout`.

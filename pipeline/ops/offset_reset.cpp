@@ -349,13 +349,7 @@ Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &req
 
     // Who runs the group: live Logdeck engines, and the members the cluster reports.
     if (auto heartbeats = readHeartbeats(context.cluster, context.timeout); heartbeats) {
-        for (const auto &engine : liveEngines(*heartbeats, kHeartbeatFreshness)) {
-            if (std::ranges::any_of(engine.groups, [&](const HostedGroupStatus &g) {
-                    return g.group == request.group;
-                })) {
-                plan.hostedBy.push_back(engine.instance);
-            }
-        }
+        plan.hostedBy = enginesRunning(*heartbeats, request.group);
     }
     plan.groupState = "unknown";
     if (!context.mockCluster) {
@@ -747,17 +741,11 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
         return fail(admin.error());
     }
     // Engines that run the group now (the plan may be old).
-    std::vector<std::string> hosts;
     auto heartbeats = readHeartbeats(context.cluster, context.timeout);
     if (!heartbeats) {
         return fail(heartbeats.error());
     }
-    for (const auto &engine : liveEngines(*heartbeats, kHeartbeatFreshness)) {
-        if (std::ranges::any_of(
-                engine.groups, [&](const HostedGroupStatus &g) { return g.group == plan.group; })) {
-            hosts.push_back(engine.instance);
-        }
-    }
+    const std::vector<std::string> hosts = enginesRunning(*heartbeats, plan.group);
     const auto command = [&](const std::string &target, const std::string &operation,
                              const std::string &arguments,
                              const std::vector<std::string> &awaitFrom) -> Result<void> {

@@ -4,6 +4,7 @@
 #include "common/time_format.h"
 #include "consume/processor.h"
 #include "kafka/admin_client.h"
+#include "kafka/consumer.h"
 #include "kafka/partition_scan.h"
 #include "kafka/partitioner.h"
 #include "kafka/topic_catalog.h"
@@ -187,6 +188,9 @@ private:
                                           "--broker or the data directory"));
         }
         m_rawPartition = partitionOf(kRawTopic);
+        if (auto read = readLedger(); !read) {
+            return read;
+        }
         const std::vector<std::string> names =
             m_query.groups.empty() ? hostedGroups(m_sources.dataDir) : m_query.groups;
         for (const auto &name : names) {
@@ -211,9 +215,6 @@ private:
             }
         }
         if (auto read = readDeadLetters(); !read) {
-            return read;
-        }
-        if (auto read = readLedger(); !read) {
             return read;
         }
         if (auto read = readEvents(); !read) {
@@ -269,16 +270,21 @@ private:
                 view.committed[{o.topic, o.partition}] = o.offset;
             }
         }
+        if (!view.store) {
+            // Kafka reports a group it never heard of as dead (NotFound here); the mock
+            // cluster cannot describe groups at all, and then the check is skipped.
+            auto description = m_admin->describeGroup(name, m_sources.timeout);
+            if (!description && description.error().code == Error::Code::NotFound) {
+                return fail(Error::notFound("unknown group '" + name + "': it does not run on "
+                                            + m_sources.dataDir
+                                            + " and the cluster does not know it"));
+            }
+        }
         // The group commits to SQLite first and to Kafka after, and another engine may
         // own a partition now: the further of the two is how far the group has read.
-        auto fromCluster = m_admin->committedOffsets(name, m_sources.timeout);
+        auto fromCluster = committedOnCluster(name);
         if (!fromCluster && !view.store) {
             return fail(fromCluster.error());
-        }
-        if (fromCluster && fromCluster->empty() && !view.store) {
-            return fail(Error::notFound("unknown group '" + name + "': it does not run on "
-                                        + m_sources.dataDir
-                                        + " and has committed no offsets on the cluster"));
         }
         if (fromCluster) {
             for (const auto &o : *fromCluster) {
@@ -287,6 +293,38 @@ private:
             }
         }
         return view;
+    }
+
+    /// What `group` has committed on the partitions that decide the tenant's states: its
+    /// partition of events.raw and of the group's retry topic, and where its dead letters
+    /// were redriven to. Asked through a consumer handle of the group that never joins it:
+    /// AdminClient::committedOffsets would do, but librdkafka 2.0.2 crashes when an admin
+    /// handle's offset fetch meets a coordinator that moves or is still loading, as on a
+    /// fresh broker (a null consumer group in its NOT_COORDINATOR path, librdkafka#5040).
+    Result<std::vector<kafka::TopicPartitionOffset>> committedOnCluster(const std::string &group)
+    {
+        std::set<TopicPartition> partitions {{kRawTopic, m_rawPartition}};
+        if (const std::string retry = kafka::topics::retryTopic(group);
+            m_partitionCounts.contains(retry)) {
+            partitions.insert({retry, partitionOf(retry)});
+        }
+        for (const auto &redrive : m_redrives) {
+            if (redrive.failingGroup == group) {
+                partitions.insert({redrive.targetTopic, redrive.targetPartition});
+            }
+        }
+        auto consumer = kafka::Consumer::create(m_sources.cluster, group);
+        if (!consumer) {
+            return fail(consumer.error());
+        }
+        auto committed =
+            (*consumer)->committed({partitions.begin(), partitions.end()}, m_sources.timeout);
+        if (!committed) {
+            return fail(committed.error());
+        }
+        std::erase_if(*committed,
+                      [](const kafka::TopicPartitionOffset &o) { return o.offset < 0; });
+        return committed;
     }
 
     /// The last maxScanRecords records of the tenant's partition of `topic`, from `from`

@@ -162,6 +162,8 @@ private Q_SLOTS:
                                        << "'loud'";
         QTest::newRow("too many partitions") << R"({"embedded": true, "partitions": 5000})"
                                              << "partitions";
+        QTest::newRow("lag interval too short") << R"({"embedded": true, "lagIntervalMs": 10})"
+                                                << "lagIntervalMs";
     }
 
     void validationNamesTheProblem()
