@@ -16,10 +16,12 @@ namespace {
 /// What one-shot figures measure, for each command's --help.
 const char *const kOneShotNote =
     "\n\nOne-shot: the cluster is sampled twice, one second apart. LAG and offsets are exact;\n"
-    "RATE, TIME-TO-DRAIN and interpolated TIME-LAG come from those two samples; STATUS\n"
-    "applies Burrow's rules to them, so only REWIND and moving offsets show at once: watch\n"
-    "a group with 'logdeck-cli lag --group G --watch' (or in the console) for WARN, STALL\n"
-    "and STOP over a full window. TIME-LAG is exact (*) for groups a Logdeck engine runs.";
+    "RATE, TIME-TO-DRAIN and interpolated TIME-LAG come from those two samples. A group's\n"
+    "STATUS is the running engine's monitor's (Burrow's rules over a full window) when an\n"
+    "engine runs on the data directory and --broker is not given; otherwise, and for each\n"
+    "partition, Burrow's rules over the two samples, which show REWIND but not yet WARN,\n"
+    "STALL or STOP: follow a group with 'logdeck-cli lag --group G --watch' for those.\n"
+    "TIME-LAG is exact (*) for groups a Logdeck engine runs.";
 
 constexpr std::chrono::milliseconds kOneShotGap {1000};
 

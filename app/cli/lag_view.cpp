@@ -3,11 +3,14 @@
 #include "cli/data_options.h"
 #include "cli/stop_signals.h"
 #include "cli/usage.h"
+#include "store/database.h"
+#include "store/lag_history.h"
 
 #include <QJsonArray>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 namespace logdeck::cli {
@@ -15,6 +18,8 @@ namespace logdeck::cli {
 namespace {
 
 constexpr std::chrono::milliseconds kHeartbeatTimeout {3000};
+/// How old the engine monitor's last status may be and still stand for the group's.
+constexpr std::chrono::milliseconds kMonitorFreshness {5000};
 
 QJsonValue jsonNumber(std::optional<double> value)
 {
@@ -78,8 +83,36 @@ Result<std::unique_ptr<LagSession>> LagSession::open(const QCommandLineParser &p
     if (!admin) {
         return fail(admin.error());
     }
-    return std::unique_ptr<LagSession>(
+    std::unique_ptr<LagSession> session(
         new LagSession(std::move(*cluster), std::move(*admin), std::move(options)));
+    if (!parser.isSet(QStringLiteral("broker"))) {
+        // The cluster came from engine.json: that engine's monitor keeps lag_history here.
+        session->m_engineDatabase = store::Database::pathIn(dataDirFrom(parser));
+    }
+    return session;
+}
+
+void LagSession::useMonitorStatus(ops::LagSnapshot &snapshot) const
+{
+    if (m_engineDatabase.empty() || !std::filesystem::exists(m_engineDatabase)) {
+        return;
+    }
+    auto database = store::Database::open(m_engineDatabase);
+    if (!database) {
+        return; // the sampled status stands
+    }
+    store::LagHistory history(**database);
+    const std::int64_t now = snapshot.sampledAtMs;
+    for (auto &group : snapshot.groups) {
+        auto points = history.read(group.group, now - kMonitorFreshness.count(), now, now);
+        if (!points || points->empty()) {
+            continue;
+        }
+        if (const auto status = ops::lagStatusFromName(points->back().status)) {
+            group.status = *status;
+            group.statusFromMonitor = true;
+        }
+    }
 }
 
 Result<ops::LagSnapshot> LagSession::sample()
@@ -104,7 +137,11 @@ Result<ops::LagSnapshot> LagSession::sampleTwice(std::chrono::milliseconds gap)
     if (!sleepUnlessStopped(gap)) {
         return fail(Error::cancelled("interrupted"));
     }
-    return sample();
+    auto second = sample();
+    if (second) {
+        useMonitorStatus(*second);
+    }
+    return second;
 }
 
 std::string formatDuration(std::optional<double> seconds)
@@ -153,6 +190,8 @@ QJsonObject toJson(const ops::GroupLag &group, bool withPartitions)
         {QStringLiteral("timeLagSeconds"), jsonNumber(group.timeLagSeconds)},
         {QStringLiteral("rate"), jsonNumber(group.consumeRate)},
         {QStringLiteral("status"), QString::fromUtf8(ops::lagStatusName(group.status))},
+        {QStringLiteral("statusSource"),
+         group.statusFromMonitor ? QStringLiteral("monitor") : QStringLiteral("samples")},
         {QStringLiteral("hostedBy"), QString::fromStdString(group.hostedBy)}};
     addDrain(object, group.timeToDrainSeconds);
     if (!group.error.empty()) {

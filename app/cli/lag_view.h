@@ -29,17 +29,22 @@ public:
     Result<ops::LagSnapshot> sample();
 
     /// A one-shot answer: two samples `gap` apart, so that rates, time lag and the
-    /// rewind check have something to compare.
+    /// rewind check have something to compare. When an engine runs on the data directory
+    /// (no --broker), each group's status is its monitor's latest, judged over a full window.
     Result<ops::LagSnapshot> sampleTwice(std::chrono::milliseconds gap);
 
 private:
     LagSession(kafka::ClientSettings cluster, std::unique_ptr<kafka::AdminClient> admin,
                ops::LagSamplingOptions options);
 
+    /// Takes each group's status from the engine's lag_history when it is fresh.
+    void useMonitorStatus(ops::LagSnapshot &snapshot) const;
+
     kafka::ClientSettings m_cluster;
     std::unique_ptr<kafka::AdminClient> m_admin;
     ops::LagSampler m_sampler;
     bool m_heartbeatWarned = false;
+    std::string m_engineDatabase; ///< the running engine's database, or empty
 };
 
 /// "-" (unknown), "∞", "0s", "42s", "3m07s", "5h02m".

@@ -71,6 +71,8 @@ struct GroupLag
     std::optional<double> consumeRate; ///< summed over partitions
     std::optional<double> timeToDrainSeconds; ///< the longest of its partitions'
     LagStatus status = LagStatus::Ok; ///< its worst partition's
+    /// `status` comes from a running engine's monitor (a full window), not from this sample.
+    bool statusFromMonitor = false;
     std::string hostedBy; ///< the engine instance running it, or empty
     std::string error; ///< why the group could not be sampled, or empty
     std::vector<PartitionLag> partitions; ///< sorted by topic and partition
