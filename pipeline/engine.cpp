@@ -22,10 +22,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 #include <unistd.h>
 
@@ -55,6 +55,7 @@ struct Engine::Impl
     std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
     std::set<std::string> stoppedGroups; // hosted, but stopped for a reset; under groupsMutex
     std::unique_ptr<ops::ControlAgent> controlAgent;
+    Engine *self = nullptr; // the redrive commands go through the engine's public API
     std::int64_t startedAtMs = 0;
     std::shared_ptr<ops::LagMonitor> lagMonitor; // guarded by mutex; readers take a copy
     std::unique_ptr<ops::RedriveRunner> redriveRunner;
@@ -241,8 +242,12 @@ struct Engine::Impl
             h.outboxDepth = collector->gauges().outboxDepth;
         }
         for (const auto &m : groupMetrics()) {
-            ops::HostedGroupStatus g {m.group, m.paused ? "paused" : "running", m.processed,
-                                      m.deadLettered, m.processedPerSecond, {}};
+            ops::HostedGroupStatus g {m.group,
+                                      m.paused ? "paused" : "running",
+                                      m.processed,
+                                      m.deadLettered,
+                                      m.processedPerSecond,
+                                      {}};
             for (const auto &p : m.partitions) {
                 g.partitions.push_back(
                     {p.topic, p.partition, p.nextOffset, p.lastRecordTimestampMs});
@@ -283,11 +288,46 @@ struct Engine::Impl
             message = "group '" + group + "' started";
         } else if (command.operation == "group.apply-offsets") {
             done = applyOffsets(arguments, message);
+        } else if (command.operation.starts_with("redrive.")) {
+            done = redriveCommand(command, arguments, message);
         }
         if (!done) {
             return {command.id, instanceId, false, done.error().message, "{}"};
         }
         return {command.id, instanceId, true, message, "{}"};
+    }
+
+    /// redrive.start (arguments: the spec) and redrive.pause|resume|cancel ({"task": id}).
+    Result<void> redriveCommand(const ops::ControlCommand &command, const nlohmann::json &arguments,
+                                std::string &message)
+    {
+        if (command.operation == "redrive.start") {
+            auto spec = ops::RedriveSpec::fromJson(command.arguments);
+            if (!spec) {
+                return fail(spec.error());
+            }
+            auto task = self->startRedrive(*spec, command.issuedBy);
+            if (!task) {
+                return fail(task.error());
+            }
+            message = "redrive task " + *task + " started";
+            return {};
+        }
+        const std::string task = arguments.is_object() ? arguments.value("task", "") : "";
+        Result<store::RedriveTaskRow> row =
+            fail(Error::invalid("unknown operation '" + command.operation + "'"));
+        if (command.operation == "redrive.pause") {
+            row = self->pauseRedrive(task);
+        } else if (command.operation == "redrive.resume") {
+            row = self->resumeRedrive(task);
+        } else if (command.operation == "redrive.cancel") {
+            row = self->cancelRedrive(task);
+        }
+        if (!row) {
+            return fail(row.error());
+        }
+        message = "redrive task " + row->id + " is " + row->state;
+        return {};
     }
 
     /// The engine's part of an orchestrated reset: the group is stopped here already.
@@ -329,9 +369,15 @@ struct Engine::Impl
         options.cluster = config.kafka;
         options.cluster["bootstrap.servers"] = bootstrap;
         options.instance = instanceId;
-        options.heartbeat = [this] { return heartbeat(); };
-        options.hosts = [this](const std::string &name) { return hosts(name); };
-        options.handle = [this](const ops::ControlCommand &c) { return handleCommand(c); };
+        options.heartbeat = [this] {
+            return heartbeat();
+        };
+        options.hosts = [this](const std::string &name) {
+            return hosts(name);
+        };
+        options.handle = [this](const ops::ControlCommand &c) {
+            return handleCommand(c);
+        };
         auto agent = ops::ControlAgent::start(std::move(options));
         if (!agent) {
             return fail(agent.error());
@@ -488,6 +534,7 @@ Engine::Engine(Config config)
     : d(std::make_unique<Impl>())
 {
     d->config = std::move(config);
+    d->self = this;
 }
 
 Engine::~Engine()
@@ -712,7 +759,7 @@ std::shared_ptr<const ops::LagSnapshot> Engine::lagSnapshot() const
 }
 
 Result<std::string> Engine::startRedrive(const ops::RedriveSpec &spec,
-                                        const std::string &requestedBy)
+                                         const std::string &requestedBy)
 {
     auto db = d->openDatabase();
     if (!db) {

@@ -1,10 +1,15 @@
 // The lag monitor inside an embedded engine: the mock cluster cannot list or describe
 // groups, yet the engine's own groups are all covered, with exact time lag from the records
-// they processed; a paused group is judged STOP, and its history is kept.
+// they processed; a paused group is judged STOP, also by `groups list` in another process
+// (which finds the engine's groups in its heartbeats), and its history is kept.
 
 #include "common/time_format.h"
 #include "engine.h"
+#include "support/cli_runner.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 #include <thread>
 
@@ -57,6 +62,24 @@ private Q_SLOTS:
         const auto *others = engine.lagSnapshot()->find("persister");
         QVERIFY(others != nullptr);
         QVERIFY2(others->status != ops::LagStatus::Stop, "a running group keeps committing");
+
+        // From another process, `groups list` takes the group's health from this monitor.
+        const auto listed = test::runCli(
+            {QStringLiteral("groups"), QStringLiteral("list"), QStringLiteral("--data"),
+             QString::fromStdString(engine.dataDir()), QStringLiteral("--json")});
+        QVERIFY2(listed.exitCode == 0, qPrintable(listed.err));
+        bool sawAnalytics = false;
+        for (const auto &entry : QJsonDocument::fromJson(listed.out.toUtf8()).array()) {
+            const QJsonObject group = entry.toObject();
+            if (group[QStringLiteral("group")].toString() == QLatin1String("analytics")) {
+                sawAnalytics = true;
+                QCOMPARE(group[QStringLiteral("status")].toString(), QStringLiteral("STOP"));
+                QCOMPARE(group[QStringLiteral("statusSource")].toString(),
+                         QStringLiteral("monitor"));
+                QVERIFY(!group[QStringLiteral("hostedBy")].toString().isEmpty());
+            }
+        }
+        QVERIFY2(sawAnalytics, qPrintable(listed.out));
 
         auto history = engine.lagHistory("analytics", startedAt, nowMillis());
         QVERIFY2(history.has_value(), history ? "" : history.error().message.c_str());

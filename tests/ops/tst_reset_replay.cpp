@@ -12,6 +12,7 @@
 #include "engine_info.h"
 #include "kafka/admin_client.h"
 #include "kafka/producer.h"
+#include "ops/control_plane.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "store/group_store.h"
@@ -339,6 +340,19 @@ class TestResetReplay : public QObject
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
         QVERIFY(
             waitFor([&] { return groupStateInFleet(data.path(), "analytics") == "running"; }, 15));
+        // Redrive tasks are steered the same way; the engine answers for an unknown task.
+        auto heartbeats = ops::readHeartbeats(cluster, std::chrono::seconds(10));
+        QVERIFY(heartbeats);
+        const auto hosts = ops::enginesRunning(*heartbeats, "analytics");
+        QCOMPARE(hosts.size(), std::size_t {1});
+        auto acks = ops::sendCommand(
+            cluster, {{}, hosts.front(), "redrive.cancel", R"({"task": "no-such-task"})", {}, 0},
+            hosts, std::chrono::seconds(15));
+        QVERIFY2(acks, acks ? "" : acks.error().message.c_str());
+        QVERIFY(!acks->front().ok);
+        QVERIFY2(acks->front().message.find("no-such-task") != std::string::npos,
+                 acks->front().message.c_str());
+
         outcome = test::runCli({QStringLiteral("groups"), QStringLiteral("pause"),
                                 QStringLiteral("fraud"), QStringLiteral("--data"), data.path()});
         QCOMPARE(outcome.exitCode, 1);
