@@ -19,6 +19,7 @@ struct Error
         Kafka, ///< any other librdkafka error
         Internal,
         Cancelled,
+        Unsupported, ///< the cluster cannot do it (the embedded mock cluster, an old broker)
     };
 
     Code code = Code::Internal;

@@ -1,5 +1,6 @@
 #include "kafka/admin_client.h"
 
+#include "kafka/consumer.h"
 #include "kafka/rdkafka_support.h"
 
 #include <algorithm>
@@ -78,11 +79,12 @@ Result<std::unique_ptr<AdminClient>> AdminClient::create(const ClientSettings &s
     if (!handle) {
         return fail(handle.error());
     }
-    return std::unique_ptr<AdminClient>(new AdminClient(handle->release()));
+    return std::unique_ptr<AdminClient>(new AdminClient(handle->release(), settings));
 }
 
-AdminClient::AdminClient(rd_kafka_s *handle)
+AdminClient::AdminClient(rd_kafka_s *handle, ClientSettings settings)
     : m_handle(handle)
+    , m_settings(std::move(settings))
 {
 }
 
@@ -325,40 +327,44 @@ Result<std::vector<TopicPartitionOffset>>
 AdminClient::committedOffsets(const std::string &group, std::chrono::milliseconds timeout,
                               const std::vector<TopicPartition> &partitions)
 {
-    const std::string what = "reading the committed offsets of group '" + group + "'";
-    std::vector<TopicPartitionOffset> named;
-    for (const auto &tp : partitions) {
-        named.push_back({tp.topic, tp.partition, 0});
-    }
-    auto list = toList(named);
-    rd_kafka_ListConsumerGroupOffsets_t *request =
-        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), named.empty() ? nullptr : list.get());
-    auto event =
-        runAdmin(m_handle, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout, what,
-                 [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
-                     rd_kafka_ListConsumerGroupOffsets(m_handle, &request, 1, options, queue);
-                 });
-    rd_kafka_ListConsumerGroupOffsets_destroy(request);
-    if (!event) {
-        return fail(event.error());
-    }
-    size_t count = 0;
-    const rd_kafka_group_result_t **groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
-        rd_kafka_event_ListConsumerGroupOffsets_result(event->get()), &count);
-    auto single = singleGroupResult(groups, count, what);
-    if (!single) {
-        return fail(single.error());
-    }
-    const auto *answered = rd_kafka_group_result_partitions(*single);
-    if (auto ok = partitionErrors(answered, what); !ok) {
-        return fail(ok.error());
+    // Through a consumer handle of the group (which never joins it), not the admin API's
+    // ListConsumerGroupOffsets: librdkafka 2.0.2 can crash when that request gets
+    // NOT_COORDINATOR, which a broker answers while it loads the group's coordinator
+    // (confluentinc/librdkafka#5040). The handle needs the partitions named, as the mock
+    // cluster does anyway: "every partition" is every partition of every topic.
+    std::vector<TopicPartition> wanted = partitions;
+    if (wanted.empty()) {
+        auto counts = partitionCounts(timeout);
+        if (!counts) {
+            return fail(counts.error());
+        }
+        for (const auto &[topic, count] : *counts) {
+            for (std::int32_t p = 0; p < count; ++p) {
+                wanted.push_back({topic, p});
+            }
+        }
     }
     std::vector<TopicPartitionOffset> result;
-    for (const auto &tpo : fromList(answered)) {
+    if (wanted.empty()) {
+        return result;
+    }
+    auto consumer = Consumer::create(m_settings, group);
+    if (!consumer) {
+        return fail(consumer.error());
+    }
+    auto committed = (*consumer)->committed(wanted, timeout);
+    if (!committed) {
+        return fail(Error {committed.error().code,
+                           "reading the committed offsets of group '" + group
+                               + "': " + committed.error().message,
+                           committed.error().retriable});
+    }
+    for (const auto &tpo : *committed) {
         if (tpo.offset >= 0) {
             result.push_back(tpo);
         }
     }
+    std::ranges::sort(result);
     return result;
 }
 

@@ -136,8 +136,9 @@ public:
     static constexpr std::int64_t kEarliest = -2;
 
 private:
-    explicit AdminClient(rd_kafka_s *handle);
+    AdminClient(rd_kafka_s *handle, ClientSettings settings);
     rd_kafka_s *m_handle;
+    ClientSettings m_settings; ///< for the consumer handle that reads committed offsets
 };
 
 } // namespace logdeck::kafka

@@ -56,6 +56,9 @@ Error::Code codeFor(rd_kafka_resp_err_t err)
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
     case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND:
         return Error::Code::NotFound;
+    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+        return Error::Code::Unsupported;
     case RD_KAFKA_RESP_ERR__INVALID_ARG:
     case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
     case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
