@@ -271,6 +271,7 @@ struct Engine::Impl
         }
         Result<void> done = fail(Error::invalid("unknown operation '" + command.operation + "'"));
         std::string message;
+        std::string result = "{}";
         if (command.operation == "group.pause" || command.operation == "group.resume") {
             auto runtime = this->group(group);
             done = runtime ? Result<void>() : fail(runtime.error());
@@ -287,14 +288,14 @@ struct Engine::Impl
                                 : fail(Error::notFound("group '" + group + "' is not hosted here"));
             message = "group '" + group + "' started";
         } else if (command.operation == "group.apply-offsets") {
-            done = applyOffsets(arguments, message);
+            done = applyOffsets(arguments, message, result);
         } else if (command.operation.starts_with("redrive.")) {
             done = redriveCommand(command, arguments, message);
         }
         if (!done) {
             return {command.id, instanceId, false, done.error().message, "{}"};
         }
-        return {command.id, instanceId, true, message, "{}"};
+        return {command.id, instanceId, true, message, result};
     }
 
     /// redrive.start (arguments: the spec) and redrive.pause|resume|cancel ({"task": id}).
@@ -331,7 +332,8 @@ struct Engine::Impl
     }
 
     /// The engine's part of an orchestrated reset: the group is stopped here already.
-    Result<void> applyOffsets(const nlohmann::json &arguments, std::string &message)
+    Result<void> applyOffsets(const nlohmann::json &arguments, std::string &message,
+                              std::string &result)
     {
         if (!arguments.is_object() || !arguments.contains("plan")) {
             return fail(Error::invalid("group.apply-offsets needs a plan"));
@@ -360,6 +362,7 @@ struct Engine::Impl
         message = "offsets of " + std::to_string(plan->partitions.size())
             + " partition(s) applied; " + std::to_string(*forgotten)
             + " event(s) forgotten for the rebuild";
+        result = nlohmann::json {{"forgottenEvents", *forgotten}}.dump();
         return {};
     }
 

@@ -190,7 +190,7 @@ void printSubcommands(std::FILE *out)
 {
     std::fputs("Usage: logdeck-cli groups <command> [options]\n\nCommands:\n", out);
     for (const auto &subcommand : kSubcommands) {
-        std::fprintf(out, "  %-10s %s\n", subcommand.name, subcommand.summary);
+        std::fprintf(out, "  %-14s %s\n", subcommand.name, subcommand.summary);
     }
     std::fputs("\n'logdeck-cli groups <command> --help' describes a command's options.\n", out);
 }

@@ -760,6 +760,12 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
                                             + ": " + ack.message));
             }
         }
+        for (const auto &ack : *acks) {
+            const json result = json::parse(ack.result, nullptr, false);
+            if (result.is_object()) {
+                outcome.forgottenEvents += result.value("forgottenEvents", std::int64_t {0});
+            }
+        }
         outcome.steps.push_back(operation + " acknowledged by " + std::to_string(acks->size())
                                 + " engine(s)");
         return {};

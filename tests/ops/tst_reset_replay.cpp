@@ -303,6 +303,10 @@ class TestResetReplay : public QObject
         QVERIFY2(outcome.err.contains(QStringLiteral("Reset applied")), qPrintable(outcome.err));
         QVERIFY2(outcome.err.contains(QStringLiteral("group.stop acknowledged by 1 engine")),
                  qPrintable(outcome.err));
+        // The dedup keys of every event from that minute on: events 50 to 99 of each tenant.
+        QVERIFY2(outcome.err.contains(QStringLiteral(", %1 event(s) forgotten")
+                                          .arg(std::size(kTenants) * (kEventsPerTenant - 50))),
+                 qPrintable(outcome.err));
 
         // The group resumes by itself and replays; the rollups are the events' again.
         QVERIFY2(waitFor([&] { return sameRollups(rollups(dataDir), truth); }, 90),
