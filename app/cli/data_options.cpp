@@ -1,5 +1,6 @@
 #include "cli/data_options.h"
 
+#include "cli/usage.h"
 #include "config.h"
 #include "engine_info.h"
 
@@ -33,6 +34,14 @@ void addClusterOptions(QCommandLineParser &parser)
         {QStringList {QStringLiteral("X")},
          QStringLiteral("Set a librdkafka client property, e.g. -X security.protocol=SSL."),
          QStringLiteral("property=value")});
+}
+
+bool parseClusterCommand(QCommandLineParser &parser, const QStringList &arguments,
+                         const QString &synopsis, int &exitCode)
+{
+    addDataOption(parser);
+    addClusterOptions(parser);
+    return parseCommandLine(parser, arguments, synopsis, exitCode);
 }
 
 Result<kafka::ClientSettings> clusterFrom(const QCommandLineParser &parser)

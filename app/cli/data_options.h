@@ -18,6 +18,11 @@ std::string dataDirFrom(const QCommandLineParser &parser);
 /// --broker LIST and -X property=value, for commands that talk to the cluster.
 void addClusterOptions(QCommandLineParser &parser);
 
+/// Adds --data, --broker and -X to `parser` and parses `arguments` (see parseCommandLine):
+/// false, with `exitCode` set, when the command stops there (a bad flag, or --help).
+bool parseClusterCommand(QCommandLineParser &parser, const QStringList &arguments,
+                         const QString &synopsis, int &exitCode);
+
 /// The cluster to talk to: --broker (with -X properties) if given, else the one the engine
 /// running on the data directory recorded in its engine.json.
 Result<kafka::ClientSettings> clusterFrom(const QCommandLineParser &parser);

@@ -112,10 +112,8 @@ int list(const QStringList &arguments)
         "running engine's (from the data directory) unless --broker is given."));
     addDeadLetterFilterOptions(parser);
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print a JSON array.")});
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     if (!parser.positionalArguments().isEmpty()) {
@@ -166,10 +164,8 @@ int show(const QStringList &arguments)
                                      "a topic:partition:offset ID)."),
                       QStringLiteral("name"), QStringLiteral("events.dlq")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     if (parser.positionalArguments().size() != 1) {

@@ -446,10 +446,8 @@ int redrive(const QStringList &arguments)
          QStringLiteral("With --execute and a running engine: return once the task is created.")},
         {QStringLiteral("json"), QStringLiteral("Print the plan as JSON.")},
     });
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     auto usage = [&](const std::string &message) {
@@ -562,10 +560,8 @@ int tasks(const QStringList &arguments)
         {QStringLiteral("limit"), QStringLiteral("The newest N tasks (default 20)."),
          QStringLiteral("N"), QStringLiteral("20")},
     });
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     const QStringList positional = parser.positionalArguments();
@@ -646,10 +642,8 @@ int controlTask(const QString &command, const QStringList &arguments)
             : QStringLiteral("Changes a redrive task's state; the runner sees it before its next "
                              "batch."));
     parser.addPositionalArgument(QStringLiteral("TASK"), QStringLiteral("The task id."));
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     if (parser.positionalArguments().size() != 1) {

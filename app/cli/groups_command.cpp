@@ -34,10 +34,8 @@ std::optional<int> sampleForCommand(QCommandLineParser &parser, const QStringLis
                                     const std::function<std::optional<int>()> &checkArguments)
 {
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     if (auto bad = checkArguments()) {

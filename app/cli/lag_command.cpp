@@ -87,10 +87,8 @@ int lagCommand(const QStringList &arguments)
                       QStringLiteral("With --watch: stop after this many refreshes."),
                       QStringLiteral("n")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     const auto usageError = [&](const QString &message) {

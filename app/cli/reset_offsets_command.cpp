@@ -305,10 +305,8 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
                       QStringLiteral("Write the new offsets as CSV to this file."),
                       QStringLiteral("file")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print the plan as JSON.")});
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     const auto usage = [&](const std::string &message) {
@@ -400,10 +398,8 @@ int steerGroup(const QStringList &arguments, bool pause)
               : QStringLiteral("Lets a paused Logdeck group fetch again in every engine that "
                                "runs it, through logdeck.control."));
     parser.addPositionalArgument(QStringLiteral("GROUP"), QStringLiteral("The group."));
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     if (parser.positionalArguments().size() != 1) {
@@ -482,10 +478,8 @@ int fleetCommand(const QStringList &arguments)
         "alive while its heartbeat is under 10 s old; --all also shows stopped and silent ones."));
     parser.addOption({QStringLiteral("all"), QStringLiteral("Also stopped and silent engines.")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print JSON.")});
-    addDataOption(parser);
-    addClusterOptions(parser);
     int exitCode = Ok;
-    if (!parseCommandLine(parser, arguments, synopsis, exitCode)) {
+    if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
     }
     log::setLevel(log::Level::Warn);
