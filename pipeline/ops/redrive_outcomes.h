@@ -2,7 +2,7 @@
 
 #include "common/result.h"
 #include "kafka/client_settings.h"
-#include "store/redrive_ledger_reader.h"
+#include "store/redrive_store.h"
 
 #include <chrono>
 #include <cstdint>

@@ -12,7 +12,7 @@
 #include "store/database.h"
 #include "store/event_index.h"
 #include "store/group_store.h"
-#include "store/redrive_ledger_reader.h"
+#include "store/redrive_store.h"
 #include "store/tenant_store.h"
 
 #include <algorithm>
@@ -428,7 +428,7 @@ private:
         if (!db) {
             return fail(db.error());
         }
-        auto redrives = store::redrivesOfTenant(**db, m_query.tenant);
+        auto redrives = store::RedriveStore(**db).ledgerOfTenant(m_query.tenant);
         if (!redrives) {
             return fail(redrives.error());
         }

@@ -179,6 +179,7 @@ CREATE TABLE redrive_ledger(
     PRIMARY KEY(dlq_topic, dlq_partition, dlq_offset, redrive_count)
 );
 CREATE INDEX redrive_ledger_by_event ON redrive_ledger(event_id);
+CREATE INDEX redrive_ledger_by_tenant ON redrive_ledger(tenant);
 CREATE INDEX redrive_ledger_by_task ON redrive_ledger(task_id);
 CREATE TABLE lag_history(
     resolution_s INTEGER NOT NULL,

@@ -447,4 +447,9 @@ Result<std::vector<RedriveRecord>> RedriveStore::ledgerOfEvent(const std::string
     return ledgerWhere(m_db, "event_id = ?1", [&](Statement &s) { s.bindText(1, eventId); });
 }
 
+Result<std::vector<RedriveRecord>> RedriveStore::ledgerOfTenant(const std::string &tenant)
+{
+    return ledgerWhere(m_db, "tenant = ?1", [&](Statement &s) { s.bindText(1, tenant); });
+}
+
 } // namespace logdeck::store

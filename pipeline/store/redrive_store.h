@@ -1,7 +1,6 @@
 #pragma once
 
 #include "common/result.h"
-#include "store/redrive_ledger_reader.h"
 
 #include <cstdint>
 #include <optional>
@@ -9,6 +8,24 @@
 #include <vector>
 
 namespace logdeck::store {
+
+/// One row of `redrive_ledger` (engine database): a dead letter sent back, and where to.
+struct RedriveRecord
+{
+    std::string dlqTopic;
+    std::int32_t dlqPartition = 0;
+    std::int64_t dlqOffset = 0;
+    int redriveCount = 0;
+    std::string taskId;
+    std::string eventId;
+    std::string tenant;
+    std::string failingGroup;
+    std::string targetTopic;
+    std::int32_t targetPartition = 0;
+    std::int64_t targetOffset = 0;
+    std::string redrivenBy;
+    std::int64_t redrivenAtMs = 0;
+};
 
 class Database;
 
@@ -110,6 +127,7 @@ public:
                                                           std::int64_t dlqOffset);
     Result<std::vector<RedriveRecord>> ledgerOfTask(const std::string &taskId);
     Result<std::vector<RedriveRecord>> ledgerOfEvent(const std::string &eventId);
+    Result<std::vector<RedriveRecord>> ledgerOfTenant(const std::string &tenant);
 
 private:
     Database &m_db;
