@@ -242,17 +242,7 @@ struct Engine::Impl
             h.outboxDepth = collector->gauges().outboxDepth;
         }
         for (const auto &m : groupMetrics()) {
-            ops::HostedGroupStatus g {m.group,
-                                      m.paused ? "paused" : "running",
-                                      m.processed,
-                                      m.deadLettered,
-                                      m.processedPerSecond,
-                                      {}};
-            for (const auto &p : m.partitions) {
-                g.partitions.push_back(
-                    {p.topic, p.partition, p.nextOffset, p.lastRecordTimestampMs});
-            }
-            h.groups.push_back(std::move(g));
+            h.groups.push_back(ops::hostedGroupStatus(m));
         }
         const std::lock_guard lock(groupsMutex);
         for (const auto &name : stoppedGroups) {

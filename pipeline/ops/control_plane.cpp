@@ -240,6 +240,20 @@ Result<std::int64_t> logEndOf(const kafka::ClientSettings &cluster, const std::s
 
 } // namespace
 
+HostedGroupStatus hostedGroupStatus(const consume::GroupMetrics &metrics)
+{
+    HostedGroupStatus status;
+    status.group = metrics.group;
+    status.state = !metrics.running ? "stopped" : (metrics.paused ? "paused" : "running");
+    status.processed = metrics.processed;
+    status.deadLettered = metrics.deadLettered;
+    status.processedPerSecond = metrics.processedPerSecond;
+    for (const auto &p : metrics.partitions) {
+        status.partitions.push_back({p.topic, p.partition, p.nextOffset, p.lastRecordTimestampMs});
+    }
+    return status;
+}
+
 Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings &cluster,
                                                     std::chrono::milliseconds timeout)
 {

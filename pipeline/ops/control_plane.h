@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "consume/group_runtime.h"
 #include "kafka/client_settings.h"
 
 #include <chrono>
@@ -29,6 +30,9 @@ struct HostedGroupStatus
     double processedPerSecond = 0;
     std::vector<Partition> partitions; ///< those this engine holds
 };
+
+/// A hosted group's metrics as its engine's heartbeat reports them.
+HostedGroupStatus hostedGroupStatus(const consume::GroupMetrics &metrics);
 
 /// What an engine says about itself on `logdeck.status` (compacted, keyed by instance id)
 /// every few seconds.

@@ -25,15 +25,7 @@ std::vector<HostedGroup> hostedGroupsOf(const std::string &instance,
     for (const auto &metrics : groups) {
         HostedGroup group;
         group.instance = instance;
-        group.status.group = metrics.group;
-        group.status.state = !metrics.running ? "stopped" : (metrics.paused ? "paused" : "running");
-        group.status.processed = metrics.processed;
-        group.status.deadLettered = metrics.deadLettered;
-        group.status.processedPerSecond = metrics.processedPerSecond;
-        for (const auto &p : metrics.partitions) {
-            group.status.partitions.push_back(
-                {p.topic, p.partition, p.nextOffset, p.lastRecordTimestampMs});
-        }
+        group.status = hostedGroupStatus(metrics);
         hosted.push_back(std::move(group));
     }
     return hosted;
