@@ -91,6 +91,29 @@ private Q_SLOTS:
         QCOMPARE(value["attributes"]["country"].get<std::string>(), std::string("DE"));
     }
 
+    void textIsEscapedInTheRecordValue()
+    {
+        // The value is written as text: quotes, backslashes and control characters in the
+        // client's strings must come back exactly.
+        const std::string campaign = "say \"hi\" \\ tab\there \x01 é";
+        json event = {{"campaignId", campaign},
+                      {"type", "click"},
+                      {"occurredAt", "2026-11-26T15:04:05Z"},
+                      {"attributes", {{"note", "line\nbreak \"q\""}}}};
+        const auto result = validateEvent(event, "acme", 1795705445123);
+        QVERIFY(result.has_value());
+        const json value = json::parse(result->value, nullptr, false);
+        QVERIFY2(!value.is_discarded(), result->value.c_str());
+        QCOMPARE(value["campaignId"].get<std::string>(), campaign);
+        QCOMPARE(value["attributes"]["note"].get<std::string>(), std::string("line\nbreak \"q\""));
+        QCOMPARE(value["id"].get<std::string>(), result->id);
+
+        event.erase("attributes");
+        const auto bare = validateEvent(event, "acme", 1795705445123);
+        QVERIFY(bare.has_value());
+        QVERIFY(json::parse(bare->value)["attributes"].empty());
+    }
+
     void missingIdGetsAServerId()
     {
         const json event =
