@@ -90,6 +90,7 @@ AdminClient::AdminClient(rd_kafka_s *handle, ClientSettings settings)
 
 AdminClient::~AdminClient()
 {
+    m_offsetReaders.clear();
     rd_kafka_destroy(m_handle);
 }
 
@@ -348,11 +349,17 @@ AdminClient::committedOffsets(const std::string &group, std::chrono::millisecond
     if (wanted.empty()) {
         return result;
     }
-    auto consumer = Consumer::create(m_settings, group);
-    if (!consumer) {
-        return fail(consumer.error());
+    const std::lock_guard lock(m_offsetReadersMutex);
+    auto &reader = m_offsetReaders[group];
+    if (!reader) {
+        auto consumer = Consumer::create(m_settings, group);
+        if (!consumer) {
+            m_offsetReaders.erase(group);
+            return fail(consumer.error());
+        }
+        reader = std::move(*consumer);
     }
-    auto committed = (*consumer)->committed(wanted, timeout);
+    auto committed = reader->committed(wanted, timeout);
     if (!committed) {
         return fail(Error {committed.error().code,
                            "reading the committed offsets of group '" + group

@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 struct rd_kafka_s;
 
 namespace logdeck::kafka {
+
+class Consumer;
 
 /// A topic to create.
 struct TopicSpec
@@ -138,7 +141,10 @@ public:
 private:
     AdminClient(rd_kafka_s *handle, ClientSettings settings);
     rd_kafka_s *m_handle;
-    ClientSettings m_settings; ///< for the consumer handle that reads committed offsets
+    ClientSettings m_settings; ///< for the consumer handles that read committed offsets
+    /// One consumer handle per group, kept: the lag monitor asks every second.
+    std::map<std::string, std::unique_ptr<Consumer>> m_offsetReaders;
+    std::mutex m_offsetReadersMutex;
 };
 
 } // namespace logdeck::kafka
