@@ -245,35 +245,6 @@ int verifyNoLossInOrder(const std::map<std::string, std::vector<std::string>> &a
     return duplicates;
 }
 
-QString kafkaScript()
-{
-    return qEnvironmentVariable("LOGDECK_TEST_KAFKA_SCRIPT");
-}
-
-bool runKafkaScript(const QStringList &arguments)
-{
-    QProcess script;
-    script.start(kafkaScript(), arguments);
-    if (!script.waitForFinished(120000) || script.exitCode() != 0) {
-        qWarning() << "scripts/kafka" << arguments << "failed:" << script.readAllStandardError();
-        return false;
-    }
-    return true;
-}
-
-/// Starts a broker of the test's own in `dir` (one it may stop and restart) and returns its
-/// address, or an empty string when it did not start.
-QString startOwnBroker(const QTemporaryDir &dir)
-{
-    if (!runKafkaScript({QStringLiteral("start"), QStringLiteral("--fresh"),
-                         QStringLiteral("--dir"), dir.path()})) {
-        return {};
-    }
-    QFile address(dir.filePath(QStringLiteral("bootstrap")));
-    return address.open(QIODevice::ReadOnly) ? QString::fromUtf8(address.readAll().trimmed())
-                                             : QString();
-}
-
 } // namespace
 
 class TestCollector : public QObject
@@ -565,25 +536,19 @@ private Q_SLOTS:
 
     void realBrokerStoppedSpillsAndLosesNothing()
     {
-        QTemporaryDir brokerDir;
-        auto stopBroker = qScopeGuard([&] {
-            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()});
-        });
-        const QString started = startOwnBroker(brokerDir);
-        QVERIFY2(!started.isEmpty(), "the test's own broker did not start");
-        const std::string bootstrap = started.toStdString();
+        test::OwnBroker broker;
+        QVERIFY2(!broker.bootstrap().empty(), "the test's own broker did not start");
+        const std::string bootstrap = broker.bootstrap();
 
         Harness h;
         QVERIFY(h.start({{"bootstrap.servers", bootstrap}}, {"t1", "t2", "t3"}, 1500ms));
         TrafficDriver traffic(h, h.collector->port());
         QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 200, 30000);
-        QVERIFY(
-            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()}));
+        QVERIFY(broker.stop());
         QTRY_VERIFY_WITH_TIMEOUT(h.collector->spilling(), 30000);
         const int atOutage = traffic.accepted();
         QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atOutage + 300, 30000);
-        QVERIFY(
-            runKafkaScript({QStringLiteral("start"), QStringLiteral("--dir"), brokerDir.path()}));
+        QVERIFY(broker.restart());
         const int atRecovery = traffic.accepted();
         QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 200, 60000);
         traffic.stop();
@@ -600,14 +565,10 @@ private Q_SLOTS:
 
     void engineKilledWhileSpillingLosesNothing()
     {
-        QTemporaryDir brokerDir;
+        test::OwnBroker broker;
         QTemporaryDir dataDir;
-        auto stopBroker = qScopeGuard([&] {
-            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()});
-        });
-        const QString started = startOwnBroker(brokerDir);
-        QVERIFY2(!started.isEmpty(), "the test's own broker did not start");
-        const QString bootstrap = started;
+        QVERIFY2(!broker.bootstrap().empty(), "the test's own broker did not start");
+        const QString bootstrap = QString::fromStdString(broker.bootstrap());
 
         std::string key;
         {
@@ -647,8 +608,7 @@ private Q_SLOTS:
         QProcess first;
         const std::uint16_t port = startEngine(first);
         QVERIFY(port != 0);
-        QVERIFY(
-            runKafkaScript({QStringLiteral("stop"), QStringLiteral("--dir"), brokerDir.path()}));
+        QVERIFY(broker.stop());
         std::vector<std::string> accepted;
         {
             test::HttpClient client("127.0.0.1", port);
@@ -665,8 +625,7 @@ private Q_SLOTS:
         ::kill(static_cast<pid_t>(first.processId()), SIGKILL);
         QVERIFY(first.waitForFinished(10000));
 
-        QVERIFY(
-            runKafkaScript({QStringLiteral("start"), QStringLiteral("--dir"), brokerDir.path()}));
+        QVERIFY(broker.restart());
         QProcess second;
         const std::uint16_t secondPort = startEngine(second);
         QVERIFY(secondPort != 0);

@@ -28,13 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool runKafkaScript(const QStringList &arguments)
-{
-    QProcess script;
-    script.start(qEnvironmentVariable("LOGDECK_TEST_KAFKA_SCRIPT"), arguments);
-    return script.waitForFinished(120000) && script.exitCode() == 0;
-}
-
 quint16 freePort()
 {
     QTcpServer probe;
@@ -62,13 +55,10 @@ class TestEngineRestarts : public QObject
 private Q_SLOTS:
     void sigkillThreeTimesKeepsCountsExact()
     {
-        QTemporaryDir brokerDir;
+        test::OwnBroker broker;
         QTemporaryDir dataDir;
-        QVERIFY(runKafkaScript({"start", "--fresh", "--dir", brokerDir.path()}));
-        auto stopBroker = qScopeGuard([&] { runKafkaScript({"stop", "--dir", brokerDir.path()}); });
-        QFile address(brokerDir.filePath("bootstrap"));
-        QVERIFY(address.open(QIODevice::ReadOnly));
-        const QString bootstrap = QString::fromUtf8(address.readAll().trimmed());
+        QVERIFY2(!broker.bootstrap().empty(), "the test's own broker did not start");
+        const QString bootstrap = QString::fromStdString(broker.bootstrap());
         const std::string data = dataDir.path().toStdString();
 
         std::vector<std::string> keys;
