@@ -187,6 +187,20 @@ struct RollupKeyHash
     }
 };
 
+/// The end of a counting processor's batch: writes the counter's sorted counts (if any)
+/// with `write`, empties the counter and reports every event processed.
+template<typename Counter, typename Write>
+Result<BatchResult> flushCounts(Counter &counter, std::size_t events, const Write &write)
+{
+    const auto &counts = counter.takeSorted();
+    auto written = counts.empty() ? Result<void>() : write(counts);
+    counter.clear();
+    if (!written) {
+        return fail(written.error());
+    }
+    return allProcessed(events);
+}
+
 /// Deletes `tenant`'s rows of `table` whose `timeColumn` is `fromMs` or later: forgetFrom()
 /// of the processors, whose tables are all keyed by tenant and event time.
 Result<void> deleteFrom(store::Database &db, const std::string &table,
@@ -217,13 +231,8 @@ public:
             m_counter.add({event.tenant, event.campaignId, event.type,
                            floorTo(event.occurredAtMs, kMinuteMs)});
         }
-        const auto &counts = m_counter.takeSorted();
-        auto written = counts.empty() ? Result<void>() : write(counts, db);
-        m_counter.clear();
-        if (!written) {
-            return fail(written.error());
-        }
-        return allProcessed(events.size());
+        return flushCounts(m_counter, events.size(),
+                           [&](const auto &counts) { return write(counts, db); });
     }
 
     Result<void> forgetFrom(store::Database &db, const std::string &tenant,
@@ -491,13 +500,8 @@ public:
     Result<BatchResult> process(std::span<const Event> events, store::Database &db) override
     {
         count(events);
-        const auto &counts = m_counter.takeSorted();
-        auto written = counts.empty() ? Result<void>() : write(counts, db);
-        m_counter.clear();
-        if (!written) {
-            return fail(written.error());
-        }
-        return allProcessed(events.size());
+        return flushCounts(m_counter, events.size(),
+                           [&](const auto &counts) { return write(counts, db); });
     }
 
     Result<void> forgetFrom(store::Database &db, const std::string &tenant,
