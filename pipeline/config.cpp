@@ -139,13 +139,15 @@ Result<Config> Config::fromJson(std::string_view text)
                 return fail(Error::invalid(typeError(key, "\"host:port\" or \"off\"")));
             }
             config.listen = value.get<std::string>();
-        } else if (key == "produceTimeoutMs" || key == "httpThreads" || key == "lagIntervalMs") {
+        } else if (key == "produceTimeoutMs" || key == "stallTimeoutMs" || key == "httpThreads"
+                   || key == "lagIntervalMs") {
             if (!value.is_number_integer() || value.get<int>() < 1) {
                 return fail(Error::invalid(typeError(key, "a positive whole number")));
             }
-            (key == "httpThreads"         ? config.httpThreads
-                 : key == "lagIntervalMs" ? config.lagIntervalMs
-                                          : config.produceTimeoutMs) = value.get<int>();
+            (key == "httpThreads"          ? config.httpThreads
+                 : key == "lagIntervalMs"  ? config.lagIntervalMs
+                 : key == "stallTimeoutMs" ? config.stallTimeoutMs
+                                           : config.produceTimeoutMs) = value.get<int>();
         } else if (key == "groupSettings") {
             if (!value.is_object()) {
                 return fail(Error::invalid(typeError(key, "an object of group name → settings")));
@@ -286,6 +288,9 @@ Result<void> Config::validate() const
     }
     if (produceTimeoutMs < 100 || produceTimeoutMs > 60000) {
         return fail(Error::invalid("produceTimeoutMs must be between 100 and 60000"));
+    }
+    if (stallTimeoutMs < 50 || stallTimeoutMs > 60000) {
+        return fail(Error::invalid("stallTimeoutMs must be between 50 and 60000"));
     }
     if (httpThreads < 1 || httpThreads > 8) {
         return fail(Error::invalid("httpThreads must be between 1 and 8"));

@@ -127,6 +127,7 @@ struct Engine::Impl
         options.kafka["bootstrap.servers"] = bootstrap;
         options.instanceId = instanceId;
         options.produceTimeout = std::chrono::milliseconds(config.produceTimeoutMs);
+        options.stallTimeout = std::chrono::milliseconds(config.stallTimeoutMs);
         // /metrics shows the groups too; they start after the collector, so look them up late.
         options.extraMetrics = [this] {
             return consume::renderGroupMetrics(groupMetrics());

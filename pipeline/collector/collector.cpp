@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <deque>
 #include <limits>
+#include <list>
 #include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <thread>
@@ -37,6 +38,18 @@ struct SpillJob
 {
     std::shared_ptr<const kafka::OutgoingRecord> record;
     EventDone done;
+};
+
+/// An event in the producer's hands. It is answered once: by its delivery report, or by
+/// the hand-over to the outbox when Kafka stops acknowledging, whichever comes first.
+struct InFlight
+{
+    std::shared_ptr<const kafka::OutgoingRecord> record;
+    EventDone done;
+    Clock::time_point sentAt;
+    std::atomic<bool> answered {false};
+    bool listed = false; ///< in Impl::inFlight; guarded by Impl::inFlightMutex
+    std::list<InFlight *>::iterator position;
 };
 
 struct CampaignJob
@@ -108,6 +121,14 @@ struct Collector::Impl
     std::deque<CampaignJob> campaignQueue;
     std::unique_ptr<store::Database> writerDb;
     std::thread writer;
+
+    // Events in the producer's hands, oldest first, and when Kafka last acknowledged one:
+    // what the hand-over moves to the outbox, and how a stall is seen.
+    std::mutex inFlightMutex;
+    std::list<InFlight *> inFlight;
+    // 0 until the first acknowledgement: a new producer's first delivery waits for metadata
+    // and a producer id, which is slow but no stall.
+    std::atomic<Clock::rep> lastAckAt {0};
 
     std::atomic<bool> kafkaHealthy {true};
     std::atomic<bool> databaseHealthy {true};
@@ -432,20 +453,65 @@ struct Collector::Impl
                 return;
             }
         }
-        const auto sentAt = Clock::now();
-        auto queued = producer->produce(
-            *record, [this, record, done, sentAt](const kafka::DeliveryReport &report) {
-                if (!report.error) {
-                    kafkaHealthy.store(true, std::memory_order_relaxed);
-                    metrics.produceLatency.observe(Clock::now() - sentAt);
-                    done(true);
-                    return;
-                }
-                kafkaHealthy.store(false, std::memory_order_relaxed);
-                spill(record, done, report.error->message);
+        auto entry = std::make_shared<InFlight>();
+        entry->record = std::move(record);
+        entry->done = std::move(done);
+        entry->sentAt = Clock::now();
+        track(*entry);
+        auto queued =
+            producer->produce(*entry->record, [this, entry](const kafka::DeliveryReport &report) {
+                settle(*entry, report);
             });
         if (!queued) {
-            spill(std::move(record), std::move(done), queued.error().message);
+            untrack(*entry);
+            if (!entry->answered.exchange(true)) {
+                spill(entry->record, std::move(entry->done), queued.error().message);
+            }
+        }
+    }
+
+    void track(InFlight &entry)
+    {
+        const std::lock_guard lock(inFlightMutex);
+        entry.position = inFlight.insert(inFlight.end(), &entry);
+        entry.listed = true;
+    }
+
+    void untrack(InFlight &entry)
+    {
+        const std::lock_guard lock(inFlightMutex);
+        if (entry.listed) {
+            inFlight.erase(entry.position);
+            entry.listed = false;
+        }
+    }
+
+    /// The delivery report of an event produced directly.
+    void settle(InFlight &entry, const kafka::DeliveryReport &report)
+    {
+        untrack(entry);
+        if (!report.error) {
+            lastAckAt.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+            kafkaHealthy.store(true, std::memory_order_relaxed);
+        }
+        if (entry.answered.exchange(true)) {
+            return; // handed over to the outbox already; a delivery now is a duplicate
+        }
+        if (!report.error) {
+            metrics.produceLatency.observe(Clock::now() - entry.sentAt);
+            entry.done(true);
+            return;
+        }
+        kafkaHealthy.store(false, std::memory_order_relaxed);
+        spill(entry.record, std::move(entry.done), report.error->message);
+    }
+
+    /// Called with gateMutex held.
+    void startSpilling(const std::string &reason)
+    {
+        if (!spilling) {
+            spilling = true;
+            log::warn("collector.spill.started", {{"reason", reason}});
         }
     }
 
@@ -454,13 +520,71 @@ struct Collector::Impl
     {
         {
             const std::lock_guard lock(gateMutex);
-            if (!spilling) {
-                spilling = true;
-                log::warn("collector.spill.started", {{"reason", reason}});
-            }
+            startSpilling(reason);
             spillQueue.push_back({std::move(record), std::move(done)});
         }
         writerWake.notify_one();
+    }
+
+    /// Kafka stopped acknowledging: new events go to the outbox, and so do the events in
+    /// the producer's hands, oldest first, instead of waiting for their timeout. The
+    /// producer may still deliver some of them later; consumers drop those by event id.
+    void handOver(const std::string &reason)
+    {
+        kafkaHealthy.store(false, std::memory_order_relaxed);
+        {
+            // An idle producer losing its connection is no reason to spill.
+            const std::lock_guard lock(inFlightMutex);
+            if (inFlight.empty()) {
+                return;
+            }
+        }
+        {
+            const std::lock_guard lock(gateMutex);
+            startSpilling(reason);
+        }
+        std::vector<SpillJob> jobs;
+        {
+            const std::lock_guard lock(inFlightMutex);
+            for (InFlight *entry : inFlight) {
+                entry->listed = false;
+                if (!entry->answered.exchange(true)) {
+                    jobs.push_back({entry->record, std::move(entry->done)});
+                }
+            }
+            inFlight.clear();
+        }
+        if (jobs.empty()) {
+            return;
+        }
+        metrics.eventsHandedOver.fetch_add(jobs.size(), std::memory_order_relaxed);
+        log::warn("collector.spill.handed_over", {{"events", std::to_string(jobs.size())}});
+        {
+            const std::lock_guard lock(gateMutex);
+            for (auto &job : jobs) {
+                spillQueue.push_back(std::move(job));
+            }
+        }
+        writerWake.notify_one();
+    }
+
+    /// Hands over when the oldest event has waited `stallTimeout` and nothing was
+    /// acknowledged meanwhile (a busy but working broker keeps acknowledging).
+    void handOverIfStalled()
+    {
+        const auto now = Clock::now();
+        {
+            const std::lock_guard lock(inFlightMutex);
+            if (inFlight.empty() || now - inFlight.front()->sentAt < options.stallTimeout) {
+                return;
+            }
+        }
+        const Clock::rep lastAck = lastAckAt.load(std::memory_order_relaxed);
+        if (lastAck != 0
+            && now - Clock::time_point(Clock::duration(lastAck)) >= options.stallTimeout) {
+            handOver("Kafka acknowledged nothing for "
+                     + std::to_string(options.stallTimeout.count()) + " ms");
+        }
     }
 
     bool isSpilling() const
@@ -577,12 +701,17 @@ struct Collector::Impl
         store::TenantStore tenants(*writerDb);
         store::CampaignStore campaigns(*writerDb);
         auto keysRefreshedAt = Clock::now();
+        // The writer also watches for a stalled producer, a few times per stallTimeout.
+        const auto tick = std::clamp<std::chrono::milliseconds>(options.stallTimeout / 5,
+                                                                std::chrono::milliseconds(10),
+                                                                std::chrono::milliseconds(200));
         while (true) {
+            handOverIfStalled();
             std::vector<SpillJob> spills;
             std::deque<CampaignJob> newCampaigns;
             {
                 std::unique_lock lock(gateMutex);
-                writerWake.wait_for(lock, kAuthRefresh, [&] {
+                writerWake.wait_for(lock, tick, [&] {
                     return !spillQueue.empty() || !campaignQueue.empty() || writerStopping;
                 });
                 if (writerStopping && spillQueue.empty() && campaignQueue.empty()) {
@@ -657,7 +786,9 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
     kafka::ClientSettings settings = d.options.kafka;
     settings["message.timeout.ms"] = std::to_string(d.options.produceTimeout.count());
     settings.try_emplace("queue.buffering.max.messages", "200000");
-    auto producer = kafka::Producer::create(settings);
+    auto producer = kafka::Producer::create(settings, [&d](const std::string &reason) {
+        d.handOver("every broker is down: " + reason);
+    });
     if (!producer) {
         return fail(producer.error());
     }

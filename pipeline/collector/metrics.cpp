@@ -92,6 +92,7 @@ std::string CollectorMetrics::render(const CollectorGauges &gauges) const
         {"logdeck_events_accepted_total", &eventsAccepted},
         {"logdeck_events_rejected_total", &eventsRejected},
         {"logdeck_events_spilled_total", &eventsSpilled},
+        {"logdeck_events_handed_over_total", &eventsHandedOver},
         {"logdeck_events_relayed_total", &eventsRelayed},
         {"logdeck_spill_failures_total", &spillFailures},
     };

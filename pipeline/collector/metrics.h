@@ -51,6 +51,8 @@ public:
     std::atomic<std::uint64_t> eventsAccepted {0};
     std::atomic<std::uint64_t> eventsRejected {0};
     std::atomic<std::uint64_t> eventsSpilled {0};
+    /// Spilled while still in the producer's hands, when Kafka stopped acknowledging.
+    std::atomic<std::uint64_t> eventsHandedOver {0};
     std::atomic<std::uint64_t> eventsRelayed {0};
     std::atomic<std::uint64_t> spillFailures {0};
 

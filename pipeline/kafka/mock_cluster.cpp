@@ -74,4 +74,14 @@ Result<void> MockCluster::setBrokerUp(std::int32_t brokerId)
     return {};
 }
 
+Result<void> MockCluster::setBrokerRoundTrip(std::int32_t brokerId, std::chrono::milliseconds rtt)
+{
+    if (const auto err =
+            rd_kafka_mock_broker_set_rtt(m_cluster, brokerId, static_cast<int>(rtt.count()));
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "delaying mock broker " + std::to_string(brokerId)));
+    }
+    return {};
+}
+
 } // namespace logdeck::kafka

@@ -2,6 +2,7 @@
 
 #include "common/result.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +32,8 @@ public:
     /// Takes a broker down (its connections fail) or brings it back: a broker outage on demand.
     Result<void> setBrokerDown(std::int32_t brokerId);
     Result<void> setBrokerUp(std::int32_t brokerId);
+    /// Delays every answer of a broker by `rtt` (0: none): a broker that is up but stalled.
+    Result<void> setBrokerRoundTrip(std::int32_t brokerId, std::chrono::milliseconds rtt);
 
 private:
     MockCluster(rd_kafka_s *owner, rd_kafka_mock_cluster_s *cluster, int brokers);

@@ -1,5 +1,6 @@
 #include "kafka/producer.h"
 
+#include "common/log.h"
 #include "kafka/rdkafka_support.h"
 
 #include <array>
@@ -37,24 +38,45 @@ void deliveryCallback(rd_kafka_t * /*handle*/, const rd_kafka_message_t *message
     (*handler)(report);
 }
 
+void errorCallback(rd_kafka_t * /*handle*/, int err, const char *reason, void *opaque)
+{
+    // The only client-level error the producer acts on: the rest are retried by librdkafka
+    // and end, if at all, in a failed delivery report. librdkafka logs errors only while
+    // no error callback is set, so they are logged here.
+    log::debug("kafka.producer.error",
+               {{"error", rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err))},
+                {"reason", reason != nullptr ? reason : ""}});
+    if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || opaque == nullptr) {
+        return;
+    }
+    if (const auto &handler = *static_cast<Producer::BrokersDownHandler *>(opaque)) {
+        handler(reason != nullptr ? reason : "all brokers are down");
+    }
+}
+
 } // namespace
 
-Result<std::unique_ptr<Producer>> Producer::create(const ClientSettings &settings)
+Result<std::unique_ptr<Producer>> Producer::create(const ClientSettings &settings,
+                                                   BrokersDownHandler onBrokersDown)
 {
     auto conf = detail::makeConf(settings, producerDefaults());
     if (!conf) {
         return fail(conf.error());
     }
+    auto brokersDown = std::make_unique<BrokersDownHandler>(std::move(onBrokersDown));
     rd_kafka_conf_set_dr_msg_cb(conf->get(), deliveryCallback);
+    rd_kafka_conf_set_error_cb(conf->get(), errorCallback);
+    rd_kafka_conf_set_opaque(conf->get(), brokersDown.get());
     auto handle = detail::makeHandle(RD_KAFKA_PRODUCER, std::move(*conf));
     if (!handle) {
         return fail(handle.error());
     }
-    return std::unique_ptr<Producer>(new Producer(handle->release()));
+    return std::unique_ptr<Producer>(new Producer(handle->release(), std::move(brokersDown)));
 }
 
-Producer::Producer(rd_kafka_s *handle)
-    : m_handle(handle)
+Producer::Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBrokersDown)
+    : m_onBrokersDown(std::move(onBrokersDown))
+    , m_handle(handle)
     , m_pollThread([this] { pollLoop(); })
 {
 }

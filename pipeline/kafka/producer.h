@@ -46,10 +46,13 @@ class Producer
 {
 public:
     using DeliveryHandler = std::function<void(const DeliveryReport &)>;
+    /// Called on the poll thread when librdkafka reports every broker down; must not block.
+    using BrokersDownHandler = std::function<void(const std::string &reason)>;
 
     /// Creates the producer. `settings` hold librdkafka properties; Logdeck's defaults
     /// (idempotence, acks=all, murmur2_random) apply where a setting is absent.
-    static Result<std::unique_ptr<Producer>> create(const ClientSettings &settings);
+    static Result<std::unique_ptr<Producer>> create(const ClientSettings &settings,
+                                                    BrokersDownHandler onBrokersDown = {});
 
     ~Producer();
     Producer(const Producer &) = delete;
@@ -66,9 +69,10 @@ public:
     int queueLength() const;
 
 private:
-    explicit Producer(rd_kafka_s *handle);
+    Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBrokersDown);
     void pollLoop();
 
+    std::unique_ptr<BrokersDownHandler> m_onBrokersDown; ///< the handle's opaque: outlives it
     rd_kafka_s *m_handle;
     std::atomic<bool> m_stopping {false};
     std::thread m_pollThread;

@@ -164,6 +164,8 @@ private Q_SLOTS:
                                              << "partitions";
         QTest::newRow("lag interval too short") << R"({"embedded": true, "lagIntervalMs": 10})"
                                                 << "lagIntervalMs";
+        QTest::newRow("stall timeout too short") << R"({"embedded": true, "stallTimeoutMs": 5})"
+                                                 << "stallTimeoutMs";
     }
 
     void validationNamesTheProblem()
