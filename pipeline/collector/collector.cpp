@@ -1,5 +1,6 @@
 #include "collector/collector.h"
 
+#include "collector/event_scan.h"
 #include "collector/event_validation.h"
 #include "collector/outbox_relay.h"
 #include "collector/uuid7.h"
@@ -205,6 +206,22 @@ struct Collector::Impl
     std::optional<std::pair<std::string, json>> admit(const HttpRequest &request,
                                                       const Responder &respond)
     {
+        auto tenant = admitTenant(request, respond);
+        if (!tenant) {
+            return std::nullopt;
+        }
+        auto body = parseBody(request.body);
+        if (!body) {
+            respond(rejection(body.error()));
+            return std::nullopt;
+        }
+        return std::make_pair(std::move(*tenant), std::move(*body));
+    }
+
+    /// admit's checks of the API key and the content type, which leave the body unread:
+    /// the event endpoints scan it without a DOM (event_scan.h).
+    std::optional<std::string> admitTenant(const HttpRequest &request, const Responder &respond)
+    {
         auto tenant = authenticate(request);
         if (!tenant) {
             HttpResponse response = jsonResponse(
@@ -223,109 +240,94 @@ struct Collector::Impl
                                             "Content-Type"})));
             return std::nullopt;
         }
-        auto body = parseBody(request.body);
-        if (!body) {
-            respond(rejection(body.error()));
-            return std::nullopt;
-        }
-        return std::make_pair(std::move(*tenant), std::move(*body));
+        return tenant;
     }
 
     void ingestOne(HttpRequest &&request, Responder respond)
     {
-        auto admitted = admit(request, respond);
-        if (!admitted) {
+        const auto tenant = admitTenant(request, respond);
+        if (!tenant) {
             return;
         }
-        auto event = validateEvent(admitted->second, admitted->first, nowMillis());
+        auto event = scanEvent(request.body, *tenant, nowMillis());
         if (!event) {
-            metrics.eventsRejected.fetch_add(1, std::memory_order_relaxed);
+            if (event.error().status != 400) { // 400: the body is not JSON, not a bad event
+                metrics.eventsRejected.fetch_add(1, std::memory_order_relaxed);
+            }
             respond(rejection(event.error()));
             return;
         }
-        std::string id = event->id;
-        submit(admitted->first, std::move(*event),
-               [this, respond = std::move(respond), id](bool durable) {
+        std::string body = R"({"id":)";
+        appendJsonString(body, event->id);
+        body += R"(,"status":"accepted"})";
+        submit(*tenant, std::move(*event),
+               [this, respond = std::move(respond), body = std::move(body)](bool durable) mutable {
                    if (!durable) {
                        respond(unavailable());
                        return;
                    }
                    metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
-                   respond(jsonResponse(202, json {{"id", id}, {"status", "accepted"}}.dump()));
+                   respond(jsonResponse(202, std::move(body)));
                });
     }
 
     void ingestBatch(HttpRequest &&request, Responder respond)
     {
-        auto admitted = admit(request, respond);
-        if (!admitted) {
+        const auto tenant = admitTenant(request, respond);
+        if (!tenant) {
             return;
         }
-        json &body = admitted->second;
-        json *events = body.is_array() ? &body : nullptr;
-        if (body.is_object() && body.contains("events")) {
-            events = &body["events"];
-        }
-        if (events == nullptr || !events->is_array()) {
-            respond(rejection({422, "a batch is {\"events\": [ ... ]}", "events"}));
-            return;
-        }
-        if (events->empty()) {
-            respond(rejection({422, "the batch has no events", "events"}));
-            return;
-        }
-        if (events->size() > options.maxBatchEvents) {
-            respond(rejection({413,
-                               "a batch holds at most " + std::to_string(options.maxBatchEvents)
-                                   + " events, not " + std::to_string(events->size()),
-                               "events"}));
+        const std::int64_t receivedAt = nowMillis();
+        auto events = scanBatch(request.body, *tenant, receivedAt, options.maxBatchEvents);
+        if (!events) {
+            respond(rejection(events.error()));
             return;
         }
         struct Batch
         {
-            std::mutex mutex;
-            json results;
-            std::size_t remaining = 0;
+            explicit Batch(std::size_t events)
+                : answer(events)
+                , stored(events, 1)
+            {
+            }
+            BatchAnswer answer;
+            std::vector<std::uint8_t> stored; ///< per event; written before `remaining` drops
+            std::atomic<std::size_t> remaining {0};
             Responder respond;
         };
-        auto batch = std::make_shared<Batch>();
-        batch->results = json::array();
+        auto batch = std::make_shared<Batch>(events->size());
         batch->respond = std::move(respond);
-        const std::int64_t receivedAt = nowMillis();
-        std::vector<std::pair<std::size_t, IngestEvent>> valid;
-        for (std::size_t i = 0; i < events->size(); ++i) {
-            auto event = validateEvent((*events)[i], admitted->first, receivedAt);
-            if (!event) {
-                metrics.eventsRejected.fetch_add(1, std::memory_order_relaxed);
-                batch->results.push_back({{"index", i},
-                                          {"status", event.error().status},
-                                          {"error", event.error().error},
-                                          {"field", event.error().field}});
+        std::size_t valid = 0;
+        for (const auto &event : *events) {
+            if (event) {
+                ++valid;
+                batch->answer.accepted(event->id);
             } else {
-                batch->results.push_back({{"index", i}, {"id", event->id}, {"status", 0}});
-                valid.emplace_back(i, std::move(*event));
+                metrics.eventsRejected.fetch_add(1, std::memory_order_relaxed);
+                batch->answer.refused(event.error());
             }
         }
-        auto finish = [this, batch] {
-            batch->respond(jsonResponse(200, json {{"results", std::move(batch->results)}}.dump()));
+        auto finish = [](Batch &done) {
+            done.respond(jsonResponse(200, done.answer.finish(done.stored)));
         };
-        batch->remaining = valid.size();
-        if (valid.empty()) {
-            finish();
+        batch->remaining.store(valid, std::memory_order_relaxed);
+        if (valid == 0) {
+            finish(*batch);
             return;
         }
-        for (auto &[index, event] : valid) {
-            submit(admitted->first, std::move(event), [this, batch, index, finish](bool durable) {
+        for (std::size_t index = 0; index < events->size(); ++index) {
+            auto &event = (*events)[index];
+            if (!event) {
+                continue;
+            }
+            submit(*tenant, std::move(*event), [this, batch, index, finish](bool durable) {
                 if (durable) {
                     metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
+                } else {
+                    batch->stored[index] = 0;
                 }
-                const std::lock_guard lock(batch->mutex);
-                batch->results[index]["status"] = durable ? 202 : 503;
-                if (!durable) {
-                    batch->results[index]["error"] = "the event could not be stored; retry later";
-                }
-                if (--batch->remaining == 0) {
-                    finish();
+                if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                    finish(*batch);
                 }
             });
         }

@@ -61,6 +61,44 @@ std::int64_t nowMillis()
 
 std::string formatRfc3339(std::int64_t unixMillis)
 {
+    // Years 1970 to 9999 without snprintf: the collector formats times for every event.
+    constexpr std::int64_t kYear10000 = 253402300800000; // 10000-01-01T00:00:00Z
+    if (unixMillis >= 0 && unixMillis < kYear10000) {
+        const std::int64_t days = unixMillis / 86400000;
+        const auto msOfDay = static_cast<int>(unixMillis % 86400000);
+        // Howard Hinnant's civil_from_days.
+        const std::int64_t z = days + 719468;
+        const std::int64_t era = z / 146097;
+        const auto doe = static_cast<unsigned>(z - era * 146097);
+        const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        const unsigned mp = (5 * doy + 2) / 153;
+        const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+        const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+        const auto year = static_cast<unsigned>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+        std::string text(24, '0');
+        const auto put = [&text](std::size_t at, unsigned value, int width) {
+            for (int i = width - 1; i >= 0; --i) {
+                text[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+                value /= 10;
+            }
+        };
+        put(0, year, 4);
+        text[4] = '-';
+        put(5, month, 2);
+        text[7] = '-';
+        put(8, day, 2);
+        text[10] = 'T';
+        put(11, static_cast<unsigned>(msOfDay / 3600000), 2);
+        text[13] = ':';
+        put(14, static_cast<unsigned>(msOfDay / 60000 % 60), 2);
+        text[16] = ':';
+        put(17, static_cast<unsigned>(msOfDay / 1000 % 60), 2);
+        text[19] = '.';
+        put(20, static_cast<unsigned>(msOfDay % 1000), 3);
+        text[23] = 'Z';
+        return text;
+    }
     const std::chrono::sys_time<std::chrono::milliseconds> time {
         std::chrono::milliseconds(unixMillis)};
     const auto days = std::chrono::floor<std::chrono::days>(time);

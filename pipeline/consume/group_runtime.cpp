@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <span>
 #include <thread>
 
 namespace logdeck::consume {
@@ -41,7 +42,157 @@ bool carriesPoisonMarker(const Event &event)
     return marker != event.attributes.end() && marker->second == "true";
 }
 
-bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
+namespace {
+
+/// Reads a record value of the form the collector writes without building a DOM (which cost
+/// a map node and strings per field of every event, and nlohmann's lexer a few
+/// nanoseconds per character): one object whose values are strings, and an "attributes"
+/// object of strings, every string printable ASCII without escapes. scan() is false for
+/// anything else (numbers, nested values, escapes, other bytes, a repeated "attributes",
+/// invalid JSON), which parseEvent then parses as JSON: what scan() accepts is valid JSON
+/// that both paths read alike (a repeated field: the last one wins).
+class SimpleEventScanner
+{
+public:
+    /// `compact`: also false for whitespace between tokens and for a name repeated within
+    /// an object, so that what scan() accepts is exactly what nlohmann's ordered_json
+    /// dump() writes for it.
+    explicit SimpleEventScanner(std::string_view text, bool compact = false)
+        : m_text(text)
+        , m_compact(compact)
+    {
+    }
+
+    std::string_view tenant;
+    std::string_view id;
+    std::string_view campaignId;
+    std::string_view type;
+    std::string_view occurredAt;
+    std::string_view receivedAt;
+    std::vector<std::pair<std::string_view, std::string_view>> attributes;
+
+    bool scan()
+    {
+        bool sawAttributes = false;
+        if (!object([&](std::string_view name) {
+                if (name == "attributes") {
+                    if (sawAttributes) {
+                        return false;
+                    }
+                    sawAttributes = true;
+                    return object([&](std::string_view attribute) {
+                        std::string_view value;
+                        if (!string(value)) {
+                            return false;
+                        }
+                        attributes.emplace_back(attribute, value);
+                        return true;
+                    });
+                }
+                std::string_view value;
+                if (!string(value)) {
+                    return false;
+                }
+                if (name == "tenant") {
+                    tenant = value;
+                } else if (name == "id") {
+                    id = value;
+                } else if (name == "campaignId") {
+                    campaignId = value;
+                } else if (name == "type") {
+                    type = value;
+                } else if (name == "occurredAt") {
+                    occurredAt = value;
+                } else if (name == "receivedAt") {
+                    receivedAt = value;
+                }
+                return true;
+            })) {
+            return false;
+        }
+        skipSpace();
+        return m_pos == m_text.size();
+    }
+
+private:
+    void skipSpace()
+    {
+        if (m_compact) {
+            return; // a space is then not the expected token: scan() fails
+        }
+        while (m_pos < m_text.size()
+               && (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r'
+                   || m_text[m_pos] == '\t')) {
+            ++m_pos;
+        }
+    }
+
+    bool consume(char c)
+    {
+        skipSpace();
+        if (m_pos < m_text.size() && m_text[m_pos] == c) {
+            ++m_pos;
+            return true;
+        }
+        return false;
+    }
+
+    bool string(std::string_view &value)
+    {
+        if (!consume('"')) {
+            return false;
+        }
+        const std::size_t start = m_pos;
+        for (; m_pos < m_text.size(); ++m_pos) {
+            const auto c = static_cast<unsigned char>(m_text[m_pos]);
+            if (c == '"') {
+                value = m_text.substr(start, m_pos - start);
+                ++m_pos;
+                return true;
+            }
+            if (c < 0x20 || c > 0x7e || c == '\\') {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /// An object whose members `member` reads after their name and colon.
+    template<typename Member>
+    bool object(const Member &member)
+    {
+        if (!consume('{')) {
+            return false;
+        }
+        if (consume('}')) {
+            return true;
+        }
+        std::vector<std::string_view> names;
+        do {
+            std::string_view name;
+            if (!string(name) || !consume(':')) {
+                return false;
+            }
+            if (m_compact) {
+                if (std::ranges::find(names, name) != names.end()) {
+                    return false;
+                }
+                names.push_back(name);
+            }
+            if (!member(name)) {
+                return false;
+            }
+        } while (consume(','));
+        return consume('}');
+    }
+
+    std::string_view m_text;
+    bool m_compact = false;
+    std::size_t m_pos = 0;
+};
+
+/// parseEvent through a DOM: any valid JSON value.
+bool parseEventDom(const kafka::ConsumedRecord &record, Event &event)
 {
     json value = json::parse(record.value, nullptr, false);
     if (!value.is_object()) {
@@ -70,6 +221,36 @@ bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
             event.attributes[name] =
                 attribute.is_string() ? attribute.get<std::string>() : attribute.dump();
         }
+    }
+    return !event.eventId.empty() && !event.type.empty();
+}
+
+} // namespace
+
+bool isCompactEventValue(std::string_view value)
+{
+    return SimpleEventScanner(value, true).scan();
+}
+
+bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
+{
+    SimpleEventScanner fields(record.value);
+    if (!fields.scan()) {
+        return parseEventDom(record, event);
+    }
+    event.record = &record;
+    event.tenant = fields.tenant.empty() ? std::string_view(record.key) : fields.tenant;
+    if (!fields.id.empty()) {
+        event.eventId = fields.id;
+    } else {
+        event.eventId = kafka::headerValue(record.headers, kafka::headers::kEventId);
+    }
+    event.campaignId = fields.campaignId;
+    event.type = fields.type;
+    event.occurredAtMs = parseRfc3339(fields.occurredAt).value_or(record.timestampMs);
+    event.receivedAtMs = parseRfc3339(fields.receivedAt).value_or(record.timestampMs);
+    for (const auto &[name, value] : fields.attributes) {
+        event.attributes.insert_or_assign(std::string(name), std::string(value));
     }
     return !event.eventId.empty() && !event.type.empty();
 }
@@ -103,6 +284,10 @@ struct GroupRuntime::Impl
     std::map<TopicPartition, std::int64_t> retryDueAt; // paused retry partitions
     std::map<TopicPartition, std::int64_t> lastCommitted; // next offsets of the last batch
     std::mt19937_64 random {std::random_device {}()};
+    /// The batch being processed (and the strings of earlier ones, reused by the next poll).
+    std::vector<kafka::ConsumedRecord> polledRecords;
+    std::vector<Event> batchEvents; ///< processBatch's events, reused
+    std::vector<Event> freshEvents; ///< processBatch's events for the processor, reused
 
     mutable std::mutex metricsMutex;
     GroupMetrics metrics;
@@ -220,15 +405,17 @@ struct GroupRuntime::Impl
         while (!stopping.load()) {
             applyPause();
             resumeDueRetries();
-            auto records = consumer->poll(options.batchSize, options.batchWait);
+            std::size_t count = 0;
+            auto polled =
+                consumer->pollInto(polledRecords, count, options.batchSize, options.batchWait);
             commitReset(); // before the batch: the assignment may have come in this poll
-            if (!records) {
-                setError(records.error().message);
+            if (!polled) {
+                setError(polled.error().message);
                 std::this_thread::sleep_for(kFailureBackoff);
                 continue;
             }
-            if (!records->empty()) {
-                processBatch(*records);
+            if (count > 0) {
+                processBatch(std::span<const kafka::ConsumedRecord>(polledRecords.data(), count));
             }
         }
         consumer->close();
@@ -424,7 +611,7 @@ struct GroupRuntime::Impl
         std::this_thread::sleep_for(kFailureBackoff);
     }
 
-    void processBatch(const std::vector<kafka::ConsumedRecord> &records)
+    void processBatch(std::span<const kafka::ConsumedRecord> records)
     {
         const auto started = Clock::now();
         const std::int64_t now = nowMillis();
@@ -434,9 +621,20 @@ struct GroupRuntime::Impl
         std::set<TopicPartition> deferred;
         std::map<TopicPartition, std::int64_t> firstOffsets;
         std::map<TopicPartition, std::int64_t> nextOffsets;
+        // Records come in runs of one partition: the partition's lookups are done once a partition.
+        const kafka::ConsumedRecord *runStart = nullptr;
+        TopicPartition partition;
+        bool usable = false;
+        std::int64_t *runNext = nullptr;
         for (const auto &record : records) {
-            const TopicPartition tp {record.topic, record.partition};
-            if (!assigned.contains(tp) || deferred.contains(tp)) {
+            if (runStart == nullptr || record.partition != runStart->partition
+                || record.topic != runStart->topic) {
+                runStart = &record;
+                partition = {record.topic, record.partition};
+                usable = assigned.contains(partition) && !deferred.contains(partition);
+                runNext = nullptr;
+            }
+            if (!usable) {
                 continue;
             }
             if (record.topic == retryTopic) {
@@ -444,15 +642,19 @@ struct GroupRuntime::Impl
                     parseInt64(kafka::headerValue(record.headers, kafka::headers::kDueAtMs), 0);
                 if (due > now) {
                     // Not due: wait on the partition, not in the loop.
-                    (void)consumer->pause({tp});
-                    (void)consumer->seek({{tp.topic, tp.partition, record.offset}});
-                    retryDueAt[tp] = due;
-                    deferred.insert(tp);
+                    (void)consumer->pause({partition});
+                    (void)consumer->seek({{partition.topic, partition.partition, record.offset}});
+                    retryDueAt[partition] = due;
+                    deferred.insert(partition);
+                    usable = false;
                     continue;
                 }
             }
-            firstOffsets.try_emplace(tp, record.offset);
-            nextOffsets[tp] = record.offset + 1;
+            if (runNext == nullptr) {
+                firstOffsets.try_emplace(partition, record.offset);
+                runNext = &nextOffsets[partition];
+            }
+            *runNext = record.offset + 1;
             ready.push_back(&record);
         }
         if (ready.empty()) {
@@ -468,7 +670,11 @@ struct GroupRuntime::Impl
         // Dedup first, so that a duplicate of an event that is dead-lettered is not
         // dead-lettered twice. A redriven record (redrive-count header) is processed even
         // though its key exists: someone chose to run it again.
-        std::vector<Event> events(ready.size());
+        // Reused from batch to batch: a batch's vectors are large enough that allocating
+        // and freeing them made malloc consolidate its free lists every batch.
+        std::vector<Event> &events = batchEvents;
+        events.clear();
+        events.resize(ready.size());
         std::vector<std::optional<Failure>> failures(ready.size());
         std::vector<std::size_t> fresh;
         std::int64_t duplicates = 0;
@@ -516,12 +722,18 @@ struct GroupRuntime::Impl
                 fresh.push_back(i);
             }
         }
-        std::vector<Event> toProcess;
+        // The fresh events are moved to the processor and back (not copied): a failure
+        // record or forget() below still reads them.
+        std::vector<Event> &toProcess = freshEvents;
+        toProcess.clear();
         toProcess.reserve(fresh.size());
         for (const std::size_t i : fresh) {
-            toProcess.push_back(events[i]);
+            toProcess.push_back(std::move(events[i]));
         }
         auto result = processor->process(toProcess, *db);
+        for (std::size_t j = 0; j < fresh.size(); ++j) {
+            events[fresh[j]] = std::move(toProcess[j]);
+        }
         if (!result) {
             setError(result.error().message);
             rewind(firstOffsets);
@@ -607,11 +819,17 @@ struct GroupRuntime::Impl
         metrics.batches += 1;
         metrics.lastBatchMs = std::chrono::duration<double, std::milli>(took).count();
         metrics.lastError.clear();
+        const kafka::ConsumedRecord *runStart = nullptr;
+        PartitionProgress *p = nullptr;
         for (const auto *record : ready) {
-            auto &p = progress[{record->topic, record->partition}];
-            p.topic = record->topic;
-            p.partition = record->partition;
-            p.lastRecordTimestampMs = std::max(p.lastRecordTimestampMs, record->timestampMs);
+            if (runStart == nullptr || record->partition != runStart->partition
+                || record->topic != runStart->topic) {
+                runStart = record;
+                p = &progress[{record->topic, record->partition}];
+                p->topic = record->topic;
+                p->partition = record->partition;
+            }
+            p->lastRecordTimestampMs = std::max(p->lastRecordTimestampMs, record->timestampMs);
         }
         for (const auto &[tp, next] : nextOffsets) {
             progress[tp].nextOffset = next;

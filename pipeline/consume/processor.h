@@ -78,6 +78,12 @@ public:
 /// the value is not an event.
 bool parseEvent(const kafka::ConsumedRecord &record, Event &event);
 
+/// Whether `value` is an object in the compact form the collector writes, which nlohmann's
+/// ordered_json parses and dumps back unchanged: no whitespace between tokens, no name twice
+/// in an object, string values and an "attributes" object of strings, every string
+/// printable ASCII without escapes.
+bool isCompactEventValue(std::string_view value);
+
 /// The load generator's poison marker (attribute logdeck.poison = "true"): the runtime
 /// dead-letters such an event at once and keeps its dedup key, so a copy is not
 /// dead-lettered twice.

@@ -304,7 +304,8 @@ public:
             m_order[i] = &events[i];
         }
         std::ranges::stable_sort(m_order, [](const Event *a, const Event *b) {
-            return std::tie(a->tenant, a->eventId) < std::tie(b->tenant, b->eventId);
+            return std::tie(a->tenant, a->occurredAtMs, a->eventId)
+                < std::tie(b->tenant, b->occurredAtMs, b->eventId);
         });
         static const kafka::ConsumedRecord kNoRecord;
         for (const Event *next : m_order) {
@@ -421,20 +422,13 @@ public:
         result.outputs.reserve(events.size());
         for (std::size_t i = 0; i < events.size(); ++i) {
             const Event &event = events[i];
-            // ordered_json keeps the producer's key order, so the output reads like the input.
-            nlohmann::ordered_json value = event.record != nullptr
-                ? nlohmann::ordered_json::parse(event.record->value, nullptr, false)
-                : nlohmann::ordered_json(nlohmann::ordered_json::value_t::discarded);
-            if (!value.is_object()) {
+            kafka::OutgoingRecord output;
+            if (!enrichedValue(event, output.value)) {
                 result.failures[i] = Failure {true, "SchemaError", notAnObject(event)};
                 continue;
             }
-            value["enriched"] = {{"device", deviceOf(event)}, {"country", countryOf(event)}};
-            kafka::OutgoingRecord output;
             output.topic = kEnrichedTopic;
             output.key = event.tenant;
-            output.value =
-                value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
             output.timestampMs = event.receivedAtMs; // as on events.raw, not the retry's time
             output.headers.reserve(kCopiedHeaders.size() + 1);
             for (const std::string_view headerName : kCopiedHeaders) {
@@ -451,6 +445,50 @@ public:
     }
 
 private:
+    /// The input's value with "enriched": {"device", "country"} added; false when the value
+    /// is not a JSON object.
+    static bool enrichedValue(const Event &event, std::string &out)
+    {
+        if (event.record == nullptr) {
+            return false;
+        }
+        const std::string &input = event.record->value;
+        const std::string device = deviceOf(event);
+        const std::string country = countryOf(event);
+        // The collector's compact form: what the JSON path below would write is the input
+        // with the member appended before the closing brace, so it is spliced in without
+        // parsing and serializing the value.
+        if (isPlainText(device) && isPlainText(country) && isCompactEventValue(input)
+            && input.find("\"enriched\"") == std::string::npos) {
+            out.reserve(input.size() + 48 + device.size());
+            out.append(input, 0, input.size() - 1);
+            if (input.size() > 2) {
+                out += ',';
+            }
+            out.append("\"enriched\":{\"device\":\"")
+                .append(device)
+                .append("\",\"country\":\"")
+                .append(country)
+                .append("\"}}");
+            return true;
+        }
+        // ordered_json keeps the producer's key order, so the output reads like the input.
+        nlohmann::ordered_json value = nlohmann::ordered_json::parse(input, nullptr, false);
+        if (!value.is_object()) {
+            return false;
+        }
+        value["enriched"] = {{"device", device}, {"country", country}};
+        out = value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        return true;
+    }
+
+    /// Text that JSON writes as it is: printable ASCII without quotes or backslashes.
+    static bool isPlainText(std::string_view text)
+    {
+        return std::ranges::all_of(
+            text, [](char c) { return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'; });
+    }
+
     /// The record contract's headers; retry and dead-letter headers of the input stay behind.
     static constexpr std::array<std::string_view, 4> kCopiedHeaders = {
         "event-id", "tenant-id", "content-type", "received-at"};

@@ -20,23 +20,31 @@ const ClientSettings &consumerDefaults()
     return defaults;
 }
 
-Headers readHeaders(const rd_kafka_message_t *message)
+/// Reads the message's headers into `result`, reusing its elements' strings.
+void readHeaders(const rd_kafka_message_t *message, Headers &result)
 {
-    Headers result;
+    std::size_t count = 0;
     rd_kafka_headers_t *headers = nullptr;
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return result;
+    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char *name = nullptr;
+        const void *value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size)
+             == RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+            if (count == result.size()) {
+                result.emplace_back();
+            }
+            Header &header = result[count++];
+            header.name.assign(name);
+            if (value != nullptr) {
+                header.value.assign(static_cast<const char *>(value), size);
+            } else {
+                header.value.clear();
+            }
+        }
     }
-    const char *name = nullptr;
-    const void *value = nullptr;
-    size_t size = 0;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-        result.push_back(
-            {name, value ? std::string(static_cast<const char *>(value), size) : std::string()});
-    }
-    return result;
+    result.resize(count);
 }
 
 detail::PartitionListPtr toList(const std::vector<TopicPartition> &partitions)
@@ -159,16 +167,27 @@ Result<std::vector<ConsumedRecord>> Consumer::poll(std::size_t maxRecords,
                                                    std::chrono::milliseconds timeout)
 {
     std::vector<ConsumedRecord> records;
+    std::size_t count = 0;
+    if (auto polled = pollInto(records, count, maxRecords, timeout); !polled) {
+        return fail(polled.error());
+    }
+    records.resize(count);
+    return records;
+}
+
+Result<void> Consumer::pollInto(std::vector<ConsumedRecord> &records, std::size_t &count,
+                                std::size_t maxRecords, std::chrono::milliseconds timeout)
+{
+    count = 0;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (records.size() < maxRecords) {
+    while (count < maxRecords) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         // Once something has arrived, only take what is already buffered.
-        const int wait =
-            records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
+        const int wait = count == 0 ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
         rd_kafka_message_t *message = rd_kafka_consumer_poll(m_handle, wait);
         if (message == nullptr) {
-            if (!records.empty() || left.count() <= 0) {
+            if (count > 0 || left.count() <= 0) {
                 break;
             }
             continue;
@@ -188,22 +207,28 @@ Result<std::vector<ConsumedRecord>> Consumer::poll(std::size_t maxRecords,
             log::debug("kafka.consumer.transient_error", {{"error", text}});
             continue;
         }
-        ConsumedRecord record;
-        record.topic = rd_kafka_topic_name(message->rkt);
+        if (count == records.size()) {
+            records.emplace_back();
+        }
+        ConsumedRecord &record = records[count++];
+        record.topic.assign(rd_kafka_topic_name(message->rkt));
         record.partition = message->partition;
         record.offset = message->offset;
         record.timestampMs = rd_kafka_message_timestamp(message, nullptr);
         if (message->key != nullptr) {
             record.key.assign(static_cast<const char *>(message->key), message->key_len);
+        } else {
+            record.key.clear();
         }
         if (message->payload != nullptr) {
             record.value.assign(static_cast<const char *>(message->payload), message->len);
+        } else {
+            record.value.clear();
         }
-        record.headers = readHeaders(message);
+        readHeaders(message, record.headers);
         rd_kafka_message_destroy(message);
-        records.push_back(std::move(record));
     }
-    return records;
+    return {};
 }
 
 Result<void> Consumer::commit(const std::vector<TopicPartitionOffset> &offsets, bool async)

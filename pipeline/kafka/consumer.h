@@ -65,6 +65,12 @@ public:
     Result<std::vector<ConsumedRecord>> poll(std::size_t maxRecords,
                                              std::chrono::milliseconds timeout);
 
+    /// poll() into `records`, whose first `count` elements are the records read (the
+    /// vector may hold more: their strings keep their capacity, so a loop that polls into
+    /// the same vector allocates nothing for most records).
+    Result<void> pollInto(std::vector<ConsumedRecord> &records, std::size_t &count,
+                          std::size_t maxRecords, std::chrono::milliseconds timeout);
+
     /// Commits `offsets` (each the next offset to read), synchronously or in the background.
     Result<void> commit(const std::vector<TopicPartitionOffset> &offsets, bool async = false);
 

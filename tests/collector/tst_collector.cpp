@@ -20,6 +20,7 @@
 #include <QTest>
 #include <atomic>
 #include <csignal>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -250,6 +251,44 @@ double counter(const std::string &metrics, const std::string &name)
 {
     const auto at = metrics.find("\n" + name + " ");
     return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
+}
+
+/// How a test breaks Kafka and mends it again.
+struct Outage
+{
+    std::function<bool()> begin;
+    std::function<bool()> end;
+    bool handOver = false; ///< the events in flight must be handed to the outbox
+    const char *label = "";
+};
+
+/// Sends events from three tenants through `outage`: the collector must start spilling
+/// while Kafka is away, keep answering 202, drain its outbox once Kafka is back, and leave
+/// every accepted event in Kafka, in order per tenant.
+void runThroughOutage(Harness &h, const Outage &outage)
+{
+    TrafficDriver traffic(h, h.collector->port());
+    QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 150, 30000);
+    QVERIFY(outage.begin());
+    QTRY_VERIFY_WITH_TIMEOUT(h.collector->spilling(), 20000);
+    const int atOutage = traffic.accepted();
+    QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atOutage + 300, 20000);
+    if (outage.handOver) {
+        QVERIFY(counter(h.collector->metricsText(), "logdeck_events_handed_over_total") > 0);
+    }
+    QVERIFY(outage.end());
+    const int atRecovery = traffic.accepted();
+    QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 150, 60000);
+    traffic.stop();
+    QCOMPARE(traffic.failed(), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling() && h.collector->gauges().outboxDepth == 0,
+                             90000);
+
+    const auto records = h.read(static_cast<std::size_t>(traffic.accepted()));
+    const int duplicates = verifyNoLossInOrder(traffic.acceptedIds(), records);
+    QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
+    qInfo("%s: %d accepted, %zu records in Kafka, %d duplicate copies", outage.label,
+          traffic.accepted(), records.size(), duplicates);
 }
 
 } // namespace
@@ -519,26 +558,10 @@ private Q_SLOTS:
         Harness h;
         QVERIFY(h.start({{"bootstrap.servers", (*mock)->bootstrapServers()}}, {"t1", "t2", "t3"},
                         1000ms, mock->get()));
-        TrafficDriver traffic(h, h.collector->port());
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 150, 20000);
-        QVERIFY((*mock)->setBrokerDown(1).has_value());
-        QTRY_VERIFY_WITH_TIMEOUT(h.collector->spilling(), 20000);
-        const int atOutage = traffic.accepted();
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atOutage + 300, 30000);
-        QVERIFY((*mock)->setBrokerUp(1).has_value());
-        const int atRecovery = traffic.accepted();
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 150, 30000);
-        traffic.stop();
-        QCOMPARE(traffic.failed(), 0);
-        QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling() && h.collector->gauges().outboxDepth == 0,
-                                 60000);
-
-        const auto accepted = traffic.acceptedIds();
-        const auto records = h.read(static_cast<std::size_t>(traffic.accepted()));
-        const int duplicates = verifyNoLossInOrder(accepted, records);
-        QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
-        qInfo("mock outage: %d accepted, %zu records in Kafka, %d duplicate copies",
-              traffic.accepted(), records.size(), duplicates);
+        runThroughOutage(h,
+                         {[&] { return (*mock)->setBrokerDown(1).has_value(); },
+                          [&] { return (*mock)->setBrokerUp(1).has_value(); }, false,
+                          "mock outage"});
     }
 
     void stalledBrokerHandsEventsToTheOutbox()
@@ -550,56 +573,23 @@ private Q_SLOTS:
         Harness h;
         QVERIFY(h.start({{"bootstrap.servers", (*mock)->bootstrapServers()}}, {"t1", "t2", "t3"},
                         120s, mock->get()));
-        TrafficDriver traffic(h, h.collector->port());
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 150, 20000);
-        QVERIFY((*mock)->setBrokerRoundTrip(1, 30s).has_value());
-        QTRY_VERIFY_WITH_TIMEOUT(h.collector->spilling(), 15000);
-        const int atStall = traffic.accepted();
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atStall + 300, 15000);
-        QVERIFY(counter(h.collector->metricsText(), "logdeck_events_handed_over_total") > 0);
-        QVERIFY((*mock)->setBrokerRoundTrip(1, 0ms).has_value());
-        traffic.stop();
-        QCOMPARE(traffic.failed(), 0);
-        QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling() && h.collector->gauges().outboxDepth == 0,
-                                 90000);
-
-        const auto records = h.read(static_cast<std::size_t>(traffic.accepted()));
-        const int duplicates = verifyNoLossInOrder(traffic.acceptedIds(), records);
-        QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
-        qInfo("stalled broker: %d accepted, %zu records in Kafka, %d duplicate copies",
-              traffic.accepted(), records.size(), duplicates);
+        runThroughOutage(h,
+                         {[&] { return (*mock)->setBrokerRoundTrip(1, 30s).has_value(); },
+                          [&] { return (*mock)->setBrokerRoundTrip(1, 0ms).has_value(); }, true,
+                          "stalled broker"});
     }
 
     void realBrokerStoppedSpillsAndLosesNothing()
     {
         test::OwnBroker broker;
         QVERIFY2(!broker.bootstrap().empty(), "the test's own broker did not start");
-        const std::string bootstrap = broker.bootstrap();
-
         // A produce timeout far beyond the test's waits: the spill must come from the
         // producer reporting every broker down, with the events in flight handed over.
         Harness h;
-        QVERIFY(h.start({{"bootstrap.servers", bootstrap}}, {"t1", "t2", "t3"}, 120s));
-        TrafficDriver traffic(h, h.collector->port());
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 200, 30000);
-        QVERIFY(broker.stop());
-        QTRY_VERIFY_WITH_TIMEOUT(h.collector->spilling(), 20000);
-        const int atOutage = traffic.accepted();
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atOutage + 300, 20000);
-        QVERIFY(counter(h.collector->metricsText(), "logdeck_events_handed_over_total") > 0);
-        QVERIFY(broker.restart());
-        const int atRecovery = traffic.accepted();
-        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 200, 60000);
-        traffic.stop();
-        QCOMPARE(traffic.failed(), 0);
-        QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling() && h.collector->gauges().outboxDepth == 0,
-                                 90000);
-
-        const auto records = h.read(static_cast<std::size_t>(traffic.accepted()));
-        const int duplicates = verifyNoLossInOrder(traffic.acceptedIds(), records);
-        QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
-        qInfo("broker outage: %d accepted, %zu records in Kafka, %d duplicate copies",
-              traffic.accepted(), records.size(), duplicates);
+        QVERIFY(h.start({{"bootstrap.servers", broker.bootstrap()}}, {"t1", "t2", "t3"}, 120s));
+        runThroughOutage(h,
+                         {[&] { return broker.stop(); }, [&] { return broker.restart(); }, true,
+                          "broker outage"});
     }
 
     void engineKilledWhileSpillingLosesNothing()
