@@ -10,27 +10,6 @@ namespace logdeck::collector {
 
 namespace {
 
-/// Appends `text` to `out` as a JSON string, quoted and escaped.
-void appendQuoted(std::string &out, std::string_view text)
-{
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (byte < 0x20) {
-            out += "\\u00";
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xf];
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-}
-
 /// formatRfc3339 of the request's receipt time, which every event of a batch shares.
 const std::string &receivedAtText(std::int64_t receivedAtMs)
 {
@@ -64,6 +43,26 @@ bool isTypeCharacter(char c)
 }
 
 } // namespace
+
+void appendQuoted(std::string &out, std::string_view text)
+{
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20) {
+            out += "\\u00";
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
 
 std::expected<json, RejectedEvent> parseBody(std::string_view body)
 {

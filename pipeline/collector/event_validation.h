@@ -45,6 +45,10 @@ validateEvent(const nlohmann::json &event, const std::string &tenant, std::int64
 /// Parses a request body, or says why it is not JSON (400).
 std::expected<nlohmann::json, RejectedEvent> parseBody(std::string_view body);
 
+/// Appends `text` to `out` as a JSON string, quoted, with quotes, backslashes and control
+/// characters escaped: how the record value's own fields are written.
+void appendQuoted(std::string &out, std::string_view text);
+
 /// `{"error": ..., "field": ...}` for a refused request.
 std::string errorBody(const RejectedEvent &rejected);
 
