@@ -33,6 +33,7 @@ using kafka::TopicPartition;
 
 constexpr std::chrono::seconds kAckTimeout {30};
 constexpr std::chrono::seconds kFailureBackoff {1};
+constexpr std::chrono::milliseconds kKafkaCommitInterval {500};
 
 } // namespace
 
@@ -283,6 +284,12 @@ struct GroupRuntime::Impl
     std::vector<kafka::TopicPartitionOffset> resetToCommit; ///< see commitReset()
     std::map<TopicPartition, std::int64_t> retryDueAt; // paused retry partitions
     std::map<TopicPartition, std::int64_t> lastCommitted; // next offsets of the last batch
+    // Kafka's copy of the offsets (SQLite holds the truth) goes out at most every
+    // kKafkaCommitInterval: a group at the log end finishes a batch every millisecond, and
+    // one OffsetCommit per batch queued so many requests at the coordinator that the
+    // group's heartbeats waited behind them past the session timeout.
+    std::map<TopicPartition, std::int64_t> kafkaCommitDue;
+    Clock::time_point lastKafkaCommit {};
     std::mt19937_64 random {std::random_device {}()};
     /// The batch being processed (and the strings of earlier ones, reused by the next poll).
     std::vector<kafka::ConsumedRecord> polledRecords;
@@ -382,6 +389,7 @@ struct GroupRuntime::Impl
         }
         for (const auto &tp : partitions) {
             lastCommitted.erase(tp);
+            kafkaCommitDue.erase(tp);
             assigned.erase(tp);
             retryDueAt.erase(tp);
         }
@@ -417,8 +425,27 @@ struct GroupRuntime::Impl
             if (count > 0) {
                 processBatch(std::span<const kafka::ConsumedRecord>(polledRecords.data(), count));
             }
+            commitToKafka();
         }
         consumer->close();
+    }
+
+    /// Sends the batches' offsets to Kafka in the background, once per kKafkaCommitInterval.
+    void commitToKafka()
+    {
+        const auto now = Clock::now();
+        if (kafkaCommitDue.empty() || now - lastKafkaCommit < kKafkaCommitInterval) {
+            return;
+        }
+        std::vector<kafka::TopicPartitionOffset> due;
+        for (const auto &[tp, next] : kafkaCommitDue) {
+            if (assigned.contains(tp)) {
+                due.push_back({tp.topic, tp.partition, next});
+            }
+        }
+        kafkaCommitDue.clear();
+        lastKafkaCommit = now;
+        (void)consumer->commit(due, true);
     }
 
     /// A reset's offsets, taken on assignment, go to Kafka as this member's commit (the
@@ -789,11 +816,13 @@ struct GroupRuntime::Impl
             rewind(firstOffsets);
             return;
         }
-        // SQLite holds the truth now; Kafka's copy is for tools that read group offsets.
-        (void)consumer->commit(commit, true);
+        // SQLite holds the truth now; Kafka's copy is for tools that read group offsets
+        // and for the next owner of a partition (handed over at once on revocation).
         for (const auto &o : commit) {
             lastCommitted[{o.topic, o.partition}] = o.offset;
+            kafkaCommitDue[{o.topic, o.partition}] = o.offset;
         }
+        commitToKafka();
 
         if (injected.addedLatency.count() > 0) {
             const auto until = Clock::now() + injected.addedLatency;
