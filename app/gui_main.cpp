@@ -10,32 +10,99 @@
 #include <QCommandLineParser>
 #include <QTimer>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
-int main(int argc, char **argv)
-{
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("logdeck"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Logdeck"));
-    QApplication::setApplicationVersion(QString::fromStdString(logdeck::version()));
-    QApplication::setDesktopFileName(QStringLiteral("logdeck"));
+namespace {
 
-    QCommandLineParser parser;
+struct ConsoleOptions {
+    QCommandLineOption demo{
+        QStringLiteral("demo"),
+        QStringLiteral("Run the whole pipeline in process on an embedded mock cluster.")};
+    QCommandLineOption screenshot{
+        QStringLiteral("screenshot"),
+        QStringLiteral(
+            "Save a picture of the main window to <file> once it shows live data, then quit."),
+        QStringLiteral("file")};
+};
+
+void setApplicationNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("logdeck"));
+    QCoreApplication::setApplicationVersion(QString::fromStdString(logdeck::version()));
+}
+
+void addOptions(QCommandLineParser &parser, const ConsoleOptions &options)
+{
     parser.setApplicationDescription(
         QStringLiteral("Logdeck, a console for Kafka event pipelines."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption demo(
-        QStringLiteral("demo"),
-        QStringLiteral("Run the whole pipeline in process on an embedded mock cluster."));
-    const QCommandLineOption screenshot(
-        QStringLiteral("screenshot"),
-        QStringLiteral(
-            "Save a picture of the main window to <file> once it shows live data, then quit."),
-        QStringLiteral("file"));
-    parser.addOption(demo);
-    parser.addOption(screenshot);
+    parser.addOption(options.demo);
+    parser.addOption(options.screenshot);
     logdeck::app::addEngineOptions(parser);
+}
+
+// --help and --version answer without a display (over ssh, in a package's post-install
+// check): a QCoreApplication serves them, and it needs no platform plugin.
+bool asksForHelpOrVersion(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        for (const char *option : {"-h", "--help", "--help-all", "-?", "-v", "--version"}) {
+            if (std::strcmp(argv[i], option) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool hasDisplay(int argc, char **argv)
+{
+    for (const char *variable : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+        const char *value = std::getenv(variable);
+        if (value != nullptr && *value != '\0') {
+            return true;
+        }
+    }
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "-platform") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const ConsoleOptions options;
+    if (asksForHelpOrVersion(argc, argv)) {
+        QCoreApplication app(argc, argv);
+        setApplicationNames();
+        QCommandLineParser parser;
+        addOptions(parser, options);
+        parser.process(app); // prints the help or the version and exits
+    }
+    if (!hasDisplay(argc, argv)) {
+        std::fprintf(stderr,
+                     "logdeck: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the console "
+                     "cannot open.\nlogdeck: run it in a desktop session, or use logdeck-cli for "
+                     "the headless engine (logdeck-cli run --help).\n");
+        return 1;
+    }
+
+    QApplication app(argc, argv);
+    setApplicationNames();
+    QApplication::setApplicationDisplayName(QStringLiteral("Logdeck"));
+    QApplication::setDesktopFileName(QStringLiteral("logdeck"));
+
+    QCommandLineParser parser;
+    addOptions(parser, options);
+    const QCommandLineOption &demo = options.demo;
+    const QCommandLineOption &screenshot = options.screenshot;
     parser.process(app); // exits with usage on a bad option
 
     const bool wantsEngine = parser.isSet(demo) || parser.isSet(QStringLiteral("broker"))
