@@ -17,10 +17,12 @@
 #include "store/database.h"
 #include "store/tenant_store.h"
 
+#include <QScopeGuard>
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -54,6 +56,7 @@ struct Engine::Impl
     std::unique_ptr<collector::Collector> collector;
     std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
     std::set<std::string> stoppedGroups; // hosted, but stopped for a reset; under groupsMutex
+    std::unique_ptr<DataDirLock> dataDirLock; // held from start to stop
     std::unique_ptr<ops::ControlAgent> controlAgent;
     Engine *self = nullptr; // the redrive commands go through the engine's public API
     std::int64_t startedAtMs = 0;
@@ -89,6 +92,13 @@ struct Engine::Impl
             return fail(
                 Error::io("cannot create data directory '" + dataDir + "': " + ec.message()));
         }
+        // Two engines on one directory would share the groups' databases and remove each
+        // other's engine.json.
+        auto locked = DataDirLock::acquire(dataDir);
+        if (!locked) {
+            return fail(locked.error());
+        }
+        dataDirLock = std::move(*locked);
         return {};
     }
 
@@ -264,13 +274,11 @@ struct Engine::Impl
         std::string message;
         std::string result = "{}";
         if (command.operation == "group.pause" || command.operation == "group.resume") {
-            auto runtime = this->group(group);
-            done = runtime ? Result<void>() : fail(runtime.error());
-            if (runtime) {
-                command.operation == "group.pause" ? (*runtime)->pause() : (*runtime)->resume();
-                message = "group '" + group + "' "
-                    + (command.operation == "group.pause" ? "paused" : "resumed");
-            }
+            const bool pause = command.operation == "group.pause";
+            done = withGroup(group, [pause](consume::GroupRuntime &runtime) {
+                pause ? runtime.pause() : runtime.resume();
+            });
+            message = "group '" + group + "' " + (pause ? "paused" : "resumed");
         } else if (command.operation == "group.stop") {
             done = stopGroup(group);
             message = "group '" + group + "' stopped";
@@ -485,7 +493,10 @@ struct Engine::Impl
         return result;
     }
 
-    Result<consume::GroupRuntime *> group(const std::string &name) const
+    /// Runs `action` on a running group under groupsMutex: stopGroup, on the control
+    /// thread, cannot free the runtime meanwhile. `action` must be quick (it sets flags).
+    Result<void> withGroup(const std::string &name,
+                           const std::function<void(consume::GroupRuntime &)> &action) const
     {
         const std::lock_guard lock(groupsMutex);
         const auto it = groups.find(name);
@@ -493,7 +504,8 @@ struct Engine::Impl
             return fail(Error {Error::Code::NotFound,
                                "group '" + name + "' is not run by this engine", false});
         }
-        return it->second.get();
+        action(*it->second);
+        return {};
     }
 
     std::string collectorUrl() const
@@ -541,6 +553,22 @@ Result<void> Engine::start()
     if (auto valid = d->config.validate(); !valid) {
         return valid;
     }
+    // The data directory first: a second engine on it stops here, before it touches Kafka.
+    if (auto ready = d->prepareDataDir(); !ready) {
+        return ready;
+    }
+    // Whatever fails from here on undoes what was started, and lets the directory go.
+    auto started = qScopeGuard([this] {
+        d->redriveRunner.reset();
+        d->stopGroups();
+        d->collector.reset();
+        d->mockCluster.reset();
+        if (d->temporaryDataDir) {
+            std::error_code ec;
+            std::filesystem::remove_all(d->dataDir, ec);
+        }
+        d->dataDirLock.reset();
+    });
     const auto specs = kafka::topics::pipelineTopics(d->config.groups, d->config.partitions);
     std::string bootstrap;
     if (d->config.embedded) {
@@ -574,8 +602,8 @@ Result<void> Engine::start()
         const std::lock_guard lock(d->mutex);
         d->bootstrap = bootstrap;
     }
-    auto ready = d->prepareDataDir();
-    if (ready && d->config.embedded) {
+    Result<void> ready;
+    if (d->config.embedded) {
         ready = d->createDemoTenants();
     }
     if (ready) {
@@ -591,16 +619,9 @@ Result<void> Engine::start()
         ready = d->startRedriveRunner();
     }
     if (!ready) {
-        d->redriveRunner.reset();
-        d->stopGroups();
-        d->collector.reset();
-        d->mockCluster.reset();
-        if (d->temporaryDataDir) {
-            std::error_code ec;
-            std::filesystem::remove_all(d->dataDir, ec);
-        }
         return ready;
     }
+    started.dismiss();
     d->startedAtMs = nowMillis();
     if (auto agent = d->startControlAgent(); !agent) {
         // The pipeline runs without it; only remote commands and the fleet view are missing.
@@ -663,6 +684,7 @@ void Engine::stop()
     if (d->temporaryDataDir) {
         std::filesystem::remove_all(d->dataDir, ec);
     }
+    d->dataDirLock.reset();
     log::info("engine.stopped");
 }
 
@@ -711,11 +733,10 @@ std::vector<consume::GroupMetrics> Engine::groupMetrics() const
 
 Result<void> Engine::pauseGroup(const std::string &group)
 {
-    auto runtime = d->group(group);
-    if (!runtime) {
-        return fail(runtime.error());
+    if (auto done = d->withGroup(group, [](consume::GroupRuntime &runtime) { runtime.pause(); });
+        !done) {
+        return done;
     }
-    (*runtime)->pause();
     log::info("group.paused", {{"group", group}});
     d->audit("groups.pause", group);
     return {};
@@ -723,11 +744,10 @@ Result<void> Engine::pauseGroup(const std::string &group)
 
 Result<void> Engine::resumeGroup(const std::string &group)
 {
-    auto runtime = d->group(group);
-    if (!runtime) {
-        return fail(runtime.error());
+    if (auto done = d->withGroup(group, [](consume::GroupRuntime &runtime) { runtime.resume(); });
+        !done) {
+        return done;
     }
-    (*runtime)->resume();
     log::info("group.resumed", {{"group", group}});
     d->audit("groups.resume", group);
     return {};
@@ -735,12 +755,8 @@ Result<void> Engine::resumeGroup(const std::string &group)
 
 Result<void> Engine::setGroupFaults(const std::string &group, const consume::FaultInjection &faults)
 {
-    auto runtime = d->group(group);
-    if (!runtime) {
-        return fail(runtime.error());
-    }
-    (*runtime)->setFaults(faults);
-    return {};
+    return d->withGroup(group,
+                        [&faults](consume::GroupRuntime &runtime) { runtime.setFaults(faults); });
 }
 
 std::shared_ptr<const ops::LagSnapshot> Engine::lagSnapshot() const

@@ -1,10 +1,15 @@
 #include "engine_info.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace logdeck {
 
@@ -68,6 +73,42 @@ void removeEngineInfo(const std::string &dataDir)
 {
     std::error_code ec;
     std::filesystem::remove(fileIn(dataDir), ec);
+}
+
+Result<std::unique_ptr<DataDirLock>> DataDirLock::acquire(const std::string &dataDir)
+{
+    const std::string path = dataDir + "/engine.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return fail(Error::io("cannot open " + path + ": " + std::strerror(errno)));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        char holder[32] = {};
+        const auto n = ::pread(fd, holder, sizeof holder - 1, 0);
+        ::close(fd);
+        if (error != EWOULDBLOCK) {
+            return fail(Error::io("cannot lock " + path + ": " + std::strerror(error)));
+        }
+        std::string pid(holder, n > 0 ? static_cast<std::size_t>(n) : 0);
+        pid.erase(pid.find_last_not_of(" \n") + 1);
+        return fail(Error::invalid("the data directory " + dataDir
+                                   + " is in use by another engine (pid "
+                                   + (pid.empty() ? std::string("unknown") : pid)
+                                   + "); stop that engine first, or give this one another --data"));
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+        const int error = errno;
+        ::close(fd);
+        return fail(Error::io("cannot write " + path + ": " + std::strerror(error)));
+    }
+    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+}
+
+DataDirLock::~DataDirLock()
+{
+    ::close(m_fd); // releases the flock
 }
 
 } // namespace logdeck

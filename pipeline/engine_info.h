@@ -3,6 +3,7 @@
 #include "common/result.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace logdeck {
@@ -28,5 +29,25 @@ Result<EngineInfo> readEngineInfo(const std::string &dataDir);
 
 /// Removes `dataDir`/engine.json.
 void removeEngineInfo(const std::string &dataDir);
+
+/// An exclusive lock on a data directory, held while an engine runs there: an flock on
+/// `dataDir`/engine.lock, which holds the pid of its holder. The kernel lets it go when the
+/// process ends, SIGKILL included, so a stale lock never blocks a restart.
+class DataDirLock
+{
+public:
+    /// Fails, naming the holder's pid, when another process holds the lock.
+    static Result<std::unique_ptr<DataDirLock>> acquire(const std::string &dataDir);
+    ~DataDirLock();
+    DataDirLock(const DataDirLock &) = delete;
+    DataDirLock &operator=(const DataDirLock &) = delete;
+
+private:
+    explicit DataDirLock(int fd)
+        : m_fd(fd)
+    {
+    }
+    int m_fd = -1;
+};
 
 } // namespace logdeck

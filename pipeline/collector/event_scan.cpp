@@ -235,6 +235,7 @@ struct Rewrite
     bool unsorted = false; ///< some object's keys are not strictly ascending: out is unusable
     std::size_t topKeys = 0; ///< keys of the outermost object
     bool poison = false; ///< the outermost object has "logdeck.poison": true
+    std::size_t depth = 0; ///< how deep the value nests (the outermost object is 1)
 };
 
 class Scanner
@@ -321,6 +322,14 @@ public:
         }
     }
 
+    /// A container opens inside the ones in s.containers: how deep the value nests so far.
+    void noteOpened(Rewrite *rewrite) const
+    {
+        if (rewrite != nullptr) {
+            rewrite->depth = std::max(rewrite->depth, s.containers.size() + 1);
+        }
+    }
+
     /// Any value at p; rewritten into `rewrite->out` as dump() would write it when given.
     bool value(Rewrite *rewrite)
     {
@@ -339,6 +348,7 @@ public:
             switch (*p) {
             case '{':
                 ++p;
+                noteOpened(rewrite);
                 if (out != nullptr) {
                     *out += '{';
                 }
@@ -359,6 +369,7 @@ public:
                 break;
             case '[':
                 ++p;
+                noteOpened(rewrite);
                 if (out != nullptr) {
                     *out += '[';
                 }
@@ -878,6 +889,10 @@ std::expected<IngestEvent, RejectedEvent> checkEvent(Scratch &s, const EventFiel
     if (fields.hasAttributes) {
         if (!fields.attributesObject) {
             return reject("attributes must be a JSON object", "attributes");
+        }
+        if (fields.attributes.depth > kMaxAttributeDepth) {
+            // Before the DOM below: its dump() recurses once per level.
+            return reject(std::string(kAttributesTooDeep), "attributes");
         }
         std::size_t keys = fields.attributes.topKeys;
         result.poison = fields.attributes.poison;

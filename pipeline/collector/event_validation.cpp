@@ -4,6 +4,7 @@
 #include "common/time_format.h"
 
 #include <algorithm>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 namespace logdeck::collector {
@@ -40,6 +41,25 @@ bool isTypeCharacter(char c)
 {
     return std::islower(static_cast<unsigned char>(c))
         || std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
+/// How deep `value` nests (a scalar 0, an empty container 1), without recursion.
+std::size_t nestingDepth(const json &value)
+{
+    std::size_t deepest = 0;
+    std::vector<std::pair<const json *, std::size_t>> pending {{&value, 1}};
+    while (!pending.empty()) {
+        const auto [node, level] = pending.back();
+        pending.pop_back();
+        if (!node->is_structured()) {
+            continue;
+        }
+        deepest = std::max(deepest, level);
+        for (const auto &child : *node) {
+            pending.emplace_back(&child, level + 1);
+        }
+    }
+    return deepest;
 }
 
 } // namespace
@@ -139,6 +159,9 @@ validateEvent(const json &event, const std::string &tenant, std::int64_t receive
     if (attributes != event.end()) {
         if (!attributes->is_object()) {
             return reject("attributes must be a JSON object", "attributes");
+        }
+        if (nestingDepth(*attributes) > kMaxAttributeDepth) {
+            return reject(std::string(kAttributesTooDeep), "attributes");
         }
         if (attributes->size() > kMaxAttributes) {
             return reject("attributes may have at most 64 keys", "attributes");

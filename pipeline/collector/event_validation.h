@@ -36,6 +36,10 @@ inline constexpr std::string_view kPoisonAttribute = "logdeck.poison";
 /// Limits on one event.
 inline constexpr std::size_t kMaxIdLength = 128;
 inline constexpr std::size_t kMaxAttributes = 64;
+/// How deep attributes may nest, the attributes object itself being level 1: deeper values
+/// are refused with 422 (consumers and the DLQ tools then never meet them).
+inline constexpr std::size_t kMaxAttributeDepth = 32;
+inline constexpr std::string_view kAttributesTooDeep = "attributes may nest at most 32 levels deep";
 
 /// Checks one event object and builds its record value for `tenant`. A missing id gets a
 /// UUIDv7; a client id is kept so that a client's retry is deduplicated downstream.

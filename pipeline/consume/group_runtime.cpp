@@ -1,5 +1,6 @@
 #include "consume/group_runtime.h"
 
+#include "common/json_depth.h"
 #include "common/log.h"
 #include "common/numbers.h"
 #include "common/time_format.h"
@@ -192,12 +193,25 @@ private:
     std::size_t m_pos = 0;
 };
 
-/// parseEvent through a DOM: any valid JSON value.
-bool parseEventDom(const kafka::ConsumedRecord &record, Event &event)
+/// parseEvent through a DOM: any valid JSON value that nests no deeper than kMaxJsonDepth
+/// (dump() below recurses once per level).
+bool parseEventDom(const kafka::ConsumedRecord &record, Event &event, std::string *problem)
 {
-    json value = json::parse(record.value, nullptr, false);
-    if (!value.is_object()) {
+    auto refuse = [problem](const char *why) {
+        if (problem != nullptr) {
+            *problem = why;
+        }
         return false;
+    };
+    if (jsonNestingDepth(record.value) > kMaxJsonDepth) {
+        return refuse("the record value nests deeper than 64 levels");
+    }
+    json value = json::parse(record.value, nullptr, false);
+    if (value.is_discarded()) {
+        return refuse("the record value is not valid JSON");
+    }
+    if (!value.is_object()) {
+        return refuse("the record value is not a JSON object");
     }
     event.record = &record;
     auto text = [&](const char *name) {
@@ -219,11 +233,15 @@ bool parseEventDom(const kafka::ConsumedRecord &record, Event &event)
     if (const auto attributes = value.find("attributes");
         attributes != value.end() && attributes->is_object()) {
         for (const auto &[name, attribute] : attributes->items()) {
+            // Invalid UTF-8 cannot reach here: the parser refused it above.
             event.attributes[name] =
                 attribute.is_string() ? attribute.get<std::string>() : attribute.dump();
         }
     }
-    return !event.eventId.empty() && !event.type.empty();
+    if (event.eventId.empty() || event.type.empty()) {
+        return refuse("the record value has no event id or type");
+    }
+    return true;
 }
 
 } // namespace
@@ -233,11 +251,11 @@ bool isCompactEventValue(std::string_view value)
     return SimpleEventScanner(value, true).scan();
 }
 
-bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
+bool parseEvent(const kafka::ConsumedRecord &record, Event &event, std::string *problem)
 {
     SimpleEventScanner fields(record.value);
     if (!fields.scan()) {
-        return parseEventDom(record, event);
+        return parseEventDom(record, event, problem);
     }
     event.record = &record;
     event.tenant = fields.tenant.empty() ? std::string_view(record.key) : fields.tenant;
@@ -253,7 +271,13 @@ bool parseEvent(const kafka::ConsumedRecord &record, Event &event)
     for (const auto &[name, value] : fields.attributes) {
         event.attributes.insert_or_assign(std::string(name), std::string(value));
     }
-    return !event.eventId.empty() && !event.type.empty();
+    if (event.eventId.empty() || event.type.empty()) {
+        if (problem != nullptr) {
+            *problem = "the record value has no event id or type";
+        }
+        return false;
+    }
+    return true;
 }
 
 std::chrono::milliseconds RetryPolicy::delayBefore(int attempt) const
@@ -718,10 +742,11 @@ struct GroupRuntime::Impl
             }
         };
         for (std::size_t i = 0; i < ready.size(); ++i) {
-            if (!parseEvent(*ready[i], events[i])) {
+            std::string problem;
+            if (!parseEvent(*ready[i], events[i], &problem)) {
                 events[i].record = ready[i];
-                failures[i] =
-                    Failure {true, "SchemaError", "the record value is not a Logdeck event"};
+                failures[i] = Failure {true, "SchemaError",
+                                       "the record value is not a Logdeck event: " + problem};
                 continue;
             }
             auto isNew =

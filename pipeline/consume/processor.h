@@ -75,8 +75,10 @@ public:
 };
 
 /// Reads the collector's record value into `event` (which points at `record`); false when
-/// the value is not an event.
-bool parseEvent(const kafka::ConsumedRecord &record, Event &event);
+/// the value is not an event, with the reason in `problem` when given. Any byte sequence is
+/// safe here: values nesting deeper than kMaxJsonDepth are refused before they are parsed.
+bool parseEvent(const kafka::ConsumedRecord &record, Event &event,
+                std::string *problem = nullptr);
 
 /// Whether `value` is an object in the compact form the collector writes, which nlohmann's
 /// ordered_json parses and dumps back unchanged: no whitespace between tokens, no name twice

@@ -2,6 +2,7 @@
 // enrichment (device and country, republished to events.enriched) and fraud (click bursts).
 // Each writes only to its own group's database, inside the runtime's transaction.
 
+#include "common/json_depth.h"
 #include "common/log.h"
 #include "common/time_format.h"
 #include "consume/processor.h"
@@ -472,7 +473,11 @@ private:
                 .append("\"}}");
             return true;
         }
-        // ordered_json keeps the producer's key order, so the output reads like the input.
+        // ordered_json keeps the producer's key order, so the output reads like the input;
+        // dump() recurses, hence the depth bound.
+        if (jsonNestingDepth(input) > kMaxJsonDepth) {
+            return false;
+        }
         nlohmann::ordered_json value = nlohmann::ordered_json::parse(input, nullptr, false);
         if (!value.is_object()) {
             return false;

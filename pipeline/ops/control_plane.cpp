@@ -1,5 +1,6 @@
 #include "ops/control_plane.h"
 
+#include "common/json_depth.h"
 #include "common/log.h"
 #include "common/time_format.h"
 #include "kafka/admin_client.h"
@@ -17,6 +18,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 namespace logdeck::ops {
 
@@ -89,32 +91,107 @@ json toJson(const EngineHeartbeat &h)
             {"groups", groups}};
 }
 
+/// A field of a control-plane record that is there with the wrong type.
+struct BadField
+{
+    std::string message;
+};
+
+/// "a number", "an object": what a value is, for messages.
+std::string kindOf(const json &value)
+{
+    const std::string name = value.type_name();
+    return (name.front() == 'a' || name.front() == 'o' ? "an " : "a ") + name;
+}
+
+/// j[key] as T, `fallback` when it is absent or null; BadField naming it otherwise.
+template<typename T>
+T field(const json &j, const char *key, T fallback)
+{
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) {
+        return fallback;
+    }
+    const bool fits = std::is_same_v<T, std::string> ? it->is_string()
+        : std::is_same_v<T, bool>                    ? it->is_boolean()
+                                                     : it->is_number();
+    if (!fits) {
+        throw BadField {std::string("field '") + key + "' is " + kindOf(*it)};
+    }
+    return it->get<T>();
+}
+
+/// j[key] as a list (empty when absent); BadField when it is something else.
+const json &listField(const json &j, const char *key)
+{
+    static const json empty = json::array();
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) {
+        return empty;
+    }
+    if (!it->is_array()) {
+        throw BadField {std::string("field '") + key + "' is " + kindOf(*it) + ", not a list"};
+    }
+    return *it;
+}
+
+/// Parses `value` and decodes it with `decode`, turning whatever it is not into an error.
+template<typename Decode>
+auto decodeRecord(std::string_view value, const char *what, Decode decode)
+    -> Result<decltype(decode(json()))>
+{
+    const json j = parseJsonBounded(value);
+    const auto bad = [what](const std::string &problem) {
+        return fail(Error::invalid(std::string("not ") + what + ": " + problem));
+    };
+    if (j.is_discarded()) {
+        return bad("the value is not JSON, or nests deeper than 64 levels");
+    }
+    if (!j.is_object()) {
+        return bad("the value is " + kindOf(j) + ", not an object");
+    }
+    try {
+        return decode(j);
+    } catch (const BadField &e) {
+        return bad(e.message);
+    } catch (const json::exception &e) {
+        return bad(e.what());
+    }
+}
+
 EngineHeartbeat heartbeatFromJson(const json &j)
 {
     EngineHeartbeat h;
-    h.instance = j.value("instance", "");
-    h.host = j.value("host", "");
-    h.pid = j.value("pid", std::int64_t {0});
-    h.version = j.value("version", "");
-    h.mode = j.value("mode", "");
-    h.dataDir = j.value("dataDir", "");
-    h.collector = j.value("collector", "");
-    h.startedAtMs = j.value("startedAtMs", std::int64_t {0});
-    h.sentAtMs = j.value("sentAtMs", std::int64_t {0});
-    h.stopping = j.value("stopping", false);
-    h.eventsAccepted = j.value("eventsAccepted", std::int64_t {0});
-    h.outboxDepth = j.value("outboxDepth", std::int64_t {0});
-    for (const auto &g : j.value("groups", json::array())) {
+    h.instance = field(j, "instance", std::string());
+    h.host = field(j, "host", std::string());
+    h.pid = field(j, "pid", std::int64_t {0});
+    h.version = field(j, "version", std::string());
+    h.mode = field(j, "mode", std::string());
+    h.dataDir = field(j, "dataDir", std::string());
+    h.collector = field(j, "collector", std::string());
+    h.startedAtMs = field(j, "startedAtMs", std::int64_t {0});
+    h.sentAtMs = field(j, "sentAtMs", std::int64_t {0});
+    h.stopping = field(j, "stopping", false);
+    h.eventsAccepted = field(j, "eventsAccepted", std::int64_t {0});
+    h.outboxDepth = field(j, "outboxDepth", std::int64_t {0});
+    for (const auto &g : listField(j, "groups")) {
+        if (!g.is_object()) {
+            throw BadField {"an entry of 'groups' is not an object"};
+        }
         HostedGroupStatus group;
-        group.group = g.value("group", "");
-        group.state = g.value("state", "");
-        group.processed = g.value("processed", std::int64_t {0});
-        group.deadLettered = g.value("deadLettered", std::int64_t {0});
-        group.processedPerSecond = g.value("processedPerSecond", 0.0);
-        for (const auto &p : g.value("partitions", json::array())) {
-            group.partitions.push_back({p.value("topic", ""), p.value("partition", 0),
-                                        p.value("nextOffset", std::int64_t {-1}),
-                                        p.value("lastRecordTimestampMs", std::int64_t {0})});
+        group.group = field(g, "group", std::string());
+        group.state = field(g, "state", std::string());
+        group.processed = field(g, "processed", std::int64_t {0});
+        group.deadLettered = field(g, "deadLettered", std::int64_t {0});
+        group.processedPerSecond = field(g, "processedPerSecond", 0.0);
+        for (const auto &p : listField(g, "partitions")) {
+            if (!p.is_object()) {
+                throw BadField {"an entry of 'partitions' is not an object"};
+            }
+            group.partitions.push_back({field(p, "topic", std::string()),
+                                        field(p, "partition", 0),
+                                        field(p, "nextOffset", std::int64_t {-1}),
+                                        field(p, "lastRecordTimestampMs", std::int64_t {0})});
         }
         h.groups.push_back(std::move(group));
     }
@@ -126,11 +203,12 @@ json toJson(const ControlCommand &c)
     return {{"id", c.id},
             {"target", c.target},
             {"operation", c.operation},
-            {"arguments", json::parse(c.arguments, nullptr, false)},
+            {"arguments", parseJsonBounded(c.arguments)},
             {"issuedBy", c.issuedBy},
             {"issuedAtMs", c.issuedAtMs}};
 }
 
+/// j[key] as JSON text ("{}" when absent); parseJsonBounded already bounded its depth.
 std::string jsonText(const json &j, const char *key)
 {
     const auto it = j.find(key);
@@ -139,9 +217,9 @@ std::string jsonText(const json &j, const char *key)
 
 ControlCommand commandFromJson(const json &j)
 {
-    return {j.value("id", ""),        j.value("target", ""),
-            j.value("operation", ""), jsonText(j, "arguments"),
-            j.value("issuedBy", ""),  j.value("issuedAtMs", std::int64_t {0})};
+    return {field(j, "id", std::string()),        field(j, "target", std::string()),
+            field(j, "operation", std::string()), jsonText(j, "arguments"),
+            field(j, "issuedBy", std::string()),  field(j, "issuedAtMs", std::int64_t {0})};
 }
 
 json toJson(const ControlAck &a)
@@ -150,13 +228,13 @@ json toJson(const ControlAck &a)
             {"instance", a.instance},
             {"ok", a.ok},
             {"message", a.message},
-            {"result", json::parse(a.result, nullptr, false)}};
+            {"result", parseJsonBounded(a.result)}};
 }
 
 ControlAck ackFromJson(const json &j)
 {
-    return {j.value("commandId", ""), j.value("instance", ""), j.value("ok", false),
-            j.value("message", ""), jsonText(j, "result")};
+    return {field(j, "commandId", std::string()), field(j, "instance", std::string()),
+            field(j, "ok", false), field(j, "message", std::string()), jsonText(j, "result")};
 }
 
 /// Produces one record and waits for the broker's acknowledgement.
@@ -240,6 +318,21 @@ Result<std::int64_t> logEndOf(const kafka::ClientSettings &cluster, const std::s
 
 } // namespace
 
+Result<EngineHeartbeat> decodeHeartbeat(std::string_view value)
+{
+    return decodeRecord(value, "a heartbeat", heartbeatFromJson);
+}
+
+Result<ControlCommand> decodeCommand(std::string_view value)
+{
+    return decodeRecord(value, "a control command", commandFromJson);
+}
+
+Result<ControlAck> decodeAck(std::string_view value)
+{
+    return decodeRecord(value, "a control acknowledgement", ackFromJson);
+}
+
 HostedGroupStatus hostedGroupStatus(const consume::GroupMetrics &metrics)
 {
     HostedGroupStatus status;
@@ -284,10 +377,14 @@ Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings 
             }
             for (const auto &record : *batch) {
                 atEnd = atEnd || record.offset + 1 >= marks->high;
-                const json value = json::parse(record.value, nullptr, false);
-                if (value.is_object()) {
-                    latest[record.key] = heartbeatFromJson(value);
+                auto heartbeat = decodeHeartbeat(record.value);
+                if (!heartbeat) {
+                    log::warn("control.bad_heartbeat", {{"key", record.key},
+                                                        {"offset", std::to_string(record.offset)},
+                                                        {"error", heartbeat.error().message}});
+                    continue;
                 }
+                latest[record.key] = std::move(*heartbeat);
             }
         }
         if (!atEnd) {
@@ -378,11 +475,13 @@ Result<std::vector<ControlAck>> sendCommand(const kafka::ClientSettings &cluster
                 || r.key != command.id) {
                 continue;
             }
-            const json value = json::parse(r.value, nullptr, false);
-            if (!value.is_object()) {
+            auto ack = decodeAck(r.value);
+            if (!ack) {
+                log::warn("control.bad_ack", {{"command", command.id},
+                                              {"error", ack.error().message}});
                 continue;
             }
-            acks.push_back(ackFromJson(value));
+            acks.push_back(std::move(*ack));
             waitingFor.erase(acks.back().instance);
         }
         if (!acks.empty() && waitingFor.empty()) {
@@ -441,11 +540,13 @@ struct ControlAgent::Impl
         if (kafka::headerValue(record.headers, kMessageHeader) != kCommandMessage) {
             return;
         }
-        const json value = json::parse(record.value, nullptr, false);
-        if (!value.is_object()) {
+        auto decoded = decodeCommand(record.value);
+        if (!decoded) {
+            log::warn("control.bad_command", {{"offset", std::to_string(record.offset)},
+                                              {"error", decoded.error().message}});
             return;
         }
-        const ControlCommand command = commandFromJson(value);
+        const ControlCommand &command = *decoded;
         if (!addressedToUs(command)) {
             return;
         }
@@ -454,7 +555,16 @@ struct ControlAgent::Impl
                    {"operation", command.operation},
                    {"target", command.target},
                    {"by", command.issuedBy}});
-        ControlAck ack = options.handle(command);
+        ControlAck ack;
+        try {
+            ack = options.handle(command);
+        } catch (const std::exception &e) {
+            // A command's arguments come from anyone who can write to the topic: one that
+            // does not fit is refused, and the engine goes on.
+            log::warn("control.bad_arguments", {{"id", command.id}, {"error", e.what()}});
+            ack.ok = false;
+            ack.message = "the arguments of " + command.operation + " do not fit: " + e.what();
+        }
         ack.commandId = command.id;
         ack.instance = options.instance;
         const kafka::OutgoingRecord reply {

@@ -76,6 +76,13 @@ struct ControlAck
     std::string result = "{}"; ///< JSON
 };
 
+/// Decoders of the records on `logdeck.status` and `logdeck.control`. Any bytes are safe:
+/// a value that is not what an engine writes (not JSON, nested too deep, a field of the
+/// wrong type) is an error naming the problem, which the readers log and skip.
+Result<EngineHeartbeat> decodeHeartbeat(std::string_view value);
+Result<ControlCommand> decodeCommand(std::string_view value);
+Result<ControlAck> decodeAck(std::string_view value);
+
 /// The latest heartbeat of every engine on the cluster (stopped engines included, marked
 /// `stopping`), read from `logdeck.status` without joining a group.
 Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings &cluster,

@@ -3,10 +3,14 @@
 
 #include "engine.h"
 #include "kafka/topic_catalog.h"
+#include "ops/control_plane.h"
 #include "support/test_broker.h"
 
 #include <QTemporaryDir>
 #include <QTest>
+#include <atomic>
+#include <thread>
+#include <unistd.h>
 
 using namespace logdeck;
 using namespace std::chrono_literals;
@@ -74,6 +78,68 @@ private Q_SLOTS:
         const auto after = engine.queryStatus(1s);
         QVERIFY(!after.connected);
         QVERIFY(!after.error.empty());
+    }
+
+    /// A second engine on a data directory once shared the groups' databases with the
+    /// first and removed its engine.json on exit.
+    void secondEngineOnADataDirectoryIsRefused()
+    {
+        QTemporaryDir data;
+        Config config;
+        config.embedded = true;
+        config.dataDir = data.path().toStdString();
+        config.listen = "127.0.0.1:0";
+        Engine first(config);
+        QVERIFY(first.start().has_value());
+        Engine second(config);
+        const auto refused = second.start();
+        QVERIFY(!refused.has_value());
+        QCOMPARE(refused.error().message,
+                 "the data directory " + config.dataDir + " is in use by another engine (pid "
+                     + std::to_string(::getpid())
+                     + "); stop that engine first, or give this one another --data");
+        QVERIFY(first.isRunning());
+        first.stop();
+        QVERIFY(second.start().has_value()); // the lock went with the first engine
+    }
+
+    /// pauseGroup on one thread while the control plane stops and starts the group on
+    /// another: the runtime is never used after stopGroup freed it (a raw pointer used to
+    /// escape the lock; the sanitizer runs of this test catch a regression).
+    void pauseRacesWithStopFromTheControlPlane()
+    {
+        Config config;
+        config.embedded = true;
+        config.listen = "127.0.0.1:0";
+        config.demoRate = 0;
+        Engine engine(config);
+        QVERIFY(engine.start().has_value());
+        const kafka::ClientSettings cluster {{"bootstrap.servers", engine.bootstrapServers()}};
+        std::atomic<bool> done {false};
+        std::atomic<int> paused {0};
+        std::atomic<int> absent {0};
+        std::thread console([&] {
+            for (int i = 0; i < 200000 && !done; ++i) {
+                const auto result = i % 2 == 0 ? engine.pauseGroup("analytics")
+                                                : engine.resumeGroup("analytics");
+                (result ? paused : absent).fetch_add(1);
+            }
+        });
+        for (int round = 0; round < 6; ++round) {
+            for (const char *operation : {"group.stop", "group.start"}) {
+                ops::ControlCommand command;
+                command.target = "group:analytics";
+                command.operation = operation;
+                const auto acks = ops::sendCommand(cluster, command, {}, 15s);
+                QVERIFY2(acks.has_value(), acks ? "" : acks.error().message.c_str());
+                QVERIFY2(acks->front().ok, acks->front().message.c_str());
+            }
+        }
+        done = true;
+        console.join();
+        QVERIFY(paused > 0);
+        QVERIFY(absent > 0); // the console did meet the group stopped
+        QVERIFY(engine.resumeGroup("analytics").has_value());
     }
 
     void invalidConfigIsRefusedBeforeConnecting()

@@ -747,6 +747,27 @@ private Q_SLOTS:
         row("deep unknown field",
             "{" + ok + R"(,"x":)" + std::string(20000, '[') + std::string(20000, ']') + "}");
         row("unclosed deep", "{" + ok + R"(,"attributes":{"a":)" + std::string(5000, '[') + "}}");
+        // kMaxAttributeDepth: the attributes object is level 1.
+        row("attributes 32 levels deep",
+            "{" + ok + R"(,"attributes":{"a":)" + std::string(31, '[') + std::string(31, ']')
+                + "}}");
+        row("attributes 33 levels deep",
+            "{" + ok + R"(,"attributes":{"a":)" + std::string(32, '[') + std::string(32, ']')
+                + "}}");
+        row("attributes 33 levels deep, empty innermost object",
+            "{" + ok + R"(,"attributes":{"a":)" + std::string(31, '[') + "{}"
+                + std::string(31, ']') + "}}");
+        row("unsorted attributes 33 levels deep",
+            "{" + ok + R"(,"attributes":{"b":1,"a":)" + std::string(32, '[')
+                + std::string(32, ']') + "}}");
+        row("deep attributes and too many keys", [&] {
+            std::string keys;
+            for (int i = 0; i < 70; ++i) {
+                keys += "\"k" + std::to_string(100 + i) + "\":1,";
+            }
+            return "{" + ok + R"(,"attributes":{)" + keys + R"("z":)" + std::string(40, '[')
+                + std::string(40, ']') + "}}";
+        }());
     }
 
     void scannerAgreesWithTheDom()
@@ -850,16 +871,22 @@ private Q_SLOTS:
         QVERIFY(notJson > 1000);
     }
 
-    void veryDeepAttributesDoNotExhaustTheStack()
+    void veryDeepAttributesAreRefusedWithoutExhaustingTheStack()
     {
-        // Rewritten without recursion: 400,000 levels fit in a 1 MiB body.
+        // 400,000 levels fit in a 1 MiB body: refused by name, with sorted keys (the
+        // one-pass rewrite) and unsorted ones (which once went through the DOM's recursive
+        // dump() and overflowed the request thread's stack).
         const std::string deep = std::string(400000, '[') + std::string(400000, ']');
-        const std::string body =
-            R"({"campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z","attributes":{"a":)"
-            + deep + "}}";
-        const auto result = scanEvent(body, "acme", kReceivedAt);
-        QVERIFY(result.has_value());
-        QVERIFY(result->value.ends_with(R"("attributes":{"a":)" + deep + "}}"));
+        const std::string head =
+            R"({"campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z","attributes":)";
+        for (const std::string &attributes : {R"({"a":)" + deep + "}", R"({"b":1,"a":)" + deep + "}"}) {
+            const auto result = scanEvent(head + attributes + "}", "acme", kReceivedAt);
+            QVERIFY(!result.has_value());
+            QCOMPARE(result.error().status, 422);
+            QCOMPARE(result.error().field, std::string("attributes"));
+            QCOMPARE(result.error().error, std::string(kAttributesTooDeep));
+        }
+        const std::string body = head + R"({"a":)" + deep + "}}";
         const auto unclosed = scanEvent(body.substr(0, body.size() - 3), "acme", kReceivedAt);
         QVERIFY(!unclosed.has_value());
         QCOMPARE(unclosed.error().status, 400);

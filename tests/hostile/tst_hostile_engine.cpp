@@ -1,0 +1,242 @@
+// A running engine (logdeck-cli run on its own real broker) fed what a hostile client or a
+// foreign producer can send: each input gets a clear 4xx or a dead letter with an error
+// class, the engine stays up and keeps processing, and nothing valid is lost.
+
+#include "consume/rollup_reader.h"
+#include "engine_info.h"
+#include "kafka/producer.h"
+#include "ops/control_plane.h"
+#include "store/database.h"
+#include "store/tenant_store.h"
+#include "support/cli_runner.h"
+#include "support/http_client.h"
+#include "support/test_broker.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <csignal>
+#include <memory>
+
+using namespace logdeck;
+using namespace std::chrono_literals;
+
+namespace {
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+std::string eventBody(const std::string &id, const std::string &attributes = "{}")
+{
+    return R"({"id":")" + id
+        + R"(","campaignId":"spring","type":"click","occurredAt":"2026-11-26T15:04:05Z","attributes":)"
+        + attributes + "}";
+}
+
+std::int64_t rollupTotal(const std::string &dataDir)
+{
+    std::int64_t total = 0;
+    if (auto rows = consume::readRollups(dataDir, std::string())) {
+        for (const auto &row : *rows) {
+            total += row.count;
+        }
+    }
+    return total;
+}
+
+} // namespace
+
+class TestHostileEngine : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<test::OwnBroker> m_broker;
+    QTemporaryDir m_data;
+    QProcess m_engine;
+    std::string m_key;
+    quint16 m_port = 0;
+    std::unique_ptr<test::HttpClient> m_http;
+    std::unique_ptr<kafka::Producer> m_producer;
+    std::int64_t m_goodEvents = 0;
+
+    std::string data() const { return m_data.path().toStdString(); }
+    QString bootstrap() const { return QString::fromStdString(m_broker->bootstrap()); }
+
+    QStringList runArguments() const
+    {
+        return {"run",    "--broker", bootstrap(), "--data",      m_data.path(),
+                "--listen", QStringLiteral("127.0.0.1:%1").arg(m_port), "--log-level", "warn"};
+    }
+
+    /// Produces `value` to `topic` as any client could, and waits for the broker's ack.
+    void produceRaw(const std::string &topic, const std::string &key, const std::string &value,
+                    kafka::Headers headers = {})
+    {
+        QVERIFY(m_producer->produce({topic, std::nullopt, key, value, std::move(headers), 0})
+                    .has_value());
+        QVERIFY(m_producer->flush(10s).has_value());
+    }
+
+    /// A valid event is accepted and counted: the engine is alive and processing.
+    void engineStillProcesses()
+    {
+        QCOMPARE(m_engine.state(), QProcess::Running);
+        const auto answer =
+            m_http->postJson("/v1/events", m_key, eventBody("good-" + std::to_string(m_goodEvents)));
+        QCOMPARE(answer.status, 202);
+        ++m_goodEvents;
+        QTRY_COMPARE_WITH_TIMEOUT(rollupTotal(data()), m_goodEvents, 30000);
+        QCOMPARE(m_engine.state(), QProcess::Running);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_broker = std::make_unique<test::OwnBroker>();
+        QVERIFY2(!m_broker->bootstrap().empty(), "the test's own broker did not start");
+        {
+            auto db = store::Database::open(store::Database::pathIn(data()));
+            QVERIFY(db.has_value());
+            auto key = store::TenantStore(**db).addTenant("acme");
+            QVERIFY(key.has_value());
+            m_key = *key;
+        }
+        m_port = freePort();
+        m_engine.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_engine.start(test::cliPath(), runArguments());
+        QDeadlineTimer deadline(60s);
+        QByteArray out;
+        while (!deadline.hasExpired() && !out.contains("collector=")
+               && m_engine.state() != QProcess::NotRunning) {
+            m_engine.waitForReadyRead(200);
+            out += m_engine.readAllStandardOutput();
+        }
+        QVERIFY2(out.contains("collector="), "the engine did not start");
+        m_http = std::make_unique<test::HttpClient>("127.0.0.1", m_port);
+        auto producer = kafka::Producer::create(m_broker->settings());
+        QVERIFY(producer.has_value());
+        m_producer = std::move(*producer);
+        engineStillProcesses();
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_engine.state() == QProcess::Running) {
+            ::kill(static_cast<pid_t>(m_engine.processId()), SIGTERM);
+            QVERIFY(m_engine.waitForFinished(30000));
+            QCOMPARE(m_engine.exitCode(), 0);
+        }
+    }
+
+    /// 100,000 levels of attributes once got a 202, then killed every group on every
+    /// restart; with unsorted keys it killed the request thread.
+    void deepAttributesGet422NamingTheField()
+    {
+        const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+        for (const std::string &attributes : {R"({"a":)" + deep + "}", R"({"b":1,"a":)" + deep + "}"}) {
+            const auto answer = m_http->postJson("/v1/events", m_key, eventBody("deep", attributes));
+            QCOMPARE(answer.status, 422);
+            const auto body = QJsonDocument::fromJson(QByteArray::fromStdString(answer.body)).object();
+            QCOMPARE(body.value("field").toString(), QStringLiteral("attributes"));
+            QCOMPARE(body.value("error").toString(),
+                     QStringLiteral("attributes may nest at most 32 levels deep"));
+        }
+        engineStillProcesses();
+    }
+
+    /// A producer that bypasses the collector: every group dead-letters what it cannot read,
+    /// with SchemaError and the reason, and goes on.
+    void unreadableRecordsAreDeadLettered()
+    {
+        const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+        produceRaw("events.raw", "acme", eventBody("deep-record", R"({"a":)" + deep + "}"));
+        produceRaw("events.raw", "acme", std::string("\xff\x00garbage", 9));
+        engineStillProcesses();
+        QJsonArray letters;
+        QDeadlineTimer deadline(60s);
+        while (!deadline.hasExpired() && letters.size() < 2) {
+            const auto listed = test::runCli({"dlq", "list", "--broker", bootstrap(), "--group",
+                                              "analytics", "--json"});
+            QCOMPARE(listed.exitCode, 0);
+            letters = QJsonDocument::fromJson(listed.out.toUtf8()).array();
+            if (letters.size() < 2) {
+                QTest::qWait(500);
+            }
+        }
+        QCOMPARE(letters.size(), 2);
+        QStringList messages;
+        for (const auto &letter : letters) {
+            QCOMPARE(letter.toObject().value("errorClass").toString(), QStringLiteral("SchemaError"));
+            messages << letter.toObject().value("errorMessage").toString();
+        }
+        messages.sort();
+        QCOMPARE(messages,
+                 QStringList({"the record value is not a Logdeck event: the record value is not "
+                              "valid JSON",
+                              "the record value is not a Logdeck event: the record value nests "
+                              "deeper than 64 levels"}));
+    }
+
+    /// {"id":1} on logdeck.control once terminated every engine; foreign heartbeats on
+    /// logdeck.status are skipped by the fleet view.
+    void foreignControlAndStatusRecordsAreSkipped()
+    {
+        const kafka::Headers command = {{"logdeck-message", "command"}};
+        produceRaw("logdeck.control", "x", R"({"id":1})", command);
+        produceRaw("logdeck.control", "x", "\xff not json", command);
+        produceRaw("logdeck.control", "x", std::string(10000, '[') + std::string(10000, ']'),
+                   command);
+        produceRaw("logdeck.status", "foreign", R"({"instance":"foreign","pid":"12"})");
+        produceRaw("logdeck.status", "garbage", "\x01\x02");
+        engineStillProcesses();
+
+        const auto fleet = test::runCli({"fleet", "--broker", bootstrap(), "--json"});
+        QCOMPARE(fleet.exitCode, 0);
+        const QJsonArray engines = QJsonDocument::fromJson(fleet.out.toUtf8()).array();
+        QCOMPARE(engines.size(), 1);
+        const auto info = readEngineInfo(data());
+        QVERIFY(info.has_value());
+        QCOMPARE(engines.at(0).toObject().value("instance").toString(),
+                 QString::fromStdString(info->instance));
+
+        // A command whose arguments have the wrong types is refused in its ack.
+        ops::ControlCommand pause;
+        pause.target = info->instance;
+        pause.operation = "group.pause";
+        pause.arguments = R"({"group":7})";
+        const auto acks = ops::sendCommand(m_broker->settings(), pause, {info->instance}, 30s);
+        QVERIFY2(acks.has_value(), acks ? "" : acks.error().message.c_str());
+        QCOMPARE(acks->size(), std::size_t(1));
+        QVERIFY(!acks->front().ok);
+        QVERIFY2(acks->front().message.starts_with("the arguments of group.pause do not fit"),
+                 acks->front().message.c_str());
+        engineStillProcesses();
+    }
+
+    /// A second engine on the same data directory once joined the same groups with the
+    /// same databases and, on exit, removed the first one's engine.json.
+    void secondEngineOnTheSameDataDirectoryIsRefused()
+    {
+        QProcess second;
+        second.start(test::cliPath(), runArguments());
+        QVERIFY(second.waitForFinished(60000));
+        QCOMPARE(second.exitCode(), 1);
+        const QString error = QString::fromUtf8(second.readAllStandardError());
+        QVERIFY2(error.contains(QStringLiteral("is in use by another engine (pid %1)")
+                                    .arg(m_engine.processId())),
+                 qPrintable(error));
+        QVERIFY(readEngineInfo(data()).has_value());
+        engineStillProcesses();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostileEngine)
+#include "tst_hostile_engine.moc"
