@@ -1,5 +1,7 @@
 #include "loadgen/load_generator.h"
 
+#include "common/json_depth.h"
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -878,7 +880,8 @@ private:
     {
         const std::size_t count = connection.events.size();
         m_batchStatuses.assign(count, 0);
-        const auto json = nlohmann::json::parse(connection.responseBody, nullptr, false);
+        // Bounded: any server may answer, and result.dump() below recurses.
+        const auto json = parseJsonBounded(connection.responseBody);
         const nlohmann::json *results = nullptr;
         if (json.is_object()) {
             const auto it = json.find("results");
