@@ -71,11 +71,14 @@ public:
         if (!number && binaryBytes > 0 && value.size() == static_cast<std::size_t>(binaryBytes)) {
             number = h::fromBigEndian(value);
         }
+        if (!number && binaryBytes == 0) {
+            note(name, "is not a decimal number");
+            return std::nullopt;
+        }
         if (!number) {
-            note(name, binaryBytes > 0 ? "is " + std::to_string(value.size())
-                         + " bytes long: neither a big-endian number of "
-                         + std::to_string(binaryBytes) + " bytes nor decimal digits"
-                                       : "is not a decimal number");
+            note(name, "is " + std::to_string(value.size())
+                     + " bytes long: neither a big-endian number of "
+                     + std::to_string(binaryBytes) + " bytes nor decimal digits");
             return std::nullopt;
         }
         if (*number < 0 || *number > max) {
@@ -88,7 +91,10 @@ public:
     std::optional<std::int32_t> partition(const char *name, int binaryBytes = 0)
     {
         const auto value = number(name, INT32_MAX, binaryBytes);
-        return value ? std::optional<std::int32_t>(static_cast<std::int32_t>(*value)) : std::nullopt;
+        if (!value) {
+            return std::nullopt;
+        }
+        return static_cast<std::int32_t>(*value);
     }
 
 private:
@@ -216,10 +222,10 @@ ShownValue showValue(const DeadLetter &letter)
     }
     const auto bytes = QByteArray::fromRawData(letter.value.data(),
                                                static_cast<qsizetype>(letter.value.size()));
-    const bool text = QUtf8StringView(bytes).isValidUtf8() && std::ranges::all_of(letter.value, [](char c) {
+    const bool printable = std::ranges::all_of(letter.value, [](char c) {
         return static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r';
     });
-    if (text) {
+    if (printable && QUtf8StringView(bytes).isValidUtf8()) {
         return {ShownValue::Encoding::Text, letter.value};
     }
     return {ShownValue::Encoding::Base64, bytes.toBase64().toStdString()};

@@ -141,6 +141,24 @@ std::vector<kafka::ConsumedRecord> readPartitionZero(const std::string &topic, s
     return records;
 }
 
+/// Redrives every dead letter of `cluster` (--broker and --topic) to `target` with the CLI
+/// in the foreground, and reads back the `count` records it wrote; none when it failed.
+std::vector<kafka::ConsumedRecord> redriveAllTo(const QStringList &cluster,
+                                                const std::string &target, std::size_t count)
+{
+    QTemporaryDir data;
+    const auto redrive = test::runCli(QStringList {"dlq", "redrive", "--data", data.path(), "--all",
+                                                   "--to", QString::fromStdString(target),
+                                                   "--execute"}
+                                          + cluster,
+                                      QProcessEnvironment::systemEnvironment(), 60000);
+    if (!redrive.out.contains(QStringLiteral("completed: %1 moved").arg(count))) {
+        qWarning("%s", qPrintable(redrive.out + redrive.err));
+        return {};
+    }
+    return readPartitionZero(target, count);
+}
+
 /// The record among `records` whose event-id header is `eventId`.
 const kafka::ConsumedRecord *withEventId(const std::vector<kafka::ConsumedRecord> &records,
                                          const std::string &eventId)
@@ -357,14 +375,7 @@ private Q_SLOTS:
                  qPrintable(table.out));
 
         // A redrive copies on the coordinates that are known, and only those.
-        QTemporaryDir data;
-        const auto redrive = test::runCli(QStringList {"dlq", "redrive", "--data", data.path(),
-                                                       "--all", "--to",
-                                                       QString::fromStdString(target), "--execute"}
-                                              + cluster,
-                                          QProcessEnvironment::systemEnvironment(), 60000);
-        QVERIFY2(redrive.out.contains("completed: 3 moved"), qPrintable(redrive.out + redrive.err));
-        const auto redriven = readPartitionZero(target, 3);
+        const auto redriven = redriveAllTo(cluster, target, 3);
         QCOMPARE(redriven.size(), std::size_t(3));
         for (const auto &[id, topic] : {std::pair {"spring-bad", "payments"},
                                         std::pair {"spring-missing", "orders"}}) {
@@ -412,7 +423,8 @@ private Q_SLOTS:
             return json(show(id, {"--json"})).array().first().toObject();
         };
         // Null stays null, bytes that are not UTF-8 text are shown in base64, empty is "".
-        QVERIFY2(shownJson("null-1").value("value").isNull(), qPrintable(show("null-1", {"--json"})));
+        QVERIFY2(shownJson("null-1").value("value").isNull(),
+                 qPrintable(show("null-1", {"--json"})));
         QVERIFY2(show("null-1").contains("value: null"), qPrintable(show("null-1")));
         const QJsonObject shownBytes = shownJson("binary-1");
         QCOMPARE(shownBytes.value("valueEncoding").toString(), QStringLiteral("base64"));
@@ -427,14 +439,7 @@ private Q_SLOTS:
         QCOMPARE(shownEmpty.value("value").toString(), QString());
 
         // A redrive writes the values exactly as they were: the null one a tombstone again.
-        QTemporaryDir data;
-        const auto redrive = test::runCli(QStringList {"dlq", "redrive", "--data", data.path(),
-                                                       "--all", "--to",
-                                                       QString::fromStdString(target), "--execute"}
-                                              + cluster,
-                                          QProcessEnvironment::systemEnvironment(), 60000);
-        QVERIFY2(redrive.out.contains("completed: 3 moved"), qPrintable(redrive.out + redrive.err));
-        const auto redriven = readPartitionZero(target, 3);
+        const auto redriven = redriveAllTo(cluster, target, 3);
         QCOMPARE(redriven.size(), std::size_t(3));
         const auto *nullAgain = withEventId(redriven, "null-1");
         QVERIFY(nullAgain != nullptr);
