@@ -23,16 +23,26 @@ constexpr std::chrono::seconds kReadTimeout {30};
 
 const QString kCommands = QStringLiteral("list, show, redrive, tasks, pause, resume, cancel");
 
+/// What in the letter's headers was missing or unreadable, in one line.
+QString notesOf(const ops::DeadLetter &d)
+{
+    QStringList notes;
+    for (const auto &note : d.notes) {
+        notes.append(QString::fromStdString(note));
+    }
+    return notes.join(QStringLiteral("; "));
+}
+
 void printTable(const std::vector<ops::DeadLetter> &letters)
 {
     std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8s  %-28s  %s\n", "DEAD-LETTERED", "EVENT",
                 "TENANT", "GROUP", "ERROR", "ATTEMPTS", "ID", "ORIGIN");
     for (const auto &d : letters) {
-        std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8d  %-28s  %s[%d]@%lld\n",
+        std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8d  %-28s  %s%s\n",
                     formatRfc3339(d.timestampMs).c_str(), d.eventId.c_str(), d.tenant.c_str(),
                     d.group.c_str(), d.errorClass.c_str(), d.attempts,
-                    ops::coordinatesOf(d).c_str(), d.originalTopic.c_str(), d.originalPartition,
-                    static_cast<long long>(d.originalOffset));
+                    ops::coordinatesOf(d).c_str(), ops::originOf(d).c_str(),
+                    d.notes.empty() ? "" : qPrintable(QStringLiteral("  (%1)").arg(notesOf(d))));
     }
     std::fprintf(stderr, "%zu dead-lettered record(s)\n", letters.size());
 }
@@ -79,19 +89,32 @@ void printLetter(const ops::DeadLetter &d, const std::vector<store::RedriveRecor
 {
     const QJsonObject fields = deadLetterJson(d);
     for (auto it = fields.begin(); it != fields.end(); ++it) {
-        std::printf("%-20s %s\n", qPrintable(it.key()),
-                    qPrintable(it.value().isString() ? it.value().toString()
-                                                     : QString::number(it.value().toInteger())));
+        QString text = it.value().isString() ? it.value().toString()
+                                             : QString::number(it.value().toInteger());
+        if (it.value().isNull()) {
+            text = QStringLiteral("? (unknown)");
+        } else if (it.value().isArray()) {
+            text = notesOf(d);
+        }
+        std::printf("%-20s %s\n", qPrintable(it.key()), qPrintable(text));
     }
     std::printf("\nheaders:\n");
     for (const auto &h : d.headers) {
         std::printf("  %-36s %s\n", h.name.c_str(), qPrintable(printable(h.value)));
     }
-    std::printf("\nkey: %s\nvalue:\n", d.key.c_str());
-    const QJsonDocument value = QJsonDocument::fromJson(QByteArray::fromStdString(d.value));
-    std::fputs(value.isNull() ? (d.value + "\n").c_str()
-                              : value.toJson(QJsonDocument::Indented).constData(),
-               stdout);
+    std::printf("\nkey: %s\n", d.key.c_str());
+    const ops::ShownValue value = ops::showValue(d);
+    if (value.encoding == ops::ShownValue::Encoding::Null) {
+        std::printf("value: null\n");
+    } else if (value.encoding == ops::ShownValue::Encoding::Base64) {
+        std::printf("value (base64):\n%s\n", value.text.c_str());
+    } else if (value.text.empty()) {
+        std::printf("value: empty\n");
+    } else {
+        const QJsonDocument json = QJsonDocument::fromJson(QByteArray::fromStdString(value.text));
+        std::printf("value:\n%s", json.isNull() ? (value.text + "\n").c_str()
+                                                : json.toJson(QJsonDocument::Indented).constData());
+    }
     std::printf("\nredrives:%s\n", history.empty() ? " none" : "");
     for (const auto &r : history) {
         std::printf("  #%d  %s  by %s  task %s  -> %s[%d]@%lld\n", r.redriveCount,
@@ -215,7 +238,13 @@ int show(const QStringList &arguments)
             }
             object.insert(QStringLiteral("headers"), headers);
             object.insert(QStringLiteral("key"), QString::fromStdString(d.key));
-            object.insert(QStringLiteral("value"), QString::fromStdString(d.value));
+            const ops::ShownValue value = ops::showValue(d);
+            object.insert(QStringLiteral("value"),
+                          value.encoding == ops::ShownValue::Encoding::Null
+                              ? QJsonValue(QJsonValue::Null)
+                              : QJsonValue(QString::fromStdString(value.text)));
+            object.insert(QStringLiteral("valueEncoding"),
+                          QString::fromLatin1(value.encodingName()));
             object.insert(QStringLiteral("redrives"), redrives);
             array.append(object);
         } else {

@@ -4,6 +4,7 @@
 #include "common/time_format.h"
 #include "engine_info.h"
 
+#include <QJsonArray>
 #include <cerrno>
 #include <csignal>
 
@@ -79,6 +80,10 @@ Result<ops::DeadLetterFilter> deadLetterFilterFrom(const QCommandLineParser &par
 
 QJsonObject deadLetterJson(const ops::DeadLetter &d)
 {
+    QJsonArray notes; // what in the headers was missing or unreadable
+    for (const auto &note : d.notes) {
+        notes.append(QString::fromStdString(note));
+    }
     return {
         {QStringLiteral("eventId"), QString::fromStdString(d.eventId)},
         {QStringLiteral("tenant"), QString::fromStdString(d.tenant)},
@@ -87,11 +92,15 @@ QJsonObject deadLetterJson(const ops::DeadLetter &d)
         {QStringLiteral("errorMessage"), QString::fromStdString(d.errorMessage)},
         {QStringLiteral("attempts"), d.attempts},
         {QStringLiteral("originalTopic"), QString::fromStdString(d.originalTopic)},
-        {QStringLiteral("originalPartition"), d.originalPartition},
-        {QStringLiteral("originalOffset"), static_cast<qint64>(d.originalOffset)},
+        {QStringLiteral("originalPartition"),
+         d.originalPartition ? QJsonValue(*d.originalPartition) : QJsonValue()},
+        {QStringLiteral("originalOffset"),
+         d.originalOffset ? QJsonValue(static_cast<qint64>(*d.originalOffset)) : QJsonValue()},
         {QStringLiteral("originalTimestamp"),
-         d.originalTimestampMs > 0 ? QString::fromStdString(formatRfc3339(d.originalTimestampMs))
-                                   : QString()},
+         d.originalTimestampMs
+             ? QJsonValue(QString::fromStdString(formatRfc3339(*d.originalTimestampMs)))
+             : QJsonValue()},
+        {QStringLiteral("notes"), notes},
         {QStringLiteral("deadLetteredAt"), QString::fromStdString(formatRfc3339(d.timestampMs))},
         {QStringLiteral("topic"), QString::fromStdString(d.topic)},
         {QStringLiteral("partition"), d.partition},

@@ -578,7 +578,8 @@ struct GroupRuntime::Impl
                                    record.key,
                                    record.value,
                                    {},
-                                   0};
+                                   0,
+                                   record.valueIsNull}; // a tombstone is passed on as one
         if (deadLetter) {
             headers.push_back({h::kAttempts, std::to_string(attempt)});
             headers.push_back({h::kDeadLetteredAt, formatRfc3339(now)});

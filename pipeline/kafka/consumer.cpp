@@ -220,6 +220,7 @@ Result<void> Consumer::pollInto(std::vector<ConsumedRecord> &records, std::size_
         } else {
             record.key.clear();
         }
+        record.valueIsNull = message->payload == nullptr;
         if (message->payload != nullptr) {
             record.value.assign(static_cast<const char *>(message->payload), message->len);
         } else {

@@ -24,6 +24,7 @@ struct ConsumedRecord
     std::string key;
     std::string value;
     Headers headers;
+    bool valueIsNull = false; ///< a null value (a tombstone); `value` is then empty
 };
 
 /// Called on the consumer's thread, inside poll(), when the group assigns or takes away

@@ -123,7 +123,10 @@ Result<void> Producer::produce(const OutgoingRecord &record, DeliveryHandler onD
     fields[3].vtype = RD_KAFKA_VTYPE_KEY;
     fields[3].u.mem = {const_cast<char *>(record.key.data()), record.key.size()};
     fields[4].vtype = RD_KAFKA_VTYPE_VALUE;
-    fields[4].u.mem = {const_cast<char *>(record.value.data()), record.value.size()};
+    // librdkafka writes a NULL payload as a null value, any other pointer as bytes.
+    if (!record.valueIsNull) {
+        fields[4].u.mem = {const_cast<char *>(record.value.data()), record.value.size()};
+    }
     fields[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
     fields[5].u.i64 = record.timestampMs;
     fields[6].vtype = RD_KAFKA_VTYPE_OPAQUE;

@@ -26,6 +26,7 @@ struct OutgoingRecord
     std::string value;
     Headers headers;
     std::int64_t timestampMs = 0; ///< 0: the producer's clock
+    bool valueIsNull = false; ///< write a null value (a tombstone) rather than `value`
 };
 
 /// What the broker said about one produced record.

@@ -5,7 +5,10 @@
 #include "kafka/partition_scan.h"
 #include "kafka/record_headers.h"
 
+#include <QByteArray>
+#include <QUtf8StringView>
 #include <algorithm>
+#include <climits>
 #include <nlohmann/json.hpp>
 
 namespace logdeck::ops {
@@ -36,7 +39,103 @@ bool errorClassMatches(const std::string &actual, const std::string &wanted)
             && actual[actual.size() - wanted.size() - 1] == '.');
 }
 
+/// Reads the coordinates of one convention's headers into an origin, noting each header
+/// that is missing or unreadable.
+class OriginReader
+{
+public:
+    OriginReader(const kafka::Headers &headers, DeadLetterOrigin &origin)
+        : m_headers(headers), m_origin(origin)
+    {}
+
+    std::string text(const char *name)
+    {
+        const std::string value = kafka::headerValue(m_headers, name);
+        if (value.empty()) {
+            note(name, has(m_headers, name) ? "is empty" : "is missing");
+        }
+        return value;
+    }
+
+    /// A number of at most `max` in decimal text or, when `binaryBytes` is not 0, in exactly
+    /// that many big-endian bytes (Spring's encoding). A binary value whose bytes are all
+    /// digits reads as text: as binary it would be a partition or offset beyond 800 million.
+    std::optional<std::int64_t> number(const char *name, std::int64_t max, int binaryBytes = 0)
+    {
+        if (!has(m_headers, name)) {
+            note(name, "is missing");
+            return std::nullopt;
+        }
+        const std::string value = kafka::headerValue(m_headers, name);
+        std::optional<std::int64_t> number = parseInt64Exact(value);
+        if (!number && binaryBytes > 0 && value.size() == static_cast<std::size_t>(binaryBytes)) {
+            number = h::fromBigEndian(value);
+        }
+        if (!number && binaryBytes == 0) {
+            note(name, "is not a decimal number");
+            return std::nullopt;
+        }
+        if (!number) {
+            note(name, "is " + std::to_string(value.size())
+                     + " bytes long: neither a big-endian number of "
+                     + std::to_string(binaryBytes) + " bytes nor decimal digits");
+            return std::nullopt;
+        }
+        if (*number < 0 || *number > max) {
+            note(name, "is out of range (" + std::to_string(*number) + ")");
+            return std::nullopt;
+        }
+        return number;
+    }
+
+    std::optional<std::int32_t> partition(const char *name, int binaryBytes = 0)
+    {
+        const auto value = number(name, INT32_MAX, binaryBytes);
+        if (!value) {
+            return std::nullopt;
+        }
+        return static_cast<std::int32_t>(*value);
+    }
+
+private:
+    void note(const char *name, const std::string &problem)
+    {
+        m_origin.notes.push_back(std::string(name) + " " + problem);
+    }
+
+    const kafka::Headers &m_headers;
+    DeadLetterOrigin &m_origin;
+};
+
 } // namespace
+
+DeadLetterOrigin decodeDeadLetterOrigin(const kafka::Headers &headers)
+{
+    constexpr std::int64_t kMax = INT64_MAX;
+    DeadLetterOrigin origin;
+    OriginReader read(headers, origin);
+    if (has(headers, h::kFailingGroup)) {
+        origin.convention = "logdeck";
+        origin.topic = read.text(h::kOriginalTopic);
+        origin.partition = read.partition(h::kOriginalPartition);
+        origin.offset = read.number(h::kOriginalOffset, kMax);
+        origin.timestampMs = read.number(h::kOriginalTimestamp, kMax);
+    } else if (has(headers, h::kSpringOriginalTopic)) {
+        origin.convention = "spring";
+        origin.topic = read.text(h::kSpringOriginalTopic);
+        origin.partition = read.partition(h::kSpringOriginalPartition, 4);
+        origin.offset = read.number(h::kSpringOriginalOffset, kMax, 8);
+        origin.timestampMs = read.number(h::kSpringOriginalTimestamp, kMax, 8);
+    } else if (has(headers, h::kConnectTopic)) {
+        origin.convention = "connect"; // Connect records no original timestamp
+        origin.topic = read.text(h::kConnectTopic);
+        origin.partition = read.partition(h::kConnectPartition);
+        origin.offset = read.number(h::kConnectOffset, kMax);
+    } else {
+        origin.convention = "unknown";
+    }
+    return origin;
+}
 
 DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
 {
@@ -50,6 +149,7 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
     d.offset = record.offset;
     d.timestampMs = record.timestampMs;
     d.value = record.value;
+    d.valueIsNull = record.valueIsNull;
     d.key = record.key;
     d.headers = record.headers;
     d.tenant = header(h::kTenantId).empty() ? record.key : header(h::kTenantId);
@@ -61,40 +161,28 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
             d.eventId = value["id"].get<std::string>();
         }
     }
-    if (has(hs, h::kFailingGroup)) {
-        d.convention = "logdeck";
+    DeadLetterOrigin origin = decodeDeadLetterOrigin(hs);
+    d.convention = origin.convention;
+    d.originalTopic = std::move(origin.topic);
+    d.originalPartition = origin.partition;
+    d.originalOffset = origin.offset;
+    d.originalTimestampMs = origin.timestampMs;
+    d.notes = std::move(origin.notes);
+    if (d.convention == "logdeck") {
         d.group = header(h::kFailingGroup);
         d.errorClass = header(h::kErrorClass);
         d.errorMessage = header(h::kErrorMessage);
         d.attempts = static_cast<int>(parseInt64(header(h::kAttempts), 1));
-        d.originalTopic = header(h::kOriginalTopic);
-        d.originalPartition =
-            static_cast<std::int32_t>(parseInt64(header(h::kOriginalPartition), -1));
-        d.originalOffset = parseInt64(header(h::kOriginalOffset), -1);
-        d.originalTimestampMs = parseInt64(header(h::kOriginalTimestamp), 0);
-    } else if (has(hs, h::kSpringOriginalTopic)) {
-        d.convention = "spring";
+    } else if (d.convention == "spring") {
         d.group = header(h::kSpringOriginalGroup);
         d.errorClass = header(h::kSpringExceptionClass);
         d.errorMessage = header(h::kSpringExceptionMessage);
         d.attempts = 1;
-        d.originalTopic = header(h::kSpringOriginalTopic);
-        d.originalPartition =
-            static_cast<std::int32_t>(h::fromBigEndian(header(h::kSpringOriginalPartition)));
-        d.originalOffset = h::fromBigEndian(header(h::kSpringOriginalOffset));
-        d.originalTimestampMs = h::fromBigEndian(header(h::kSpringOriginalTimestamp));
-    } else if (has(hs, h::kConnectTopic)) {
-        d.convention = "connect";
+    } else if (d.convention == "connect") {
         d.group = header(h::kConnectConnector);
         d.errorClass = header(h::kConnectExceptionClass);
         d.errorMessage = header(h::kConnectExceptionMessage);
         d.attempts = 1;
-        d.originalTopic = header(h::kConnectTopic);
-        d.originalPartition =
-            static_cast<std::int32_t>(parseInt64(header(h::kConnectPartition), -1));
-        d.originalOffset = parseInt64(header(h::kConnectOffset), -1);
-    } else {
-        d.convention = "unknown";
     }
     return d;
 }
@@ -103,6 +191,44 @@ std::string coordinatesOf(const DeadLetter &letter)
 {
     return letter.topic + ":" + std::to_string(letter.partition) + ":"
         + std::to_string(letter.offset);
+}
+
+std::string originOf(const DeadLetter &letter)
+{
+    const auto known = [](const auto &number) {
+        return number ? std::to_string(*number) : std::string("?");
+    };
+    return (letter.originalTopic.empty() ? "?" : letter.originalTopic) + "["
+        + known(letter.originalPartition) + "]@" + known(letter.originalOffset);
+}
+
+const char *ShownValue::encodingName() const
+{
+    switch (encoding) {
+    case Encoding::Null:
+        return "null";
+    case Encoding::Text:
+        return "text";
+    case Encoding::Base64:
+        break;
+    }
+    return "base64";
+}
+
+ShownValue showValue(const DeadLetter &letter)
+{
+    if (letter.valueIsNull) {
+        return {};
+    }
+    const auto bytes = QByteArray::fromRawData(letter.value.data(),
+                                               static_cast<qsizetype>(letter.value.size()));
+    const bool printable = std::ranges::all_of(letter.value, [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r';
+    });
+    if (printable && QUtf8StringView(bytes).isValidUtf8()) {
+        return {ShownValue::Encoding::Text, letter.value};
+    }
+    return {ShownValue::Encoding::Base64, bytes.toBase64().toStdString()};
 }
 
 bool DeadLetterFilter::matches(const DeadLetter &d) const

@@ -13,6 +13,23 @@
 
 namespace logdeck::ops {
 
+/// Where a dead letter first failed, as its headers say. A coordinate whose header is
+/// missing or unreadable is unknown (nothing), never a made-up number, and has a note.
+struct DeadLetterOrigin
+{
+    std::string convention; ///< "logdeck", "spring", "connect" or "unknown"
+    std::string topic; ///< empty when unknown
+    std::optional<std::int32_t> partition;
+    std::optional<std::int64_t> offset;
+    std::optional<std::int64_t> timestampMs;
+    std::vector<std::string> notes; ///< one per missing or unreadable header, naming it
+};
+
+/// Decodes the origin from dead-letter headers of any convention: Logdeck's and Kafka
+/// Connect's numbers in decimal text, Spring Kafka's as 4-byte (partition) or 8-byte
+/// (offset, timestamp) big-endian binary or in decimal text. Takes any bytes, never throws.
+DeadLetterOrigin decodeDeadLetterOrigin(const kafka::Headers &headers);
+
 /// One dead-lettered record, decoded from whichever convention wrote it: Logdeck's own
 /// headers, Spring Kafka's `kafka_dlt-*`, or Kafka Connect's `__connect.errors.*`.
 struct DeadLetter
@@ -28,11 +45,13 @@ struct DeadLetter
     std::string errorMessage;
     int attempts = 0;
     std::string originalTopic;
-    std::int32_t originalPartition = -1;
-    std::int64_t originalOffset = -1;
-    std::int64_t originalTimestampMs = 0;
-    std::string convention; ///< "logdeck", "spring" or "connect"
+    std::optional<std::int32_t> originalPartition; ///< nothing when unknown
+    std::optional<std::int64_t> originalOffset; ///< nothing when unknown
+    std::optional<std::int64_t> originalTimestampMs; ///< nothing when unknown
+    std::vector<std::string> notes; ///< what in the headers was missing or unreadable
+    std::string convention; ///< "logdeck", "spring", "connect" or "unknown"
     std::string value;
+    bool valueIsNull = false; ///< a null value (a tombstone); `value` is then empty
     std::string key;
     kafka::Headers headers; ///< as the record carries them
     int redriveCount = 0; ///< how many redrives the event went through before this failure
@@ -43,6 +62,23 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record);
 
 /// "topic:partition:offset", the coordinates that name one dead letter.
 std::string coordinatesOf(const DeadLetter &letter);
+
+/// "topic[partition]@offset" where the dead letter first failed, "?" for what is unknown.
+std::string originOf(const DeadLetter &letter);
+
+/// A record value as people are shown it: a null value stays null; UTF-8 text without
+/// control characters (tab and line breaks allowed) as it is; any other bytes in base64,
+/// so that nothing is dropped or replaced.
+struct ShownValue
+{
+    enum class Encoding { Null, Text, Base64 };
+    Encoding encoding = Encoding::Null;
+    std::string text; ///< empty for Null
+
+    /// "null", "text" or "base64".
+    const char *encodingName() const;
+};
+ShownValue showValue(const DeadLetter &letter);
 
 /// The criteria every `dlq` command selects dead letters by. Empty criteria match all.
 struct DeadLetterFilter

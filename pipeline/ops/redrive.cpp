@@ -375,14 +375,15 @@ kafka::Headers redriveHeaders(const DeadLetter &letter, int redriveCount,
     ensure(h::kEventId, letter.eventId);
     ensure(h::kTenantId, letter.tenant);
     ensure(h::kOriginalTopic, letter.originalTopic);
-    if (letter.originalPartition >= 0) {
-        ensure(h::kOriginalPartition, std::to_string(letter.originalPartition));
+    // Only what the headers gave: an unknown coordinate is left out, never made up.
+    if (letter.originalPartition) {
+        ensure(h::kOriginalPartition, std::to_string(*letter.originalPartition));
     }
-    if (letter.originalOffset >= 0) {
-        ensure(h::kOriginalOffset, std::to_string(letter.originalOffset));
+    if (letter.originalOffset) {
+        ensure(h::kOriginalOffset, std::to_string(*letter.originalOffset));
     }
-    if (letter.originalTimestampMs > 0) {
-        ensure(h::kOriginalTimestamp, std::to_string(letter.originalTimestampMs));
+    if (letter.originalTimestampMs) {
+        ensure(h::kOriginalTimestamp, std::to_string(*letter.originalTimestampMs));
     }
     out.push_back({h::kRedriveCount, std::to_string(redriveCount)});
     out.push_back({h::kRedrivenBy, redrivenBy});

@@ -286,7 +286,7 @@ private:
             records.push_back({item.targetTopic, std::nullopt, letter.tenant, letter.value,
                                redriveHeaders(letter, letter.redriveCount + *previous + 1,
                                               m_redrivenBy, now, m_taskId),
-                               0});
+                               0, letter.valueIsNull}); // a tombstone stays one
             redriveCounts.push_back(*previous + 1);
             batch.push_back(std::move(item));
         }

@@ -385,8 +385,8 @@ private:
                 if (consume::parseEvent(record, event) && matchesQuery(event)) {
                     copy.event = toInspected(event);
                     if (copy.letter.originalTopic == kRawTopic) {
-                        copy.event->partition = copy.letter.originalPartition;
-                        copy.event->offset = copy.letter.originalOffset;
+                        copy.event->partition = copy.letter.originalPartition.value_or(-1);
+                        copy.event->offset = copy.letter.originalOffset.value_or(-1);
                     }
                 }
                 copies.push_back(std::move(copy));
@@ -517,8 +517,8 @@ private:
                 event.offset = row.offset;
             } else if (const FailureCopy *retry = retryAt(persister, row)) {
                 // Indexed from a retry record: that record says where the event came from.
-                event.partition = retry->letter.originalPartition;
-                event.offset = retry->letter.originalOffset;
+                event.partition = retry->letter.originalPartition.value_or(-1);
+                event.offset = retry->letter.originalOffset.value_or(-1);
             }
             addEvent(std::move(event));
         }

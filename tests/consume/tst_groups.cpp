@@ -297,6 +297,26 @@ private Q_SLOTS:
         }
     }
 
+    void aTombstoneIsDeadLetteredAsOne()
+    {
+        const Topics t = makeTopics("analytics");
+        auto producer = kafka::Producer::create(clusterSettings());
+        QVERIFY(producer.has_value());
+        kafka::OutgoingRecord tombstone {t.source, 0, "tenant-1", {}, {{"event-id", "gone-1"}}, 0};
+        tombstone.valueIsNull = true;
+        QVERIFY((*producer)->produce(tombstone).has_value());
+        QVERIFY((*producer)->flush(15s).has_value());
+        QTemporaryDir data;
+        auto group = startGroup(t, data.path().toStdString(), "analytics");
+        QVERIFY(group);
+        QTRY_COMPARE_WITH_TIMEOUT(group->metrics().deadLettered, std::int64_t(1), 30000);
+        const auto deadLetters = readTopic(t.deadLetters, 1);
+        QCOMPARE(deadLetters.size(), size_t(1));
+        QCOMPARE(kafka::headerValue(deadLetters[0].headers, "error-class"),
+                 std::string("SchemaError"));
+        QVERIFY(deadLetters[0].valueIsNull);
+    }
+
 #ifndef LOGDECK_TEST_ON_MOCK
     // Real broker only: two members did not settle into one generation on librdkafka
     // 2.0.2's mock group coordinator within the test's time.

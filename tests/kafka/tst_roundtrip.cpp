@@ -130,6 +130,37 @@ private Q_SLOTS:
         QCOMPARE(*committed, commit);
     }
 
+    void nullEmptyAndBinaryValuesArriveAsWritten()
+    {
+        const std::string topic = test::uniqueName("values");
+        createTopic(topic);
+        auto producer = Producer::create(m_settings);
+        QVERIFY(producer.has_value());
+        std::string binary;
+        for (int byte = 0; byte < 256; ++byte) {
+            binary += static_cast<char>(byte);
+        }
+        OutgoingRecord tombstone {topic, 0, "k", {}, {}, 0};
+        tombstone.valueIsNull = true;
+        for (const auto &record :
+             {tombstone, OutgoingRecord {topic, 0, "k", {}, {}, 0},
+              OutgoingRecord {topic, 0, "k", binary, {}, 0}}) {
+            QVERIFY((*producer)->produce(record).has_value());
+        }
+        QVERIFY((*producer)->flush(20s).has_value());
+
+        auto consumer = Consumer::create(m_settings, test::uniqueName("values-group"));
+        QVERIFY(consumer.has_value());
+        QVERIFY((*consumer)->assign({{topic, 0, 0}}).has_value());
+        const auto records = readAll(**consumer, 3);
+        QCOMPARE(records.size(), std::size_t(3));
+        QVERIFY(records[0].valueIsNull);
+        QVERIFY(!records[1].valueIsNull);
+        QCOMPARE(records[1].value, std::string());
+        QVERIFY(!records[2].valueIsNull);
+        QCOMPARE(records[2].value, binary);
+    }
+
     void deliveryFailsWhenEveryBrokerIsDown()
     {
         if (!m_mock) {

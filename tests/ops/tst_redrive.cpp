@@ -7,6 +7,7 @@
 #include "common/time_format.h"
 #include "consume/group_runtime.h"
 #include "kafka/admin_client.h"
+#include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "kafka/record_headers.h"
 #include "kafka/topic_catalog.h"
@@ -118,6 +119,54 @@ std::vector<kafka::ConsumedRecord> readAll(const std::string &topic)
             {l.topic, l.partition, l.offset, l.timestampMs, l.key, l.value, l.headers});
     }
     return records;
+}
+
+/// The first `count` records of partition 0 of `topic`, as Kafka holds them (null values
+/// included); fewer when they do not arrive within the timeout.
+std::vector<kafka::ConsumedRecord> readPartitionZero(const std::string &topic, std::size_t count)
+{
+    std::vector<kafka::ConsumedRecord> records;
+    auto consumer = kafka::Consumer::create(test::brokerSettings(), test::uniqueName("reader"));
+    if (!consumer || !(*consumer)->assign({{topic, 0, 0}})) {
+        return records;
+    }
+    QDeadlineTimer deadline(kTimeout);
+    while (records.size() < count && !deadline.hasExpired()) {
+        auto batch = (*consumer)->poll(count - records.size(), 500ms);
+        if (!batch) {
+            break;
+        }
+        std::ranges::move(*batch, std::back_inserter(records));
+    }
+    return records;
+}
+
+/// Redrives every dead letter of `cluster` (--broker and --topic) to `target` with the CLI
+/// in the foreground, and reads back the `count` records it wrote; none when it failed.
+std::vector<kafka::ConsumedRecord> redriveAllTo(const QStringList &cluster,
+                                                const std::string &target, std::size_t count)
+{
+    QTemporaryDir data;
+    const auto redrive = test::runCli(QStringList {"dlq", "redrive", "--data", data.path(), "--all",
+                                                   "--to", QString::fromStdString(target),
+                                                   "--execute"}
+                                          + cluster,
+                                      QProcessEnvironment::systemEnvironment(), 60000);
+    if (!redrive.out.contains(QStringLiteral("completed: %1 moved").arg(count))) {
+        qWarning("%s", qPrintable(redrive.out + redrive.err));
+        return {};
+    }
+    return readPartitionZero(target, count);
+}
+
+/// The record among `records` whose event-id header is `eventId`.
+const kafka::ConsumedRecord *withEventId(const std::vector<kafka::ConsumedRecord> &records,
+                                         const std::string &eventId)
+{
+    const auto found = std::ranges::find_if(records, [&](const kafka::ConsumedRecord &r) {
+        return kafka::headerValue(r.headers, h::kEventId) == eventId;
+    });
+    return found == records.end() ? nullptr : &*found;
 }
 
 QJsonDocument json(const QString &text)
@@ -269,6 +318,138 @@ private Q_SLOTS:
         QCOMPARE(store::RedriveStore(**db).tasks(10)->size(), std::size_t(0));
         const auto unknownTask = test::runCli({"dlq", "cancel", "rd-nope", "--data", data.path()});
         QCOMPARE(unknownTask.exitCode, 1);
+    }
+
+    void foreignCoordinatesAreUnknownNotInventedAndNotRedriven()
+    {
+        const std::string dlq = test::uniqueName("dlq-coordinates");
+        const std::string target = test::uniqueName("target-coordinates");
+        QVERIFY(createTopics({dlq, target}, 1));
+        auto spring = [&](const std::string &id, const std::string &topic,
+                          kafka::Headers coordinates) {
+            kafka::OutgoingRecord r {dlq, std::nullopt, "k-" + id, "{\"id\":\"" + id + "\"}",
+                                     std::move(coordinates), 0};
+            r.headers.insert(r.headers.begin(), {h::kSpringOriginalTopic, topic});
+            r.headers.push_back({h::kSpringOriginalGroup, "billing"});
+            r.headers.push_back({h::kSpringExceptionClass, "java.lang.IllegalStateException"});
+            return r;
+        };
+        // 3 and 5 bytes used to decode as payments[66051]@1099494718715, missing ones as 0.
+        QVERIFY(produceAll(
+            {spring("spring-bad", "payments",
+                    {{h::kSpringOriginalPartition, std::string("\x01\x02\x03", 3)},
+                     {h::kSpringOriginalOffset, std::string("\x01\x00\x00\x00\x0b", 5)}}),
+             spring("spring-text", "orders",
+                    {{h::kSpringOriginalPartition, "7"},
+                     {h::kSpringOriginalOffset, "12345"},
+                     {h::kSpringOriginalTimestamp, "1795705440000"}}),
+             spring("spring-missing", "orders", {})}));
+
+        const QStringList cluster = {"--broker", bootstrap(), "--topic",
+                                     QString::fromStdString(dlq)};
+        const auto listed = test::runCli(QStringList {"dlq", "list", "--json"} + cluster);
+        QCOMPARE(listed.exitCode, 0);
+        std::map<QString, QJsonObject> byId;
+        for (const auto &letter : json(listed.out).array()) {
+            byId[letter.toObject().value("eventId").toString()] = letter.toObject();
+        }
+        auto notes = [&](const QString &id) {
+            return byId[id].value("notes").toVariant().toStringList().join('\n');
+        };
+        // Unknown is null with a note naming the header, never a number.
+        QVERIFY2(byId["spring-bad"].value("originalPartition").isNull(), qPrintable(listed.out));
+        QVERIFY(byId["spring-bad"].value("originalOffset").isNull());
+        QVERIFY2(notes("spring-bad").contains("kafka_dlt-original-partition")
+                     && notes("spring-bad").contains("kafka_dlt-original-offset"),
+                 qPrintable(notes("spring-bad")));
+        QCOMPARE(byId["spring-text"].value("originalPartition").toInt(), 7);
+        QCOMPARE(byId["spring-text"].value("originalOffset").toInteger(), 12345);
+        QVERIFY(notes("spring-text").isEmpty());
+        QVERIFY(byId["spring-missing"].value("originalPartition").isNull());
+        QVERIFY(byId["spring-missing"].value("originalOffset").isNull());
+        QVERIFY2(notes("spring-missing").contains("kafka_dlt-original-offset is missing"),
+                 qPrintable(notes("spring-missing")));
+        const auto table = test::runCli(QStringList {"dlq", "list"} + cluster);
+        QVERIFY2(table.out.contains("payments[?]@?") && table.out.contains("orders[7]@12345")
+                     && !table.out.contains("66051") && !table.out.contains("orders[0]@0"),
+                 qPrintable(table.out));
+
+        // A redrive copies on the coordinates that are known, and only those.
+        const auto redriven = redriveAllTo(cluster, target, 3);
+        QCOMPARE(redriven.size(), std::size_t(3));
+        for (const auto &[id, topic] : {std::pair {"spring-bad", "payments"},
+                                        std::pair {"spring-missing", "orders"}}) {
+            const auto *record = withEventId(redriven, id);
+            QVERIFY(record != nullptr);
+            QCOMPARE(kafka::headerValue(record->headers, h::kOriginalTopic), std::string(topic));
+            for (const char *invented :
+                 {h::kOriginalPartition, h::kOriginalOffset, h::kOriginalTimestamp}) {
+                QVERIFY2(std::ranges::none_of(record->headers,
+                                              [&](const kafka::Header &header) {
+                                                  return header.name == invented;
+                                              }),
+                         qPrintable(QStringLiteral("%1 carries %2").arg(id, invented)));
+            }
+        }
+        const auto *text = withEventId(redriven, "spring-text");
+        QVERIFY(text != nullptr);
+        QCOMPARE(kafka::headerValue(text->headers, h::kOriginalPartition), std::string("7"));
+        QCOMPARE(kafka::headerValue(text->headers, h::kOriginalOffset), std::string("12345"));
+        QCOMPARE(kafka::headerValue(text->headers, h::kOriginalTimestamp),
+                 std::string("1795705440000"));
+    }
+
+    void nullAndBinaryValuesSurviveShowAndRedrive()
+    {
+        const std::string dlq = test::uniqueName("dlq-values");
+        const std::string target = test::uniqueName("target-values");
+        QVERIFY(createTopics({dlq, target}, 1));
+        auto tombstone = logdeckDeadLetter(dlq, "null-1", "acme", "analytics", "Malformed");
+        tombstone.value.clear();
+        tombstone.valueIsNull = true;
+        const std::string binary("\x00\x01\x7f\x80\xfe\xff caf\xc3\xa9", 12);
+        auto bytes = logdeckDeadLetter(dlq, "binary-1", "acme", "analytics", "Malformed");
+        bytes.value = binary;
+        auto empty = logdeckDeadLetter(dlq, "empty-1", "acme", "analytics", "Malformed");
+        empty.value.clear();
+        QVERIFY(produceAll({tombstone, bytes, empty}));
+
+        const QStringList cluster = {"--broker", bootstrap(), "--topic",
+                                     QString::fromStdString(dlq)};
+        auto show = [&](const char *id, const QStringList &json = {}) {
+            return test::runCli(QStringList {"dlq", "show", id} + cluster + json).out;
+        };
+        auto shownJson = [&](const char *id) {
+            return json(show(id, {"--json"})).array().first().toObject();
+        };
+        // Null stays null, bytes that are not UTF-8 text are shown in base64, empty is "".
+        QVERIFY2(shownJson("null-1").value("value").isNull(),
+                 qPrintable(show("null-1", {"--json"})));
+        QVERIFY2(show("null-1").contains("value: null"), qPrintable(show("null-1")));
+        const QJsonObject shownBytes = shownJson("binary-1");
+        QCOMPARE(shownBytes.value("valueEncoding").toString(), QStringLiteral("base64"));
+        QCOMPARE(QByteArray::fromBase64(shownBytes.value("value").toString().toLatin1()),
+                 QByteArray::fromStdString(binary));
+        const QString bytesText = show("binary-1");
+        QVERIFY2(bytesText.contains("value (base64):")
+                     && bytesText.contains(QByteArray::fromStdString(binary).toBase64()),
+                 qPrintable(bytesText));
+        const QJsonObject shownEmpty = shownJson("empty-1");
+        QVERIFY(shownEmpty.value("value").isString());
+        QCOMPARE(shownEmpty.value("value").toString(), QString());
+
+        // A redrive writes the values exactly as they were: the null one a tombstone again.
+        const auto redriven = redriveAllTo(cluster, target, 3);
+        QCOMPARE(redriven.size(), std::size_t(3));
+        const auto *nullAgain = withEventId(redriven, "null-1");
+        QVERIFY(nullAgain != nullptr);
+        QVERIFY(nullAgain->valueIsNull);
+        const auto *bytesAgain = withEventId(redriven, "binary-1");
+        QVERIFY(bytesAgain != nullptr);
+        QCOMPARE(bytesAgain->value, binary);
+        const auto *emptyAgain = withEventId(redriven, "empty-1");
+        QVERIFY(emptyAgain != nullptr);
+        QVERIFY(!emptyAgain->valueIsNull && emptyAgain->value.empty());
     }
 
     void thousandAtARateWithPauseResumeCancelAndSkip()

@@ -52,9 +52,9 @@ private Q_SLOTS:
         QCOMPARE(d.errorClass, std::string("PoisonEvent"));
         QCOMPARE(d.attempts, 5);
         QCOMPARE(d.originalTopic, std::string("events.raw"));
-        QCOMPARE(d.originalPartition, 4);
-        QCOMPARE(d.originalOffset, std::int64_t(1234));
-        QCOMPARE(d.originalTimestampMs, std::int64_t(1795705440000));
+        QCOMPARE(d.originalPartition, std::optional<std::int32_t>(4));
+        QCOMPARE(d.originalOffset, std::optional<std::int64_t>(1234));
+        QCOMPARE(d.originalTimestampMs, std::optional<std::int64_t>(1795705440000));
         QCOMPARE(d.partition, 2);
         QCOMPARE(d.offset, std::int64_t(77));
     }
@@ -72,9 +72,9 @@ private Q_SLOTS:
                     {"kafka_dlt-exception-message", "Listener failed"}}));
         QCOMPARE(d.convention, std::string("spring"));
         QCOMPARE(d.originalTopic, std::string("orders"));
-        QCOMPARE(d.originalPartition, 3);
-        QCOMPARE(d.originalOffset, std::int64_t(9876543210LL));
-        QCOMPARE(d.originalTimestampMs, std::int64_t(1795705440000));
+        QCOMPARE(d.originalPartition, std::optional<std::int32_t>(3));
+        QCOMPARE(d.originalOffset, std::optional<std::int64_t>(9876543210LL));
+        QCOMPARE(d.originalTimestampMs, std::optional<std::int64_t>(1795705440000));
         QCOMPARE(d.group, std::string("billing"));
         QVERIFY(d.errorClass.ends_with("ListenerExecutionFailedException"));
         QCOMPARE(d.errorMessage, std::string("Listener failed"));
@@ -95,10 +95,94 @@ private Q_SLOTS:
                                           {"__connect.errors.exception.message", "bad schema"}}));
         QCOMPARE(d.convention, std::string("connect"));
         QCOMPARE(d.originalTopic, std::string("clicks"));
-        QCOMPARE(d.originalPartition, 1);
-        QCOMPARE(d.originalOffset, std::int64_t(555));
+        QCOMPARE(d.originalPartition, std::optional<std::int32_t>(1));
+        QCOMPARE(d.originalOffset, std::optional<std::int64_t>(555));
         QCOMPARE(d.group, std::string("s3-sink"));
         QCOMPARE(d.errorMessage, std::string("bad schema"));
+    }
+
+    void wrongLengthOrMissingCoordinatesAreUnknownAndNamed()
+    {
+        const auto origin = ops::decodeDeadLetterOrigin(
+            {{"kafka_dlt-original-topic", "payments"},
+             {"kafka_dlt-original-partition", std::string("\x01\x02\x03", 3)},
+             {"kafka_dlt-original-offset", std::string("\x00\x00\x01\x00\x0b", 5)}});
+        QCOMPARE(origin.convention, std::string("spring"));
+        QCOMPARE(origin.topic, std::string("payments"));
+        QVERIFY(!origin.partition && !origin.offset && !origin.timestampMs);
+        QCOMPARE(origin.notes.size(), std::size_t(3));
+        QVERIFY(origin.notes[0].starts_with("kafka_dlt-original-partition is 3 bytes long"));
+        QVERIFY(origin.notes[1].starts_with("kafka_dlt-original-offset is 5 bytes long"));
+        QCOMPARE(origin.notes[2], std::string("kafka_dlt-original-timestamp is missing"));
+
+        ops::DeadLetter letter = ops::decodeDeadLetter(record(
+            {{"kafka_dlt-original-topic", "orders"}, {"kafka_dlt-exception-fqcn", "E"}}));
+        QCOMPARE(ops::originOf(letter), std::string("orders[?]@?"));
+        QCOMPARE(letter.notes.size(), std::size_t(3));
+    }
+
+    void numbersWrittenAsTextAreAccepted()
+    {
+        const auto spring = ops::decodeDeadLetterOrigin({{"kafka_dlt-original-topic", "orders"},
+                                                         {"kafka_dlt-original-partition", "7"},
+                                                         {"kafka_dlt-original-offset", "12345"},
+                                                         {"kafka_dlt-original-timestamp",
+                                                          "1795705440000"}});
+        QCOMPARE(spring.partition, std::optional<std::int32_t>(7));
+        QCOMPARE(spring.offset, std::optional<std::int64_t>(12345));
+        QCOMPARE(spring.timestampMs, std::optional<std::int64_t>(1795705440000));
+        QVERIFY(spring.notes.empty());
+        // Eight digits are text, not the 8-byte big-endian 0x3132333435363738.
+        QCOMPARE(ops::decodeDeadLetterOrigin({{"kafka_dlt-original-topic", "orders"},
+                                              {"kafka_dlt-original-offset", "12345678"}})
+                     .offset,
+                 std::optional<std::int64_t>(12345678));
+    }
+
+    void badTextAndNegativeNumbersAreUnknownAndNamed()
+    {
+        const auto connect =
+            ops::decodeDeadLetterOrigin({{"__connect.errors.topic", "clicks"},
+                                         {"__connect.errors.partition", "one"},
+                                         {"__connect.errors.offset", "-5"}});
+        QCOMPARE(connect.convention, std::string("connect"));
+        QVERIFY(!connect.partition && !connect.offset);
+        QCOMPARE(connect.notes,
+                 (std::vector<std::string> {"__connect.errors.partition is not a decimal number",
+                                            "__connect.errors.offset is out of range (-5)"}));
+        // Spring's -1 as a 4-byte int, and a partition beyond a Java int as text.
+        const auto spring = ops::decodeDeadLetterOrigin(
+            {{"kafka_dlt-original-topic", "orders"},
+             {"kafka_dlt-original-partition", kafka::headers::toBigEndian(0xFFFFFFFF, 4)},
+             {"kafka_dlt-original-offset", "9"},
+             {"kafka_dlt-original-timestamp", bigEndian(1, 8)}});
+        QVERIFY(!spring.partition);
+        QCOMPARE(spring.notes,
+                 (std::vector<std::string> {"kafka_dlt-original-partition is out of range (-1)"}));
+        QVERIFY(!ops::decodeDeadLetterOrigin({{"failing-group", "g"},
+                                              {"original-topic", "events.raw"},
+                                              {"original-partition", "4294967296"}})
+                     .partition);
+    }
+
+    void nullEmptyTextAndBinaryValuesAreShownApart()
+    {
+        auto shown = [](const std::string &value, bool isNull = false) {
+            auto r = record({});
+            r.value = value;
+            r.valueIsNull = isNull;
+            return ops::showValue(ops::decodeDeadLetter(r));
+        };
+        const auto null = shown({}, true);
+        QCOMPARE(null.encoding, ops::ShownValue::Encoding::Null);
+        QCOMPARE(std::string(null.encodingName()), std::string("null"));
+        QCOMPARE(shown({}).encoding, ops::ShownValue::Encoding::Text);
+        QCOMPARE(shown("caf\xc3\xa9\n\ttab").text, std::string("caf\xc3\xa9\n\ttab"));
+        const std::string bytes("\x00\x80\xff", 3);
+        const auto binary = shown(bytes);
+        QCOMPARE(binary.encoding, ops::ShownValue::Encoding::Base64);
+        QCOMPARE(binary.text, std::string("AID/"));
+        QCOMPARE(shown("\xc3").encoding, ops::ShownValue::Encoding::Base64); // cut UTF-8
     }
 
     void unknownRecordsStillList()
