@@ -1,5 +1,6 @@
 #include "ops/dead_letters.h"
 
+#include "common/json_depth.h"
 #include "common/numbers.h"
 #include "kafka/admin_client.h"
 #include "kafka/partition_scan.h"
@@ -156,7 +157,7 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
     d.eventId = header(h::kEventId);
     d.redriveCount = static_cast<int>(parseInt64(header(h::kRedriveCount), 0));
     if (d.eventId.empty()) {
-        const auto value = nlohmann::json::parse(record.value, nullptr, false);
+        const auto value = parseJsonBounded(record.value);
         if (value.is_object() && value.contains("id") && value["id"].is_string()) {
             d.eventId = value["id"].get<std::string>();
         }
