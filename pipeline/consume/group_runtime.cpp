@@ -362,7 +362,8 @@ struct GroupRuntime::Impl
             reset.insert(pending->begin(), pending->end());
         }
         std::map<TopicPartition, std::int64_t> committed;
-        if (auto fromKafka = consumer->committed(partitions, std::chrono::seconds(10))) {
+        const auto fromKafka = consumer->committed(partitions, std::chrono::seconds(10));
+        if (fromKafka) {
             for (const auto &o : *fromKafka) {
                 committed[{o.topic, o.partition}] = o.offset;
             }
@@ -379,6 +380,13 @@ struct GroupRuntime::Impl
             }
             if (reset.contains(tp) && saved.contains(tp)) {
                 resetToCommit.push_back({tp.topic, tp.partition, start});
+            } else if (fromKafka && saved.contains(tp)
+                       && (!committed.contains(tp) || committed[tp] < start)) {
+                // SQLite is ahead (a crash between its commit and Kafka's): tell Kafka now,
+                // or a partition without new records keeps showing lag that is not there.
+                // Only when Kafka's offset was read: it may be ahead, from another engine.
+                kafkaCommitDue[tp] = start;
+                lastCommitted[tp] = start;
             }
             starts.push_back({tp.topic, tp.partition, start});
         }
