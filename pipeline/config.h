@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct Config
     /// The processing groups this engine runs; each gets a retry topic. `fraud` is off
     /// unless listed: adding a consumer is a config change.
     std::vector<std::string> groups = {"analytics", "persister", "enrichment"};
+    /// Groups that may start although their store was found empty while Kafka holds offsets
+    /// for them (their state is given up); "all" for every group. Command line only.
+    std::set<std::string> acceptStateLoss;
 
     /// Per-group tuning and fault injection ("groupSettings": {"analytics": {...}}).
     struct GroupSettings

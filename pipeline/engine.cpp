@@ -57,6 +57,7 @@ struct Engine::Impl
     std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
     std::set<std::string> stoppedGroups; // hosted, but stopped for a reset; under groupsMutex
     std::unique_ptr<DataDirLock> dataDirLock; // held from start to stop
+    std::map<std::string, std::string> refusedGroups; // lost stores, with why; under groupsMutex
     std::unique_ptr<ops::ControlAgent> controlAgent;
     Engine *self = nullptr; // the redrive commands go through the engine's public API
     std::int64_t startedAtMs = 0;
@@ -154,7 +155,13 @@ struct Engine::Impl
     {
         for (const auto &name : config.groups) {
             if (auto started = startGroup(name); !started) {
-                return started;
+                if (started.error().code != Error::Code::StateLost) {
+                    return started;
+                }
+                // The other groups go on; this one waits for an operator's choice.
+                log::error("group.refused", {{"group", name}, {"error", started.error().message}});
+                const std::lock_guard lock(groupsMutex);
+                refusedGroups[name] = started.error().message;
             }
         }
         return {};
@@ -187,6 +194,8 @@ struct Engine::Impl
             options.faults = {settings.transientFailureRate,
                               std::chrono::milliseconds(settings.addedLatencyMs),
                               settings.poisonIsPermanent};
+            options.acceptStateLoss =
+                config.acceptStateLoss.contains(name) || config.acceptStateLoss.contains("all");
             auto runtime = consume::GroupRuntime::start(std::move(options), std::move(processor));
             if (!runtime) {
                 return fail(runtime.error());
@@ -194,6 +203,7 @@ struct Engine::Impl
             const std::lock_guard lock(groupsMutex);
             groups[name] = std::move(*runtime);
             stoppedGroups.erase(name);
+            refusedGroups.erase(name);
         }
         return {};
     }
@@ -207,8 +217,8 @@ struct Engine::Impl
             const std::lock_guard lock(groupsMutex);
             const auto it = groups.find(name);
             if (it == groups.end()) {
-                if (stoppedGroups.contains(name)) {
-                    return {};
+                if (stoppedGroups.contains(name) || refusedGroups.contains(name)) {
+                    return {}; // not running already
                 }
                 return fail(Error::notFound("group '" + name + "' is not run by this engine"));
             }
@@ -236,7 +246,8 @@ struct Engine::Impl
     bool hosts(const std::string &name) const
     {
         const std::lock_guard lock(groupsMutex);
-        return groups.contains(name) || stoppedGroups.contains(name);
+        return groups.contains(name) || stoppedGroups.contains(name)
+            || refusedGroups.contains(name);
     }
 
     ops::EngineHeartbeat heartbeat() const
@@ -258,6 +269,9 @@ struct Engine::Impl
         const std::lock_guard lock(groupsMutex);
         for (const auto &name : stoppedGroups) {
             h.groups.push_back({name, "stopped", 0, 0, 0, {}});
+        }
+        for (const auto &[name, why] : refusedGroups) {
+            h.groups.push_back({name, "refused", 0, 0, 0, {}});
         }
         return h;
     }

@@ -22,6 +22,11 @@ void addEngineOptions(QCommandLineParser &parser)
                       QStringLiteral("debug, info, warn, error or off (default info)."),
                       QStringLiteral("level")});
     parser.addOption(
+        {QStringLiteral("accept-state-loss"),
+         QStringLiteral("Start <group> (or all) although its store was found empty while Kafka "
+                        "holds offsets for it: its counts and dedup keys are given up."),
+         QStringLiteral("group")});
+    parser.addOption(
         {QStringList {QStringLiteral("X")},
          QStringLiteral("Set a librdkafka client property, e.g. -X security.protocol=SSL."),
          QStringLiteral("property=value")});
@@ -54,6 +59,9 @@ Result<Config> configFromOptions(const QCommandLineParser &parser, bool embedded
     }
     if (parser.isSet(QStringLiteral("log-level"))) {
         config.logLevel = parser.value(QStringLiteral("log-level")).toStdString();
+    }
+    for (const QString &group : parser.values(QStringLiteral("accept-state-loss"))) {
+        config.acceptStateLoss.insert(group.toStdString());
     }
     for (const QString &property : parser.values(QStringLiteral("X"))) {
         const qsizetype equals = property.indexOf(QLatin1Char('='));

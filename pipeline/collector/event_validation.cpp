@@ -86,6 +86,11 @@ void appendQuoted(std::string &out, std::string_view text)
 
 std::expected<json, RejectedEvent> parseBody(std::string_view body)
 {
+    // nlohmann's lexer takes a NUL byte for the end of the input, so `{"a":1}\0junk` would
+    // parse; no JSON text holds one outside a string, and inside one it must be escaped.
+    if (body.find('\0') != std::string_view::npos) {
+        return reject("the body is not valid JSON", "", 400);
+    }
     json parsed = json::parse(body, nullptr, false);
     if (parsed.is_discarded()) {
         return reject("the body is not valid JSON", "", 400);

@@ -20,6 +20,7 @@ struct Error
         Internal,
         Cancelled,
         Unsupported, ///< the cluster cannot do it (the embedded mock cluster, an old broker)
+        StateLost, ///< stored state is gone (a truncated database): an operator must choose
     };
 
     Code code = Code::Internal;

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/numbers.h"
 #include "common/time_format.h"
+#include "kafka/admin_client.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "kafka/record_headers.h"
@@ -16,6 +17,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -35,6 +37,78 @@ using kafka::TopicPartition;
 constexpr std::chrono::seconds kAckTimeout {30};
 constexpr std::chrono::seconds kFailureBackoff {1};
 constexpr std::chrono::milliseconds kKafkaCommitInterval {500};
+
+/// The offsets Kafka holds for `options.group` on its source topic (empty when none).
+Result<std::vector<kafka::TopicPartitionOffset>> kafkaOffsetsOf(const GroupOptions &options)
+{
+    auto admin = kafka::AdminClient::create(options.kafka);
+    if (!admin) {
+        return fail(admin.error());
+    }
+    auto counts = (*admin)->partitionCounts(std::chrono::seconds(10));
+    if (!counts) {
+        return fail(counts.error());
+    }
+    std::vector<TopicPartition> partitions;
+    if (const auto it = counts->find(options.sourceTopic); it != counts->end()) {
+        for (int p = 0; p < it->second; ++p) {
+            partitions.push_back({options.sourceTopic, p});
+        }
+    }
+    if (partitions.empty()) {
+        return std::vector<kafka::TopicPartitionOffset> {};
+    }
+    return (*admin)->committedOffsets(options.group, std::chrono::seconds(10), partitions);
+}
+
+/// A store found empty (truncated to 0 bytes) while Kafka holds offsets for the group has
+/// lost the group's state: resuming from Kafka's offsets would quietly start its counts
+/// from zero. Refused unless the loss is accepted. A store that is missing altogether is
+/// a data directory new to the group (a first start, or another engine joining): allowed,
+/// and said at warning level when Kafka has offsets.
+Result<void> checkStoreAgainstKafka(const GroupOptions &options, bool existed, bool empty)
+{
+    if (existed && !empty) {
+        return {};
+    }
+    auto offsets = kafkaOffsetsOf(options);
+    if (!offsets) {
+        if (!empty) {
+            return {}; // a new store: nothing to lose, whatever Kafka holds
+        }
+        return fail(Error::unavailable("group '" + options.group + "': its store is empty and "
+                                       "Kafka's offsets for the group cannot be read ("
+                                       + offsets.error().message + "); not starting it"));
+    }
+    if (offsets->empty()) {
+        return {};
+    }
+    const std::string path = store::GroupStore::pathFor(options.dataDir, options.group);
+    if (!empty) {
+        log::warn("group.new_store", {{"group", options.group},
+                                      {"store", path},
+                                      {"note", "this data directory has no state for the group: "
+                                               "it starts from the group's offsets in Kafka"}});
+        return {};
+    }
+    if (options.acceptStateLoss) {
+        log::warn("group.state_loss_accepted",
+                  {{"group", options.group}, {"store", path},
+                   {"note", "the store was empty; going on from Kafka's offsets"}});
+        return {};
+    }
+    return fail(Error {
+        Error::Code::StateLost,
+        "group '" + options.group + "': its store " + path
+            + " is empty (0 bytes) while Kafka holds committed offsets for the group, so its "
+              "state (counts, dedup keys) is lost; not starting it. Either rebuild the state by "
+              "replaying from the earliest offset: logdeck-cli groups reset-offsets --group "
+            + options.group + " --topic " + options.sourceTopic + " --data " + options.dataDir
+            + " --to-earliest --rebuild --execute; or accept the loss and go on from Kafka's "
+              "offsets: run with --accept-state-loss "
+            + options.group,
+        false});
+}
 
 } // namespace
 
@@ -1007,7 +1081,14 @@ Result<std::unique_ptr<GroupRuntime>> GroupRuntime::start(GroupOptions options,
     d.faults = d.options.faults;
     d.metrics.group = d.options.group;
 
-    auto db = store::Database::open(store::GroupStore::pathFor(d.options.dataDir, d.options.group));
+    const std::string storePath = store::GroupStore::pathFor(d.options.dataDir, d.options.group);
+    std::error_code ec;
+    const bool storeExisted = std::filesystem::exists(storePath, ec);
+    const bool storeEmpty = storeExisted && std::filesystem::file_size(storePath, ec) == 0;
+    if (auto lost = checkStoreAgainstKafka(d.options, storeExisted, storeEmpty); !lost) {
+        return fail(lost.error());
+    }
+    auto db = store::Database::open(storePath);
     if (!db) {
         return fail(db.error());
     }

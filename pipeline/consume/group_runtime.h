@@ -44,7 +44,12 @@ struct GroupOptions
     std::chrono::milliseconds batchWait {100};
     RetryPolicy retry;
     FaultInjection faults;
+    /// Start even when the group's store was found empty while Kafka holds offsets for the
+    /// group: the state it had is given up (`run --accept-state-loss GROUP`). Without it,
+    /// start fails with Error::Code::StateLost and a message that offers the ways on.
+    bool acceptStateLoss = false;
 };
+
 
 /// One partition as the group last saw it.
 struct PartitionProgress

@@ -18,6 +18,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <limits>
 #include <type_traits>
 
 namespace logdeck::ops {
@@ -112,11 +113,23 @@ T field(const json &j, const char *key, T fallback)
     if (it == j.end() || it->is_null()) {
         return fallback;
     }
-    const bool fits = std::is_same_v<T, std::string> ? it->is_string()
-        : std::is_same_v<T, bool>                    ? it->is_boolean()
-                                                     : it->is_number();
-    if (!fits) {
+    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool>) {
+        if (std::is_same_v<T, std::string> ? !it->is_string() : !it->is_boolean()) {
+            throw BadField {std::string("field '") + key + "' is " + kindOf(*it)};
+        }
+    } else if (!it->is_number()) {
         throw BadField {std::string("field '") + key + "' is " + kindOf(*it)};
+    } else if constexpr (!std::is_floating_point_v<T>) {
+        // A whole number that fits: converting 1e30 or 2^64-1 to T is undefined behaviour.
+        const bool fits = it->is_number_unsigned()
+            ? it->template get<std::uint64_t>()
+                <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+            : it->is_number_integer()
+                && it->template get<std::int64_t>() >= std::numeric_limits<T>::min()
+                && it->template get<std::int64_t>() <= std::numeric_limits<T>::max();
+        if (!fits) {
+            throw BadField {std::string("field '") + key + "' is not a whole number in range"};
+        }
     }
     return it->get<T>();
 }

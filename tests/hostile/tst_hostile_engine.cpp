@@ -14,6 +14,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTcpServer>
@@ -21,6 +22,7 @@
 #include <QTest>
 #include <csignal>
 #include <memory>
+#include <unistd.h>
 
 using namespace logdeck;
 using namespace std::chrono_literals;
@@ -218,6 +220,67 @@ private Q_SLOTS:
         QVERIFY(!acks->front().ok);
         QVERIFY2(acks->front().message.starts_with("the arguments of group.pause do not fit"),
                  acks->front().message.c_str());
+        engineStillProcesses();
+    }
+
+    /// A group store truncated to 0 bytes was once recreated in silence, and the engine
+    /// went on from Kafka's offsets: rollups fell from 224,306 to 0. Now the group is
+    /// refused with the ways on, the other groups run, and accepting the loss is explicit.
+    void truncatedGroupStoreIsRefused()
+    {
+        const std::string store = data() + "/groups/analytics.db";
+        QVERIFY(QFileInfo(QString::fromStdString(store)).size() > 0);
+        ::kill(static_cast<pid_t>(m_engine.processId()), SIGTERM);
+        QVERIFY(m_engine.waitForFinished(30000));
+        QCOMPARE(m_engine.exitCode(), 0);
+        QVERIFY(::truncate(store.c_str(), 0) == 0);
+
+        const auto startEngine = [&](const QStringList &extra, QProcess::ProcessChannelMode mode) {
+            m_engine.setProcessChannelMode(mode);
+            m_engine.start(test::cliPath(), runArguments() + extra);
+            QDeadlineTimer deadline(60s);
+            QByteArray out;
+            while (!deadline.hasExpired() && !out.contains("collector=")
+                   && m_engine.state() != QProcess::NotRunning) {
+                m_engine.waitForReadyRead(200);
+                out += m_engine.readAllStandardOutput();
+            }
+            return out.contains("collector=");
+        };
+        QVERIFY(startEngine({}, QProcess::SeparateChannels)); // its log is read below
+        QByteArray errors;
+        QDeadlineTimer deadline(30s);
+        while (!deadline.hasExpired() && !errors.contains("group.refused")) {
+            m_engine.waitForReadyRead(200);
+            errors += m_engine.readAllStandardError();
+        }
+        QVERIFY2(errors.contains("group.refused"), errors.constData());
+        QVERIFY(errors.contains("groups/analytics.db is empty (0 bytes) while Kafka holds "
+                                "committed offsets for the group"));
+        QVERIFY(errors.contains("--to-earliest --rebuild --execute"));
+        QVERIFY(errors.contains("--accept-state-loss analytics"));
+        // The other groups run; the refused one is shown as such, not as healthy.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto fleet = test::runCli({"fleet", "--broker", bootstrap(), "--json"});
+                const auto engines = QJsonDocument::fromJson(fleet.out.toUtf8()).array();
+                for (const auto &engine : engines) {
+                    for (const auto &group : engine.toObject().value("groups").toArray()) {
+                        if (group.toObject().value("group").toString() == "analytics") {
+                            return group.toObject().value("state").toString() == "refused";
+                        }
+                    }
+                }
+                return false;
+            }(),
+            30000);
+        QCOMPARE(rollupTotal(data()), std::int64_t(0)); // nothing recreated behind the user
+
+        // Accepting the loss is explicit, and then the group runs again.
+        ::kill(static_cast<pid_t>(m_engine.processId()), SIGTERM);
+        QVERIFY(m_engine.waitForFinished(30000));
+        QVERIFY(startEngine({"--accept-state-loss", "analytics"}, QProcess::ForwardedErrorChannel));
+        m_goodEvents = 0; // the analytics counts start again from here
         engineStillProcesses();
     }
 

@@ -635,6 +635,9 @@ private Q_SLOTS:
         row("deep unknown field",
             "{" + ok + R"(,"x":)" + std::string(20000, '[') + std::string(20000, ']') + "}");
         row("unclosed deep", "{" + ok + R"(,"attributes":{"a":)" + std::string(5000, '[') + "}}");
+        // nlohmann's lexer stops at a NUL byte: the reference must not take what follows.
+        row("a NUL byte after the event", "{" + ok + "}" + std::string(1, '\0') + "junk");
+        row("a NUL byte after a string", R"(",")" + std::string(1, '\0') + "{");
         // kMaxAttributeDepth: the attributes object is level 1.
         row("attributes 32 levels deep",
             "{" + ok + R"(,"attributes":{"a":)" + std::string(31, '[') + std::string(31, ']')

@@ -155,6 +155,12 @@ private Q_SLOTS:
             << "not a control command: field 'operation' is an object";
         QTest::newRow("issuedAtMs text") << QByteArray(R"({"id":"c","issuedAtMs":"now"})")
                                          << "not a control command: field 'issuedAtMs' is a string";
+        QTest::newRow("issuedAtMs beyond int64") // once undefined behaviour (found by fuzzing)
+            << QByteArray(R"({"id":"c","issuedAtMs":3591410891995555555555555555555558})")
+            << "not a control command: field 'issuedAtMs' is not a whole number in range";
+        QTest::newRow("issuedAtMs a fraction")
+            << QByteArray(R"({"id":"c","issuedAtMs":1.5})")
+            << "not a control command: field 'issuedAtMs' is not a whole number in range";
         QTest::newRow("array") << QByteArray("[]")
                                << "not a control command: the value is an array, not an object";
         QTest::newRow("not JSON") << QByteArray("\xff{")
@@ -188,6 +194,9 @@ private Q_SLOTS:
         QTest::newRow("partition of text")
             << QByteArray(R"({"groups":[{"group":"g","partitions":[{"partition":"0"}]}]})")
             << "not a heartbeat: field 'partition' is a string";
+        QTest::newRow("partition beyond int")
+            << QByteArray(R"({"groups":[{"group":"g","partitions":[{"partition":4294967296}]}]})")
+            << "not a heartbeat: field 'partition' is not a whole number in range";
         QTest::newRow("stopping a number") << QByteArray(R"({"stopping":1})")
                                            << "not a heartbeat: field 'stopping' is a number";
     }
