@@ -3,9 +3,12 @@
 // own settings (Database::open). Events carry random UUIDv4-like ids from 100 tenants, their
 // occurredAt advances like a live stream, 1% are re-sent duplicates, and they are committed in
 // transactions of 1,000 as a group's batches are. The rate is printed per million events.
+// With --prune-window S, GroupStore also prunes as a group's runtime does: after each batch,
+// one transaction deleting at most 5,000 keys older than S seconds of event time; a window of
+// N / rate seconds keeps N rows at steady state (2,000 s: 10M rows at 5,000 events/s).
 //
 //   logdeck_dedup_bench [--events N] [--rate EVENTS_PER_S] [--cache-kib K] [--only WHICH]
-//                       [--json]
+//                       [--prune-window SECONDS] [--json]
 
 #include "store/database.h"
 #include "store/group_store.h"
@@ -42,8 +45,12 @@ struct Options
     std::int64_t eventsPerSecond = 5'000; ///< of event time
     std::int64_t cacheKib = 0; ///< 0: the store's own setting
     std::string only; ///< "group", "naive" or both
+    std::int64_t pruneWindowSeconds = 0; ///< of event time; 0: no pruning
     bool json = false;
 };
+
+/// Keys pruned per transaction, as GroupRuntime does (kPruneChunk there).
+constexpr std::int64_t kPruneChunk = 5'000;
 
 struct Event
 {
@@ -135,14 +142,20 @@ struct RunResult
     std::int64_t duplicatesSent = 0;
     std::int64_t duplicatesFound = 0;
     std::uintmax_t fileBytes = 0;
+    std::int64_t prunedKeys = 0;
+    double pruneSeconds = 0; ///< in prune transactions, included in the rates above
+    double slowestPruneMs = 0;
+    std::int64_t rowsAtEnd = 0;
     std::string error;
 };
 
 /// Marks one event processed; true when it was new.
 using MarkFn = std::function<Result<bool>(const Event &)>;
+/// Runs between batches (pruning); may fail.
+using AfterBatchFn = std::function<Result<void>(RunResult &)>;
 
 RunResult run(const std::string &name, store::Database &db, const MarkFn &mark,
-              const Options &options)
+              const Options &options, const AfterBatchFn &afterBatch = {})
 {
     RunResult result;
     result.name = name;
@@ -170,6 +183,12 @@ RunResult run(const std::string &name, store::Database &db, const MarkFn &mark,
         if (auto committed = transaction->commit(); !committed) {
             result.error = committed.error().message;
             return result;
+        }
+        if (afterBatch) {
+            if (auto after = afterBatch(result); !after) {
+                result.error = after.error().message;
+                return result;
+            }
         }
         if (done % kReportEvery == 0 || done == options.events) {
             const auto now = Clock::now();
@@ -227,13 +246,39 @@ RunResult runGroupStore(const std::string &dir, const Options &options)
         return failed("GroupStore", db.error().message);
     }
     store::GroupStore groupStore(**db, "bench");
+    std::int64_t latestMs = 0;
+    AfterBatchFn prune;
+    if (options.pruneWindowSeconds > 0) {
+        prune = [&](RunResult &result) -> Result<void> {
+            const auto start = Clock::now();
+            auto transaction = store::Transaction::begin(**db);
+            if (!transaction) {
+                return fail(transaction.error());
+            }
+            auto pruned = groupStore.pruneProcessedBefore(
+                latestMs - options.pruneWindowSeconds * 1000, kPruneChunk);
+            if (!pruned) {
+                return fail(pruned.error());
+            }
+            if (auto committed = transaction->commit(); !committed) {
+                return fail(committed.error());
+            }
+            const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+            result.prunedKeys += *pruned;
+            result.pruneSeconds += ms / 1000;
+            result.slowestPruneMs = std::max(result.slowestPruneMs, ms);
+            return {};
+        };
+    }
     RunResult result = run(
-        "GroupStore", **db,
+        options.pruneWindowSeconds > 0 ? "GroupStore pruning" : "GroupStore", **db,
         [&](const Event &event) {
+            latestMs = event.occurredAtMs;
             return groupStore.markProcessed(event.tenant, event.id, event.occurredAtMs);
         },
-        options);
+        options, prune);
     result.fileBytes = fileBytes(path);
+    result.rowsAtEnd = groupStore.processedCount().value_or(-1);
     return result;
 }
 
@@ -288,11 +333,12 @@ int usage()
 {
     std::fprintf(stderr,
                  "usage: logdeck_dedup_bench [--events N] [--rate EVENTS_PER_S] "
-                 "[--cache-kib K] [--only group|naive] [--json]\n"
+                 "[--cache-kib K] [--only group|naive] [--prune-window S] [--json]\n"
                  "  --events N        events per variant (default 10000000)\n"
                  "  --rate R          events per second of event time (default 5000)\n"
                  "  --cache-kib K     override the page cache (default: the store's)\n"
                  "  --only WHICH      run one variant: group (GroupStore) or naive\n"
+                 "  --prune-window S  GroupStore prunes keys older than S s of event time\n"
                  "  --json            print the result as JSON\n");
     return 2;
 }
@@ -317,6 +363,10 @@ int main(int argc, char **argv)
             }
         } else if (arg == "--cache-kib" && hasValue) {
             if (!parseCount(argv[++i], options.cacheKib)) {
+                return usage();
+            }
+        } else if (arg == "--prune-window" && hasValue) {
+            if (!parseCount(argv[++i], options.pruneWindowSeconds)) {
                 return usage();
             }
         } else if (arg == "--only" && hasValue) {
@@ -369,6 +419,10 @@ int main(int argc, char **argv)
                                 {"duplicatesSent", result.duplicatesSent},
                                 {"duplicatesFound", result.duplicatesFound},
                                 {"fileBytes", result.fileBytes},
+                                {"prunedKeys", result.prunedKeys},
+                                {"pruneSeconds", result.pruneSeconds},
+                                {"slowestPruneMs", result.slowestPruneMs},
+                                {"rowsAtEnd", result.rowsAtEnd},
                                 {"error", result.error}});
     }
     if (options.json) {
@@ -389,6 +443,12 @@ int main(int argc, char **argv)
                         interval.eventsPerSecond);
         }
         std::printf("  overall:        %9.0f events/s\n", result.overallEventsPerSecond);
+        if (result.prunedKeys > 0) {
+            std::printf("  pruned %lld keys in %.1f s (slowest transaction %.1f ms); %lld rows "
+                        "held at the end\n",
+                        static_cast<long long>(result.prunedKeys), result.pruneSeconds,
+                        result.slowestPruneMs, static_cast<long long>(result.rowsAtEnd));
+        }
     }
     return status;
 }

@@ -140,12 +140,13 @@ Result<Config> Config::fromJson(std::string_view text)
             }
             config.listen = value.get<std::string>();
         } else if (key == "produceTimeoutMs" || key == "stallTimeoutMs" || key == "httpThreads"
-                   || key == "lagIntervalMs") {
+                   || key == "lagIntervalMs" || key == "dedupWindowHours") {
             if (!value.is_number_integer() || value.get<int>() < 1) {
                 return fail(Error::invalid(typeError(key, "a positive whole number")));
             }
-            (key == "httpThreads"          ? config.httpThreads
-                 : key == "lagIntervalMs"  ? config.lagIntervalMs
+            (key == "httpThreads"             ? config.httpThreads
+                 : key == "lagIntervalMs"     ? config.lagIntervalMs
+                 : key == "dedupWindowHours"  ? config.dedupWindowHours
                  : key == "stallTimeoutMs" ? config.stallTimeoutMs
                                            : config.produceTimeoutMs) = value.get<int>();
         } else if (key == "groupSettings") {
@@ -297,6 +298,9 @@ Result<void> Config::validate() const
     }
     if (lagIntervalMs < 100 || lagIntervalMs > 60000) {
         return fail(Error::invalid("lagIntervalMs must be between 100 and 60000"));
+    }
+    if (dedupWindowHours < 1 || dedupWindowHours > 8760) {
+        return fail(Error::invalid("dedupWindowHours must be between 1 and 8760"));
     }
     return {};
 }

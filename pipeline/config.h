@@ -62,6 +62,8 @@ struct Config
     int httpThreads = 1;
     /// Embedded mode only: simulated traffic into the collector, events per second (0: none).
     int demoRate = 200;
+    /// Dedup keys of events older than this many hours are pruned (1 to 8760; 7 days).
+    int dedupWindowHours = 168;
     /// How often the lag monitor samples every consumer group's offsets (100 to 60000).
     int lagIntervalMs = 1000;
 

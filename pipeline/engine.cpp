@@ -194,6 +194,7 @@ struct Engine::Impl
             options.faults = {settings.transientFailureRate,
                               std::chrono::milliseconds(settings.addedLatencyMs),
                               settings.poisonIsPermanent};
+            options.dedupWindow = std::chrono::hours(config.dedupWindowHours);
             options.acceptStateLoss =
                 config.acceptStateLoss.contains(name) || config.acceptStateLoss.contains("all");
             auto runtime = consume::GroupRuntime::start(std::move(options), std::move(processor));

@@ -37,6 +37,9 @@ using kafka::TopicPartition;
 constexpr std::chrono::seconds kAckTimeout {30};
 constexpr std::chrono::seconds kFailureBackoff {1};
 constexpr std::chrono::milliseconds kKafkaCommitInterval {500};
+// Dedup keys pruned per transaction: a few milliseconds of the group's thread, so a large
+// backlog (a first pass over months of keys) never holds batches up for long.
+constexpr std::int64_t kPruneChunk = 5000;
 
 /// The offsets Kafka holds for `options.group` on its source topic (empty when none).
 Result<std::vector<kafka::TopicPartitionOffset>> kafkaOffsetsOf(const GroupOptions &options)
@@ -387,6 +390,8 @@ struct GroupRuntime::Impl
     // one OffsetCommit per batch queued so many requests at the coordinator that the
     // group's heartbeats waited behind them past the session timeout.
     std::map<TopicPartition, std::int64_t> kafkaCommitDue;
+    Clock::time_point nextPrune {}; // the first pass right after start
+    std::int64_t prunedThisPass = 0;
     Clock::time_point lastKafkaCommit {};
     std::mt19937_64 random {std::random_device {}()};
     /// The batch being processed (and the strings of earlier ones, reused by the next poll).
@@ -532,8 +537,49 @@ struct GroupRuntime::Impl
                 processBatch(std::span<const kafka::ConsumedRecord>(polledRecords.data(), count));
             }
             commitToKafka();
+            pruneDedupKeys();
         }
         consumer->close();
+    }
+
+    /// Deletes dedup keys older than the window, kPruneChunk per transaction and one chunk
+    /// per turn of the loop, until a pass finds no more; then waits for the next pass.
+    void pruneDedupKeys()
+    {
+        const auto now = Clock::now();
+        if (now < nextPrune) {
+            return;
+        }
+        const std::int64_t cutoff =
+            nowMillis()
+            - std::chrono::duration_cast<std::chrono::milliseconds>(options.dedupWindow).count();
+        Result<std::int64_t> pruned = fail(Error::internal("not run"));
+        if (auto transaction = store::Transaction::begin(*db)) {
+            pruned = store->pruneProcessedBefore(cutoff, kPruneChunk);
+            if (pruned) {
+                if (auto committed = transaction->commit(); !committed) {
+                    pruned = fail(committed.error());
+                }
+            }
+        } else {
+            pruned = fail(transaction.error());
+        }
+        if (!pruned) {
+            log::warn("group.prune_failed",
+                      {{"group", options.group}, {"error", pruned.error().message}});
+            nextPrune = now + options.pruneInterval;
+            return;
+        }
+        prunedThisPass += *pruned;
+        if (*pruned == kPruneChunk) {
+            return; // more to do: the next turn of the loop, after the next batch
+        }
+        if (prunedThisPass > 0) {
+            log::info("group.dedup_pruned", {{"group", options.group},
+                                             {"keys", std::to_string(prunedThisPass)}});
+        }
+        prunedThisPass = 0;
+        nextPrune = now + options.pruneInterval;
     }
 
     /// Sends the batches' offsets to Kafka in the background, once per kKafkaCommitInterval.

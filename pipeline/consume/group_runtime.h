@@ -44,6 +44,10 @@ struct GroupOptions
     std::chrono::milliseconds batchWait {100};
     RetryPolicy retry;
     FaultInjection faults;
+    /// Dedup keys of events older than this are pruned, in bounded transactions between
+    /// batches, one pass every `pruneInterval`.
+    std::chrono::hours dedupWindow {24 * 7};
+    std::chrono::milliseconds pruneInterval {60000};
     /// Start even when the group's store was found empty while Kafka holds offsets for the
     /// group: the state it had is given up (`run --accept-state-loss GROUP`). Without it,
     /// start fails with Error::Code::StateLost and a message that offers the ways on.

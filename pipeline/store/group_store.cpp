@@ -25,6 +25,7 @@ std::int64_t bucketOf(std::int64_t occurredAtMs)
 struct GroupStore::Statements
 {
     std::unique_ptr<detail::Statement> markProcessed;
+    std::unique_ptr<detail::Statement> prune;
     std::unique_ptr<detail::Statement> forgetProcessed;
     std::unique_ptr<detail::Statement> saveOffset;
 };
@@ -175,15 +176,20 @@ Result<bool> GroupStore::forgetProcessed(const std::string &tenant, const std::s
     return sqlite3_changes(m_db.handle()) == 1;
 }
 
-Result<std::int64_t> GroupStore::pruneProcessedBefore(std::int64_t cutoffMs)
+Result<std::int64_t> GroupStore::pruneProcessedBefore(std::int64_t cutoffMs, std::int64_t limit)
 {
-    auto remove = detail::Statement::prepare(
-        m_db.handle(), "DELETE FROM processed_events WHERE group_id = ?1 AND bucket < ?2");
+    // The primary key starts with (group_id, bucket): the subquery walks the oldest keys in
+    // index order and stops at `limit`.
+    auto remove = detail::cached(m_db, m_statements->prune, R"sql(
+        DELETE FROM processed_events WHERE (group_id, bucket, tenant, event_id) IN (
+            SELECT group_id, bucket, tenant, event_id FROM processed_events
+            WHERE group_id = ?1 AND bucket < ?2 ORDER BY bucket LIMIT ?3))sql");
     if (!remove) {
         return fail(remove.error());
     }
-    remove->bindText(1, m_group).bindInt64(2, bucketOf(cutoffMs));
-    if (auto done = remove->step("cannot prune the dedup keys of group '" + m_group + "'"); !done) {
+    (*remove)->bindText(1, m_group).bindInt64(2, bucketOf(cutoffMs)).bindInt64(3, limit);
+    if (auto done = (*remove)->step("cannot prune the dedup keys of group '" + m_group + "'");
+        !done) {
         return fail(done.error());
     }
     return sqlite3_changes64(m_db.handle());

@@ -61,8 +61,10 @@ public:
                                  std::int64_t occurredAtMs);
 
     /// Deletes the dedup keys of the seconds before the second of `cutoffMs` (keys of that second
-    /// stay, even of events that occurred before `cutoffMs`); returns how many.
-    Result<std::int64_t> pruneProcessedBefore(std::int64_t cutoffMs);
+    /// stay, even of events that occurred before `cutoffMs`), the oldest first and at most
+    /// `limit` of them (a bounded transaction); returns how many.
+    Result<std::int64_t> pruneProcessedBefore(std::int64_t cutoffMs,
+                                              std::int64_t limit = INT64_MAX);
 
     /// Deletes `tenant`'s dedup keys of events that occurred at `fromMs` (a whole second)
     /// or later, for a replay with --rebuild; returns how many.

@@ -11,6 +11,8 @@
 #include "kafka/mock_cluster.h"
 #include "kafka/producer.h"
 #include "kafka/topic_catalog.h"
+#include "store/database.h"
+#include "store/group_store.h"
 #include "support/test_broker.h"
 
 #include <QTemporaryDir>
@@ -72,7 +74,7 @@ struct Sent
 /// Produces `count` events for 20 tenants: `dupRate` of them re-send an earlier event
 /// (same id and occurredAt), `poisonRate` carry the poison marker.
 Sent produceEvents(const std::string &topic, int count, double dupRate, double poisonRate,
-                   int firstId = 0)
+                   int firstId = 0, std::int64_t occurredShiftMs = 0)
 {
     Sent sent;
     auto producer = kafka::Producer::create(clusterSettings());
@@ -82,7 +84,7 @@ Sent produceEvents(const std::string &topic, int count, double dupRate, double p
     std::mt19937 random(42);
     std::uniform_real_distribution<double> chance(0, 1);
     std::vector<std::pair<std::string, std::string>> earlier; // (key, value)
-    const std::int64_t start = nowMillis() - 60000;
+    const std::int64_t start = nowMillis() - 60000 + occurredShiftMs;
     for (int i = 0; i < count; ++i) {
         std::string key;
         std::string value;
@@ -142,9 +144,9 @@ std::int64_t rollupTotal(const std::string &dataDir, const std::string &group)
 std::unique_ptr<consume::GroupRuntime> startGroup(const Topics &t, const std::string &dataDir,
                                                   const std::string &processor,
                                                   consume::FaultInjection faults = {},
-                                                  consume::RetryPolicy retry = {})
+                                                  consume::RetryPolicy retry = {},
+                                                  consume::GroupOptions options = {})
 {
-    consume::GroupOptions options;
     options.group = t.group;
     options.dataDir = dataDir;
     options.kafka = clusterSettings();
@@ -369,6 +371,33 @@ private Q_SLOTS:
         QCOMPARE(group->metrics().duplicates, std::int64_t(0));
         group->stop();
         QCOMPARE(rollupTotal(data.path().toStdString(), t.group), expected);
+    }
+
+    /// Dedup keys were never pruned: processed_events grew without limit. Keys older than
+    /// the window go, between batches, in bounded transactions; newer ones stay.
+    void dedupKeysOlderThanTheWindowArePruned()
+    {
+        const Topics t = makeTopics("analytics");
+        // Events that occurred two hours ago, and a window of one hour.
+        const Sent sent = produceEvents(t.source, 300, 0, 0, 0, -2 * 3600 * 1000);
+        QTemporaryDir data;
+        consume::GroupOptions options;
+        options.dedupWindow = std::chrono::hours(1);
+        options.pruneInterval = 200ms;
+        auto group = startGroup(t, data.path().toStdString(), "analytics", {}, {}, options);
+        QVERIFY(group);
+        QTRY_COMPARE_WITH_TIMEOUT(group->metrics().processed,
+                                  static_cast<std::int64_t>(sent.validIds.size()), 60000);
+        const auto keysHeld = [&] {
+            auto db = store::Database::open(
+                store::GroupStore::pathFor(data.path().toStdString(), t.group));
+            return db ? store::GroupStore(**db, t.group).processedCount().value_or(-1) : -1;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(keysHeld(), std::int64_t(0), 30000);
+        group->stop();
+        // The counts stay: only the dedup keys went.
+        QCOMPARE(rollupTotal(data.path().toStdString(), t.group),
+                 static_cast<std::int64_t>(sent.validIds.size()));
     }
 
     void twoMembersSplitTheWorkAndCountOnce()

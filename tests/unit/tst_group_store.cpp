@@ -289,6 +289,27 @@ private Q_SLOTS:
         QCOMPARE(analytics.pruneProcessedBefore(cutoff).value_or(-1), std::int64_t(0));
     }
 
+    void pruningIsBoundedAndTakesTheOldestFirst()
+    {
+        auto db = openOrFail(m_path);
+        QVERIFY(db);
+        store::GroupStore analytics(*db, "analytics");
+        for (int i = 0; i < 10; ++i) {
+            QCOMPARE(mark(analytics, "acme", "old-" + std::to_string(i), kNoon - (10 - i) * 1000),
+                     kNew);
+        }
+        QCOMPARE(mark(analytics, "acme", "recent", kNoon + 1000), kNew);
+        QCOMPARE(analytics.pruneProcessedBefore(kNoon, 4).value_or(-1), std::int64_t(4));
+        QCOMPARE(countOf(analytics), std::int64_t(7));
+        // The four oldest seconds went; the next ones are still held.
+        QCOMPARE(mark(analytics, "acme", "old-4", kNoon - 6000), kDuplicate);
+        QCOMPARE(mark(analytics, "acme", "old-3", kNoon - 7000), kNew);
+        QCOMPARE(analytics.pruneProcessedBefore(kNoon, 4).value_or(-1), std::int64_t(4));
+        QCOMPARE(analytics.pruneProcessedBefore(kNoon, 4).value_or(-1), std::int64_t(3));
+        QCOMPARE(analytics.pruneProcessedBefore(kNoon, 4).value_or(-1), std::int64_t(0));
+        QCOMPARE(countOf(analytics), std::int64_t(1)); // "recent" stays
+    }
+
     void bucketsBeforeTheEpochFloorDownward()
     {
         auto db = openOrFail(m_path);
