@@ -226,8 +226,13 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
         const auto hostedIt = hostedByName.find(name);
         const HostedGroup *host = hostedIt == hostedByName.end() ? nullptr : hostedIt->second;
         const auto descriptionIt = descriptions.find(name);
+        // Nobody consumes: Kafka says the group has no member, and no engine runs it.
+        const bool knownStopped = descriptionIt != descriptions.end()
+            && descriptionIt->second.members.empty()
+            && (host == nullptr || host->status.state != "running");
         double drainMax = 0;
         bool drainKnown = false;
+        bool timeLagUnknown = false; // a partition with lag whose time lag is not known
         for (const auto &[tp, offset] : committed[name]) {
             PartitionLag p;
             p.topic = tp.topic;
@@ -284,6 +289,12 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
                 }
                 p.status =
                     evaluatePartition(window.commits, windowSize, p.lag, now, minStopAfterMs);
+                if (knownStopped && p.lag > 0 && window.commits.size() < 2) {
+                    // Lag waits, no member is there to read it, and no commit has been seen
+                    // to move: stopped, not OK on the strength of one sample. (A consumer
+                    // that commits without joining, as Flink's does, shows its moves next.)
+                    p.status = worseOf(p.status, LagStatus::Stop);
+                }
                 p.consumeRate = ratePerSecond(window.samples, &OffsetSample::committed,
                                               &OffsetSample::committedAtMs);
                 p.produceRate =
@@ -319,6 +330,8 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
             if (p.timeLagSeconds) {
                 group.timeLagSeconds =
                     std::max(group.timeLagSeconds.value_or(0.0), *p.timeLagSeconds);
+            } else if (p.lag != 0) {
+                timeLagUnknown = true;
             }
             if (p.consumeRate) {
                 group.consumeRate = group.consumeRate.value_or(0.0) + *p.consumeRate;
@@ -335,6 +348,10 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
         }
         if (drainKnown) {
             group.timeToDrainSeconds = drainMax;
+        }
+        if (timeLagUnknown) {
+            // The largest of the known ones could be far below the truth: unknown, not 0s.
+            group.timeLagSeconds.reset();
         }
         snapshot.groups.push_back(std::move(group));
     }

@@ -167,6 +167,33 @@ private Q_SLOTS:
                  total);
     }
 
+    /// A group nobody consumes, with lag on one partition whose time lag cannot be known
+    /// from one sample: its time lag once read 0s (the largest of the known ones) and its
+    /// status OK (one commit is not judged). Unknown is unknown, and stopped with lag is STOP.
+    void unknownTimeLagIsUnknownAndAStoppedGroupIsNotOk()
+    {
+        const std::string group = test::uniqueName("lag-stopped");
+        QVERIFY(m_admin
+                    ->alterGroupOffsets(group, {{m_topic, 0, 10}, {m_topic, 1, 20}, {m_topic, 2, 20}},
+                                        kTimeout)
+                    .has_value());
+        const auto outcome = test::runCli(
+            {QStringLiteral("groups"), QStringLiteral("describe"), QString::fromStdString(group),
+             QStringLiteral("--broker"), QString::fromStdString(test::brokerBootstrap()),
+             QStringLiteral("--json")});
+        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
+        const QJsonObject json = QJsonDocument::fromJson(outcome.out.toUtf8()).object();
+        QCOMPARE(json[QStringLiteral("lag")].toInteger(), 10);
+        QVERIFY2(json[QStringLiteral("timeLagSeconds")].isNull(), qPrintable(outcome.out));
+        QCOMPARE(json[QStringLiteral("status")].toString(), QStringLiteral("STOP"));
+        const QJsonArray partitions = json[QStringLiteral("partitions")].toArray();
+        QCOMPARE(partitions.at(0).toObject()[QStringLiteral("status")].toString(),
+                 QStringLiteral("STOP"));
+        QCOMPARE(partitions.at(1).toObject()[QStringLiteral("status")].toString(),
+                 QStringLiteral("OK")); // no lag there
+        QCOMPARE(partitions.at(1).toObject()[QStringLiteral("timeLagSeconds")].toDouble(), 0.0);
+    }
+
     void badGroupsAndUsage()
     {
         const QString broker = QString::fromStdString(test::brokerBootstrap());
