@@ -195,6 +195,7 @@ struct Engine::Impl
                               std::chrono::milliseconds(settings.addedLatencyMs),
                               settings.poisonIsPermanent};
             options.dedupWindow = std::chrono::hours(config.dedupWindowHours);
+            options.clientId = ops::groupMemberClientId(instanceId, name);
             options.acceptStateLoss =
                 config.acceptStateLoss.contains(name) || config.acceptStateLoss.contains("all");
             auto runtime = consume::GroupRuntime::start(std::move(options), std::move(processor));

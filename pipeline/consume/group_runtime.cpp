@@ -1153,6 +1153,9 @@ Result<std::unique_ptr<GroupRuntime>> GroupRuntime::start(GroupOptions options,
     consumerSettings.try_emplace("max.poll.interval.ms", "300000");
     consumerSettings.try_emplace("session.timeout.ms", "10000");
     consumerSettings.try_emplace("heartbeat.interval.ms", "1000");
+    if (!d.options.clientId.empty()) {
+        consumerSettings.try_emplace("client.id", d.options.clientId);
+    }
     kafka::RebalanceHandler rebalance {
         [&d](const std::vector<TopicPartition> &partitions) { return d.onAssigned(partitions); },
         [&d](const std::vector<TopicPartition> &partitions, bool lost) {

@@ -44,6 +44,9 @@ struct GroupOptions
     std::chrono::milliseconds batchWait {100};
     RetryPolicy retry;
     FaultInjection faults;
+    /// The consumer's client.id; a Logdeck engine sets "logdeck-<instance>-<group>", so that
+    /// its members can be told apart in Kafka's tools and from foreign members.
+    std::string clientId;
     /// Dedup keys of events older than this are pruned, in bounded transactions between
     /// batches, one pass every `pruneInterval`.
     std::chrono::hours dedupWindow {24 * 7};

@@ -331,6 +331,11 @@ Result<std::int64_t> logEndOf(const kafka::ClientSettings &cluster, const std::s
 
 } // namespace
 
+std::string groupMemberClientId(const std::string &instance, const std::string &group)
+{
+    return "logdeck-" + instance + "-" + group;
+}
+
 Result<EngineHeartbeat> decodeHeartbeat(std::string_view value)
 {
     return decodeRecord(value, "a heartbeat", heartbeatFromJson);

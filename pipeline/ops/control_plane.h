@@ -76,6 +76,9 @@ struct ControlAck
     std::string result = "{}"; ///< JSON
 };
 
+/// The client.id of an engine's member of `group`: "logdeck-<instance>-<group>".
+std::string groupMemberClientId(const std::string &instance, const std::string &group);
+
 /// Decoders of the records on `logdeck.status` and `logdeck.control`. Any bytes are safe:
 /// a value that is not what an engine writes (not JSON, nested too deep, a field of the
 /// wrong type) is an error naming the problem, which the readers log and skip.

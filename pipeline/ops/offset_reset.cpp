@@ -356,8 +356,20 @@ Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &req
         auto description = (*admin)->describeGroup(request.group, context.timeout);
         if (description) {
             plan.groupState = description->state;
+            std::string foreign;
             for (const auto &m : description->members) {
-                plan.activeMembers.push_back(m.memberId + " (" + m.clientId + "@" + m.host + ")");
+                const std::string name = m.memberId + " (" + m.clientId + "@" + m.host + ")";
+                plan.activeMembers.push_back(name);
+                if (!plan.hostedBy.empty()
+                    && std::ranges::none_of(plan.hostedBy, [&](const std::string &host) {
+                           return m.clientId == groupMemberClientId(host, request.group);
+                       })) {
+                    foreign += (foreign.empty() ? "" : ", ") + name;
+                }
+            }
+            if (!foreign.empty()) {
+                plan.warnings.push_back("the group has members that Logdeck does not control: "
+                                        + foreign + "; --execute will refuse until they stop");
             }
         } else if (description.error().code == Error::Code::NotFound) {
             plan.groupState = "Dead";
@@ -770,7 +782,8 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
                                 + " engine(s)");
         return {};
     };
-    const auto members = [&]() -> Result<std::vector<std::string>> {
+    // The group's members; with `foreignOnly`, those that are not an engine of `hosts`.
+    const auto members = [&](bool foreignOnly = false) -> Result<std::vector<std::string>> {
         if (context.mockCluster) {
             return std::vector<std::string> {}; // cannot describe: the engines' acks stand for it
         }
@@ -783,7 +796,12 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
         }
         std::vector<std::string> names;
         for (const auto &m : description->members) {
-            names.push_back(m.memberId + " (" + m.clientId + "@" + m.host + ")");
+            const bool ours = std::ranges::any_of(hosts, [&](const std::string &host) {
+                return m.clientId == groupMemberClientId(host, plan.group);
+            });
+            if (!foreignOnly || !ours) {
+                names.push_back(m.memberId + " (" + m.clientId + "@" + m.host + ")");
+            }
         }
         return names;
     };
@@ -798,6 +816,17 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
     const std::string groupTarget = "group:" + plan.group;
     const auto apply = [&]() -> Result<void> {
         if (!hosts.empty()) {
+            // Members no engine controls would keep the group from emptying: refuse before
+            // stopping anything, rather than after a minute with the group stopped.
+            auto foreign = members(true);
+            if (!foreign) {
+                return fail(foreign.error());
+            }
+            if (!foreign->empty()) {
+                return fail(Error::invalid(
+                    "group '" + plan.group + "' has active members that Logdeck does not "
+                    + "control: " + joined(*foreign) + "; stop them and try again"));
+            }
             if (auto stopped = command(groupTarget, "group.stop", "{}", hosts); !stopped) {
                 return stopped;
             }

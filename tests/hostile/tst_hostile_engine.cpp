@@ -4,6 +4,8 @@
 
 #include "consume/rollup_reader.h"
 #include "engine_info.h"
+#include "kafka/admin_client.h"
+#include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "ops/control_plane.h"
 #include "store/database.h"
@@ -14,6 +16,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QProcess>
@@ -221,6 +224,43 @@ private Q_SLOTS:
         QVERIFY2(acks->front().message.starts_with("the arguments of group.pause do not fit"),
                  acks->front().message.c_str());
         engineStillProcesses();
+    }
+
+    /// A reset of a Logdeck group that also has a member Logdeck does not control once
+    /// stopped the group for 60 s before it refused. It refuses at once, naming the member,
+    /// and the group keeps running.
+    void resetRefusesAtOnceWithAForeignMember()
+    {
+        auto foreign = kafka::Consumer::create(
+            {{"bootstrap.servers", m_broker->bootstrap()}, {"client.id", "foreign-tool"}},
+            "analytics");
+        QVERIFY(foreign.has_value());
+        QVERIFY((*foreign)->subscribe({"events.raw"}).has_value());
+        const auto describeMembers = [&] {
+            auto admin = kafka::AdminClient::create(m_broker->settings());
+            auto description = admin ? (*admin)->describeGroup("analytics", 5s)
+                                     : Result<kafka::GroupDescription>(fail(admin.error()));
+            return description ? description->members.size() : std::size_t(0);
+        };
+        QDeadlineTimer joined(60s);
+        while (!joined.hasExpired() && describeMembers() < 2) {
+            (void)(*foreign)->poll(100, 200ms); // the member joins inside poll
+        }
+        QCOMPARE(describeMembers(), std::size_t(2));
+
+        QElapsedTimer elapsed;
+        elapsed.start();
+        const auto reset = test::runCli({"groups", "reset-offsets", "--group", "analytics",
+                                         "--topic", "events.raw", "--to-earliest", "--broker",
+                                         bootstrap(), "--data", m_data.path(), "--execute"},
+                                        QProcessEnvironment::systemEnvironment(), 120000);
+        QVERIFY2(reset.exitCode != 0, qPrintable(reset.out));
+        QVERIFY2(reset.err.contains("active members that Logdeck does not control")
+                     && reset.err.contains("foreign-tool"),
+                 qPrintable(reset.err));
+        QVERIFY2(elapsed.elapsed() < 30000, qPrintable(QString::number(elapsed.elapsed())));
+        (*foreign)->close();
+        engineStillProcesses(); // never stopped
     }
 
     /// A group store truncated to 0 bytes was once recreated in silence, and the engine
