@@ -7,7 +7,8 @@ namespace logdeck::ops {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kStatusNames = {"OK", "WARN", "REWIND", "STALL", "STOP"};
+constexpr std::array<std::string_view, 6> kStatusNames = {"OK",     "UNKNOWN", "WARN",
+                                                          "REWIND", "STALL",   "STOP"};
 
 } // namespace
 

@@ -16,6 +16,7 @@ namespace logdeck::ops {
 /// the worst status of its partitions.
 enum class LagStatus {
     Ok, ///< caught up at some point in the window, or lag going down
+    Unknown, ///< lag waits and what consumes it cannot be read yet (members unknown)
     Warn, ///< commits advance but lag grew across the whole window
     Rewind, ///< the committed offset went backwards (usually an offset reset)
     Stall, ///< the consumer is alive and committing, but its offset does not move

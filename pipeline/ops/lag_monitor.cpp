@@ -124,10 +124,12 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
 
     auto listing = admin.listGroups(timeout);
     const bool canDescribe = listing.has_value();
+    std::set<std::string> listed;
     if (listing) {
         for (const auto &g : *listing) {
             if (wanted(g.group)) {
                 groups[g.group].state = g.state;
+                listed.insert(g.group);
             }
         }
     } else if (hosted.empty()) {
@@ -170,6 +172,15 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
                 descriptions[name] = std::move(*description);
             } else if (description.error().code != Error::Code::NotFound) {
                 group.error = description.error().message;
+            } else if (listed.contains(name)) {
+                // Listed, yet unknown to the classic describe: a group on Kafka 4's consumer
+                // protocol (KIP-848), which librdkafka 2.0.2 cannot describe. Its coordinator
+                // answered the listing, so its offsets can be fetched; its members stay
+                // unknown (-1), and so does its health until commits are seen to move.
+                coordinatorReady = true;
+                group.membersUnknown = true;
+                group.error = "the group's members cannot be read (a consumer-protocol group, "
+                              "KIP-848?): lag is from its committed offsets, members unknown";
             }
         }
         if (coordinatorReady) {
@@ -289,6 +300,9 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
                 }
                 p.status =
                     evaluatePartition(window.commits, windowSize, p.lag, now, minStopAfterMs);
+                if (group.membersUnknown && p.lag > 0 && window.commits.size() < 2) {
+                    p.status = worseOf(p.status, LagStatus::Unknown);
+                }
                 if (knownStopped && p.lag > 0 && window.commits.size() < 2) {
                     // Lag waits, no member is there to read it, and no commit has been seen
                     // to move: stopped, not OK on the strength of one sample. (A consumer

@@ -64,7 +64,8 @@ struct GroupLag
 {
     std::string group;
     std::string state; ///< Kafka's ("Stable", "Empty", ...), or the hosting engine's
-    int members = -1; ///< -1: unknown (the cluster cannot describe groups)
+    int members = -1; ///< -1: unknown (the cluster cannot describe groups, or this one)
+    bool membersUnknown = false; ///< listed but not describable (a KIP-848 group)
     std::vector<std::string> topics;
     std::int64_t lag = 0; ///< summed over partitions with a known lag
     std::optional<double> timeLagSeconds; ///< the largest of its partitions'

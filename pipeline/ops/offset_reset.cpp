@@ -373,6 +373,18 @@ Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &req
             }
         } else if (description.error().code == Error::Code::NotFound) {
             plan.groupState = "Dead";
+            // Listed but not describable: a group on Kafka 4's consumer protocol (KIP-848),
+            // whose members librdkafka 2.0.2 cannot read.
+            if (auto listing = (*admin)->listGroups(context.timeout)) {
+                const auto it = std::ranges::find(*listing, request.group,
+                                                  &kafka::GroupListing::group);
+                if (it != listing->end()) {
+                    plan.groupState = it->state;
+                    plan.warnings.push_back(
+                        "the group's members cannot be read (a consumer-protocol group, "
+                        "KIP-848?): if it has members, Kafka refuses --execute until they stop");
+                }
+            }
         } else {
             return fail(description.error());
         }

@@ -11,9 +11,11 @@
 #include "support/cli_runner.h"
 #include "support/test_broker.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <thread>
@@ -192,6 +194,64 @@ private Q_SLOTS:
         QCOMPARE(partitions.at(1).toObject()[QStringLiteral("status")].toString(),
                  QStringLiteral("OK")); // no lag there
         QCOMPARE(partitions.at(1).toObject()[QStringLiteral("timeLagSeconds")].toDouble(), 0.0);
+    }
+
+    /// A group on Kafka 4's consumer protocol (KIP-848), which librdkafka 2.0.2 cannot
+    /// describe, once showed lag 0 and OK while kafka-consumer-groups showed its lag. Its
+    /// lag comes from its committed offsets, its members and health are unknown, and a
+    /// reset's dry run warns.
+    void consumerProtocolGroupShowsItsLagAndUnknownMembers()
+    {
+        const std::string group = test::uniqueName("lag-kip848");
+        const QString libs = qEnvironmentVariable("LOGDECK_CACHE",
+                                                  QDir::homePath() + QStringLiteral("/.cache/logdeck"))
+            + QStringLiteral("/kafka-4.1.1/libs/*");
+        QProcess consumer;
+        consumer.start(QStringLiteral("java"),
+                       {QStringLiteral("-cp"), libs,
+                        QStringLiteral("org.apache.kafka.tools.consumer.ConsoleConsumer"),
+                        QStringLiteral("--bootstrap-server"),
+                        QString::fromStdString(test::brokerBootstrap()), QStringLiteral("--topic"),
+                        QString::fromStdString(m_topic), QStringLiteral("--group"),
+                        QString::fromStdString(group), QStringLiteral("--consumer-property"),
+                        QStringLiteral("group.protocol=consumer"),
+                        QStringLiteral("--from-beginning"), QStringLiteral("--max-messages"),
+                        QStringLiteral("10")});
+        QVERIFY(consumer.waitForFinished(90000));
+        QVERIFY2(consumer.exitCode() == 0, consumer.readAllStandardError().constData());
+
+        auto committed = m_admin->committedOffsets(group, kTimeout);
+        QVERIFY2(committed.has_value(), committed ? "" : committed.error().message.c_str());
+        std::int64_t expected = 0;
+        for (int p = 0; p < kPartitions; ++p) {
+            auto end = m_admin->watermarks(m_topic, p, kTimeout);
+            QVERIFY(end.has_value());
+            const auto it = std::ranges::find(*committed, p, &kafka::TopicPartitionOffset::partition);
+            expected += end->high - (it == committed->end() ? 0 : it->offset);
+        }
+        QVERIFY(expected > 0);
+
+        const auto outcome = test::runCli(
+            {QStringLiteral("groups"), QStringLiteral("describe"), QString::fromStdString(group),
+             QStringLiteral("--broker"), QString::fromStdString(test::brokerBootstrap()),
+             QStringLiteral("--json")});
+        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
+        const QJsonObject json = QJsonDocument::fromJson(outcome.out.toUtf8()).object();
+        QCOMPARE(json[QStringLiteral("lag")].toInteger(), expected);
+        QVERIFY(json[QStringLiteral("members")].isNull());
+        QCOMPARE(json[QStringLiteral("status")].toString(), QStringLiteral("UNKNOWN"));
+        QVERIFY2(json[QStringLiteral("error")].toString().contains(QStringLiteral("KIP-848")),
+                 qPrintable(outcome.out));
+
+        const auto plan = test::runCli(
+            {QStringLiteral("groups"), QStringLiteral("reset-offsets"), QStringLiteral("--group"),
+             QString::fromStdString(group), QStringLiteral("--topic"),
+             QString::fromStdString(m_topic), QStringLiteral("--to-earliest"),
+             QStringLiteral("--broker"), QString::fromStdString(test::brokerBootstrap())});
+        QCOMPARE(plan.exitCode, 0);
+        QVERIFY2(plan.err.contains(QStringLiteral("the group's members cannot be read"))
+                     || plan.out.contains(QStringLiteral("the group's members cannot be read")),
+                 qPrintable(plan.out + plan.err));
     }
 
     void badGroupsAndUsage()
