@@ -3,12 +3,12 @@
 // restarted, and in the end the analytics counts equal the distinct valid events in
 // events.raw exactly: nothing lost, nothing counted twice.
 
-#include "consume/rollup_reader.h"
 #include "kafka/consumer.h"
 #include "loadgen/load_generator.h"
 #include "store/database.h"
 #include "store/tenant_store.h"
 #include "support/cli_runner.h"
+#include "support/engine_process.h"
 #include "support/test_broker.h"
 
 #include <QFile>
@@ -16,7 +16,6 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QScopeGuard>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
@@ -25,28 +24,6 @@
 
 using namespace logdeck;
 using namespace std::chrono_literals;
-
-namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-std::int64_t rollupTotal(const std::string &dataDir)
-{
-    std::int64_t total = 0;
-    if (auto rows = consume::readRollups(dataDir, std::string())) {
-        for (const auto &row : *rows) {
-            total += row.count;
-        }
-    }
-    return total;
-}
-
-} // namespace
 
 class TestEngineRestarts : public QObject
 {
@@ -72,7 +49,7 @@ private Q_SLOTS:
                 keys.push_back(*key);
             }
         }
-        const quint16 port = freePort();
+        const quint16 port = test::freeLocalPort();
         const QStringList arguments = {"run",
                                        "--broker",
                                        bootstrap,
@@ -152,10 +129,10 @@ private Q_SLOTS:
         }
         QVERIFY(static_cast<std::int64_t>(valid.size() + poison.size())
                 >= report->distinctAccepted);
-        QTRY_COMPARE_WITH_TIMEOUT(rollupTotal(data), static_cast<std::int64_t>(valid.size()),
+        QTRY_COMPARE_WITH_TIMEOUT(test::analyticsTotal(data), static_cast<std::int64_t>(valid.size()),
                                   90000);
         QTest::qWait(2000); // and it stays there
-        QCOMPARE(rollupTotal(data), static_cast<std::int64_t>(valid.size()));
+        QCOMPARE(test::analyticsTotal(data), static_cast<std::int64_t>(valid.size()));
         ::kill(static_cast<pid_t>(engine.processId()), SIGTERM);
         QVERIFY(engine.waitForFinished(30000));
         QCOMPARE(engine.exitCode(), 0);

@@ -2,7 +2,6 @@
 // foreign producer can send: each input gets a clear 4xx or a dead letter with an error
 // class, the engine stays up and keeps processing, and nothing valid is lost.
 
-#include "consume/rollup_reader.h"
 #include "engine_info.h"
 #include "kafka/admin_client.h"
 #include "kafka/consumer.h"
@@ -11,6 +10,7 @@
 #include "store/database.h"
 #include "store/tenant_store.h"
 #include "support/cli_runner.h"
+#include "support/engine_process.h"
 #include "support/http_client.h"
 #include "support/test_broker.h"
 
@@ -20,7 +20,6 @@
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QProcess>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
@@ -32,29 +31,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
 std::string eventBody(const std::string &id, const std::string &attributes = "{}")
 {
     return R"({"id":")" + id
         + R"(","campaignId":"spring","type":"click","occurredAt":"2026-11-26T15:04:05Z","attributes":)"
         + attributes + "}";
-}
-
-std::int64_t rollupTotal(const std::string &dataDir)
-{
-    std::int64_t total = 0;
-    if (auto rows = consume::readRollups(dataDir, std::string())) {
-        for (const auto &row : *rows) {
-            total += row.count;
-        }
-    }
-    return total;
 }
 
 } // namespace
@@ -81,6 +62,21 @@ class TestHostileEngine : public QObject
                 "--listen", QStringLiteral("127.0.0.1:%1").arg(m_port), "--log-level", "warn"};
     }
 
+    /// Starts the engine with `extra` arguments; true once it printed its collector address.
+    bool startEngine(const QStringList &extra, QProcess::ProcessChannelMode mode)
+    {
+        m_engine.setProcessChannelMode(mode);
+        m_engine.start(test::cliPath(), runArguments() + extra);
+        QDeadlineTimer deadline(60s);
+        QByteArray out;
+        while (!deadline.hasExpired() && !out.contains("collector=")
+               && m_engine.state() != QProcess::NotRunning) {
+            m_engine.waitForReadyRead(200);
+            out += m_engine.readAllStandardOutput();
+        }
+        return out.contains("collector=");
+    }
+
     /// Produces `value` to `topic` as any client could, and waits for the broker's ack.
     void produceRaw(const std::string &topic, const std::string &key, const std::string &value,
                     kafka::Headers headers = {})
@@ -98,7 +94,7 @@ class TestHostileEngine : public QObject
             m_http->postJson("/v1/events", m_key, eventBody("good-" + std::to_string(m_goodEvents)));
         QCOMPARE(answer.status, 202);
         ++m_goodEvents;
-        QTRY_COMPARE_WITH_TIMEOUT(rollupTotal(data()), m_goodEvents, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(test::analyticsTotal(data()), m_goodEvents, 30000);
         QCOMPARE(m_engine.state(), QProcess::Running);
     }
 
@@ -114,17 +110,8 @@ private Q_SLOTS:
             QVERIFY(key.has_value());
             m_key = *key;
         }
-        m_port = freePort();
-        m_engine.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_engine.start(test::cliPath(), runArguments());
-        QDeadlineTimer deadline(60s);
-        QByteArray out;
-        while (!deadline.hasExpired() && !out.contains("collector=")
-               && m_engine.state() != QProcess::NotRunning) {
-            m_engine.waitForReadyRead(200);
-            out += m_engine.readAllStandardOutput();
-        }
-        QVERIFY2(out.contains("collector="), "the engine did not start");
+        m_port = test::freeLocalPort();
+        QVERIFY2(startEngine({}, QProcess::ForwardedErrorChannel), "the engine did not start");
         m_http = std::make_unique<test::HttpClient>("127.0.0.1", m_port);
         auto producer = kafka::Producer::create(m_broker->settings());
         QVERIFY(producer.has_value());
@@ -275,18 +262,6 @@ private Q_SLOTS:
         QCOMPARE(m_engine.exitCode(), 0);
         QVERIFY(::truncate(store.c_str(), 0) == 0);
 
-        const auto startEngine = [&](const QStringList &extra, QProcess::ProcessChannelMode mode) {
-            m_engine.setProcessChannelMode(mode);
-            m_engine.start(test::cliPath(), runArguments() + extra);
-            QDeadlineTimer deadline(60s);
-            QByteArray out;
-            while (!deadline.hasExpired() && !out.contains("collector=")
-                   && m_engine.state() != QProcess::NotRunning) {
-                m_engine.waitForReadyRead(200);
-                out += m_engine.readAllStandardOutput();
-            }
-            return out.contains("collector=");
-        };
         QVERIFY(startEngine({}, QProcess::SeparateChannels)); // its log is read below
         QByteArray errors;
         QDeadlineTimer deadline(30s);
@@ -314,7 +289,7 @@ private Q_SLOTS:
                 return false;
             }(),
             30000);
-        QCOMPARE(rollupTotal(data()), std::int64_t(0)); // nothing recreated behind the user
+        QCOMPARE(test::analyticsTotal(data()), std::int64_t(0)); // nothing recreated behind the user
 
         // Accepting the loss is explicit, and then the group runs again.
         ::kill(static_cast<pid_t>(m_engine.processId()), SIGTERM);

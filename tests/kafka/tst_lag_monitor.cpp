@@ -64,6 +64,14 @@ bool waitFor(Condition condition, std::chrono::milliseconds limit)
     return condition();
 }
 
+/// `logdeck-cli groups describe GROUP --json` on the test broker.
+test::CliOutcome describeJson(const std::string &group)
+{
+    return test::runCli({QStringLiteral("groups"), QStringLiteral("describe"),
+                         QString::fromStdString(group), QStringLiteral("--broker"),
+                         QString::fromStdString(test::brokerBootstrap()), QStringLiteral("--json")});
+}
+
 } // namespace
 
 class TestLagMonitor : public QObject
@@ -103,10 +111,7 @@ private Q_SLOTS:
         QVERIFY2(committed.has_value(), committed ? "" : committed.error().message.c_str());
         QCOMPARE(committed->size(), std::size_t(kPartitions));
 
-        const auto outcome = test::runCli(
-            {QStringLiteral("groups"), QStringLiteral("describe"), QString::fromStdString(group),
-             QStringLiteral("--broker"), QString::fromStdString(test::brokerBootstrap()),
-             QStringLiteral("--json")});
+        const auto outcome = describeJson(group);
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
         const QJsonObject json = QJsonDocument::fromJson(outcome.out.toUtf8()).object();
         QCOMPARE(json[QStringLiteral("group")].toString().toStdString(), group);
@@ -179,10 +184,7 @@ private Q_SLOTS:
                     ->alterGroupOffsets(group, {{m_topic, 0, 10}, {m_topic, 1, 20}, {m_topic, 2, 20}},
                                         kTimeout)
                     .has_value());
-        const auto outcome = test::runCli(
-            {QStringLiteral("groups"), QStringLiteral("describe"), QString::fromStdString(group),
-             QStringLiteral("--broker"), QString::fromStdString(test::brokerBootstrap()),
-             QStringLiteral("--json")});
+        const auto outcome = describeJson(group);
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
         const QJsonObject json = QJsonDocument::fromJson(outcome.out.toUtf8()).object();
         QCOMPARE(json[QStringLiteral("lag")].toInteger(), 10);
@@ -203,9 +205,7 @@ private Q_SLOTS:
     void consumerProtocolGroupShowsItsLagAndUnknownMembers()
     {
         const std::string group = test::uniqueName("lag-kip848");
-        const QString libs = qEnvironmentVariable("LOGDECK_CACHE",
-                                                  QDir::homePath() + QStringLiteral("/.cache/logdeck"))
-            + QStringLiteral("/kafka-4.1.1/libs/*");
+        const QString libs = test::kafkaClasspath();
         QProcess consumer;
         consumer.start(QStringLiteral("java"),
                        {QStringLiteral("-cp"), libs,
@@ -231,10 +231,7 @@ private Q_SLOTS:
         }
         QVERIFY(expected > 0);
 
-        const auto outcome = test::runCli(
-            {QStringLiteral("groups"), QStringLiteral("describe"), QString::fromStdString(group),
-             QStringLiteral("--broker"), QString::fromStdString(test::brokerBootstrap()),
-             QStringLiteral("--json")});
+        const auto outcome = describeJson(group);
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
         const QJsonObject json = QJsonDocument::fromJson(outcome.out.toUtf8()).object();
         QCOMPARE(json[QStringLiteral("lag")].toInteger(), expected);

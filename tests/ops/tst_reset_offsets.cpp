@@ -196,10 +196,7 @@ private Q_SLOTS:
                                    << QStringLiteral("--execute"));
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
         // Kafka's own kafka-consumer-groups, from the broker's jars.
-        const QString libs =
-            qEnvironmentVariable("LOGDECK_CACHE",
-                                 QDir::homePath() + QStringLiteral("/.cache/logdeck"))
-            + QStringLiteral("/kafka-4.1.1/libs/*");
+        const QString libs = test::kafkaClasspath();
         QProcess tool;
         tool.start(QStringLiteral("java"),
                    {QStringLiteral("-cp"), libs,

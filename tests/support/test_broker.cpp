@@ -4,6 +4,7 @@
 
 #include <QCoreApplication>
 #include <QDebug>
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QTest>
@@ -31,6 +32,13 @@ std::string brokerBootstrap()
 kafka::ClientSettings brokerSettings()
 {
     return {{"bootstrap.servers", brokerBootstrap()}};
+}
+
+QString kafkaClasspath()
+{
+    // The version is tests/kafka/pom.xml's kafka.version; the cache is scripts/kafka's.
+    return qEnvironmentVariable("LOGDECK_CACHE", QDir::homePath() + QStringLiteral("/.cache/logdeck"))
+        + QStringLiteral("/kafka-4.1.1/libs/*");
 }
 
 std::string uniqueName(const std::string &prefix)

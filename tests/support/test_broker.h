@@ -17,6 +17,10 @@ std::string brokerBootstrap();
 /// Client settings for that broker.
 kafka::ClientSettings brokerSettings();
 
+/// The classpath of the broker's jars and Kafka's own tools (java -cp), as scripts/kafka
+/// fetched them.
+QString kafkaClasspath();
+
 /// A topic or group name no other test run uses: "<prefix>-<pid>-<counter>".
 std::string uniqueName(const std::string &prefix);
 
