@@ -88,7 +88,7 @@ struct Engine::Impl
             return {};
         }
         dataDir = config.effectiveDataDir();
-        std::filesystem::create_directories(dataDir, ec);
+        ec = store::createPrivateDirectories(dataDir);
         if (ec) {
             return fail(
                 Error::io("cannot create data directory '" + dataDir + "': " + ec.message()));

@@ -188,10 +188,9 @@ struct Collector::Impl
     std::optional<std::string> authenticate(const HttpRequest &request) const
     {
         std::string_view key = request.apiKey;
-        constexpr std::string_view bearer = "Bearer ";
-        if (key.empty() && request.authorization.size() > bearer.size()
-            && std::string_view(request.authorization).substr(0, bearer.size()) == bearer) {
-            key = std::string_view(request.authorization).substr(bearer.size());
+        const std::string_view bearerKey = this->bearerKey(request);
+        if (key.empty()) {
+            key = bearerKey;
         }
         if (key.empty()) {
             return std::nullopt;
@@ -200,6 +199,16 @@ struct Collector::Impl
         const std::shared_lock lock(authMutex);
         const auto it = tenantsByKeyHash.find(hash);
         return it == tenantsByKeyHash.end() ? std::nullopt : std::optional(it->second);
+    }
+
+    /// The key of `Authorization: Bearer <key>`, or empty.
+    static std::string_view bearerKey(const HttpRequest &request)
+    {
+        constexpr std::string_view bearer = "Bearer ";
+        const std::string_view header = request.authorization;
+        return header.size() > bearer.size() && header.substr(0, bearer.size()) == bearer
+            ? header.substr(bearer.size())
+            : std::string_view();
     }
 
     /// Common checks of the write endpoints; answers and returns nullopt when one fails.
@@ -222,6 +231,15 @@ struct Collector::Impl
     /// the event endpoints scan it without a DOM (event_scan.h).
     std::optional<std::string> admitTenant(const HttpRequest &request, const Responder &respond)
     {
+        // Two different keys: which tenant is meant cannot be known, so neither is taken.
+        if (const auto bearer = bearerKey(request);
+            !bearer.empty() && !request.apiKey.empty() && bearer != request.apiKey) {
+            respond(jsonResponse(
+                400, errorBody({400,
+                                "Authorization and X-Api-Key carry different keys: send one key",
+                                "X-Api-Key"})));
+            return std::nullopt;
+        }
         auto tenant = authenticate(request);
         if (!tenant) {
             HttpResponse response = jsonResponse(

@@ -4,8 +4,11 @@
 #include "store/sqlite_support.h"
 
 #include <array>
+#include <fcntl.h>
 #include <filesystem>
+#include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace logdeck::store {
 
@@ -394,16 +397,42 @@ void Statement::reset()
 
 } // namespace detail
 
+std::error_code createPrivateDirectories(const std::string &path)
+{
+    std::vector<std::filesystem::path> created;
+    std::error_code ec;
+    for (auto dir = std::filesystem::path(path); !dir.empty() && !std::filesystem::exists(dir, ec);
+         dir = dir.parent_path()) {
+        created.push_back(dir);
+        if (dir == dir.parent_path()) {
+            break;
+        }
+    }
+    std::filesystem::create_directories(path, ec);
+    if (ec) {
+        return ec;
+    }
+    for (const auto &dir : created) {
+        std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ec);
+    }
+    return ec;
+}
+
 Result<std::unique_ptr<Database>> Database::open(const std::string &path)
 {
     if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(parent, ec);
-        if (ec) {
+        if (const auto ec = createPrivateDirectories(parent.string())) {
             return fail(Error::io("cannot create the data directory " + parent.string() + ": "
                                   + ec.message()
                                   + "; check its permissions or choose another directory"));
         }
+    }
+    // A new database is readable by its owner only (tenants' key hashes, events); SQLite
+    // gives its -wal and -shm files the same mode.
+    if (const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        fd >= 0) {
+        ::close(fd);
     }
     sqlite3 *handle = nullptr;
     const int rc =

@@ -424,6 +424,12 @@ private Q_SLOTS:
             << "/v1/events:batch" << json << key
             << QByteArray("{\"events\":[") + QByteArray("{},").repeated(1000) + QByteArray("{}]}")
             << 413 << "events";
+        // Bearer the tenant's key and X-Api-Key another: once silently took X-Api-Key's.
+        QTest::newRow("two different keys")
+            << "POST"
+            << "/v1/events" << json << QStringLiteral("KEY+OTHER")
+            << QByteArray(R"({"campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z"})")
+            << 400 << "X-Api-Key";
         QTest::newRow("batch not a list") << "POST"
                                           << "/v1/events:batch" << json << key
                                           << QByteArray(R"({"events":{}})") << 422 << "events";
@@ -443,6 +449,9 @@ private Q_SLOTS:
         std::map<std::string, std::string> headers {{"Content-Type", contentType.toStdString()}};
         if (auth == QStringLiteral("KEY")) {
             headers["Authorization"] = "Bearer " + h.keys["acme"];
+        } else if (auth == QStringLiteral("KEY+OTHER")) {
+            headers["Authorization"] = "Bearer " + h.keys["acme"];
+            headers["X-Api-Key"] = "ldk_another_key";
         } else if (!auth.isEmpty()) {
             headers["Authorization"] = "Bearer " + auth.toStdString();
         }

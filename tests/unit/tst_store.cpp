@@ -9,6 +9,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <sys/stat.h>
 
 using namespace logdeck;
 using namespace std::chrono_literals;
@@ -110,6 +111,26 @@ private Q_SLOTS:
         QVERIFY2(message.contains(QString::fromStdString(m_path)), qPrintable(message));
         QVERIFY2(message.contains("version 99"), qPrintable(message));
         QVERIFY2(message.contains("newer Logdeck"), qPrintable(message));
+    }
+
+    /// logdeck.db (tenants' key hashes) was 0644 in a 0755 directory: readable by anyone.
+    void aNewDataDirectoryAndItsDatabaseAreTheOwnersOnly()
+    {
+        {
+            auto db = store::Database::open(m_path);
+            QVERIFY(db.has_value());
+            store::TenantStore tenants(**db);
+            QVERIFY(tenants.addTenant("acme").has_value()); // a write: the -wal file exists
+            const auto mode = [](const std::string &path) {
+                struct stat info {};
+                return ::stat(path.c_str(), &info) == 0 ? (info.st_mode & 0777) : 01000;
+            };
+            QCOMPARE(mode(m_path), 0600u);
+            QCOMPARE(mode(m_path + "-wal"), 0600u);
+            const std::string data = m_dir->path().toStdString() + "/nested/data";
+            QCOMPARE(mode(data), 0700u);
+            QCOMPARE(mode(m_dir->path().toStdString() + "/nested"), 0700u);
+        }
     }
 
     void anUnwritableDataDirectoryIsNamed()
