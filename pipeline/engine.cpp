@@ -57,7 +57,7 @@ struct Engine::Impl
     std::map<std::string, std::unique_ptr<consume::GroupRuntime>> groups;
     std::set<std::string> stoppedGroups; // hosted, but stopped for a reset; under groupsMutex
     std::unique_ptr<DataDirLock> dataDirLock; // held from start to stop
-    std::map<std::string, std::string> refusedGroups; // lost stores, with why; under groupsMutex
+    std::set<std::string> refusedGroups; // lost stores (the log says why); under groupsMutex
     std::unique_ptr<ops::ControlAgent> controlAgent;
     Engine *self = nullptr; // the redrive commands go through the engine's public API
     std::int64_t startedAtMs = 0;
@@ -161,7 +161,7 @@ struct Engine::Impl
                 // The other groups go on; this one waits for an operator's choice.
                 log::error("group.refused", {{"group", name}, {"error", started.error().message}});
                 const std::lock_guard lock(groupsMutex);
-                refusedGroups[name] = started.error().message;
+                refusedGroups.insert(name);
             }
         }
         return {};
@@ -272,7 +272,7 @@ struct Engine::Impl
         for (const auto &name : stoppedGroups) {
             h.groups.push_back({name, "stopped", 0, 0, 0, {}});
         }
-        for (const auto &[name, why] : refusedGroups) {
+        for (const auto &name : refusedGroups) {
             h.groups.push_back({name, "refused", 0, 0, 0, {}});
         }
         return h;
