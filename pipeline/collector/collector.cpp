@@ -167,13 +167,13 @@ struct Collector::Impl
                 }
                 respond(std::move(response));
             };
-            if (request.method != route.method) {
+            // HEAD is GET without the body, which the server leaves out of every HEAD answer.
+            const bool isGet = route.method == "GET";
+            if (request.method != route.method && !(isGet && request.method == "HEAD")) {
+                const std::string allowed = isGet ? "GET, HEAD" : std::string(route.method);
                 HttpResponse response = jsonResponse(
-                    405,
-                    errorBody(
-                        {405, std::string(path) + " accepts " + std::string(route.method) + " only",
-                         ""}));
-                response.headers.emplace_back("Allow", std::string(route.method));
+                    405, errorBody({405, std::string(path) + " accepts " + allowed + " only", ""}));
+                response.headers.emplace_back("Allow", allowed);
                 counted(std::move(response));
                 return;
             }

@@ -18,7 +18,7 @@
 //   well-formed UTF-8, paired surrogate escapes, numbers that are finite as doubles, any
 //   depth; anything else is 400;
 // - duplicate keys: the last one wins; an event's keys are checked in sorted order, so the
-//   field named by "unknown field" is the smallest unknown key;
+//   field named by "unknown field" is the smallest unknown key, in a batch's envelope too;
 // - the record value's attributes are nlohmann's dump() of the parsed object: keys sorted
 //   and unique, no whitespace, strings re-escaped, numbers normalized. Attributes whose
 //   objects already have strictly ascending keys (the usual case) are rewritten here in one
@@ -193,6 +193,7 @@ struct Scratch
     std::string number;
     std::string attributes;
     std::string unknownKey;
+    std::string envelopeUnknownKey; ///< a batch envelope's smallest unknown key
     std::string occurredRaw; ///< the last occurredAt and its normalized form
     std::string occurredText;
     std::int64_t occurredMs = 0;
@@ -220,7 +221,8 @@ struct ScratchTrim
         if (s.containers.capacity() > kKeep) {
             std::vector<std::uint8_t>().swap(s.containers);
         }
-        for (std::string *text : {&s.key, &s.text, &s.number, &s.attributes, &s.unknownKey}) {
+        for (std::string *text :
+             {&s.key, &s.text, &s.number, &s.attributes, &s.unknownKey, &s.envelopeUnknownKey}) {
             if (text->capacity() > kKeep) {
                 std::string().swap(*text);
             }
@@ -235,6 +237,7 @@ struct Rewrite
     bool unsorted = false; ///< some object's keys are not strictly ascending: out is unusable
     std::size_t topKeys = 0; ///< keys of the outermost object
     bool poison = false; ///< the outermost object has "logdeck.poison": true
+    bool controlKey = false; ///< a key of the outermost object has a control character
     std::size_t depth = 0; ///< how deep the value nests (the outermost object is 1)
 };
 
@@ -582,6 +585,7 @@ private:
         if (objectDepth == 1) {
             ++rewrite->topKeys;
             poisonKey = key == kPoisonAttribute;
+            rewrite->controlKey = rewrite->controlKey || hasControlCharacter(key);
         }
         return true;
     }
@@ -822,10 +826,7 @@ std::expected<IngestEvent, RejectedEvent> checkEvent(Scratch &s, const EventFiel
                                                      std::int64_t receivedAtMs)
 {
     if (fields.hasUnknown) {
-        if (s.unknownKey == "tenant" || s.unknownKey == "tenantId") {
-            return reject("the tenant comes from the API key, not the body", s.unknownKey);
-        }
-        return reject("unknown field '" + s.unknownKey + "'", s.unknownKey);
+        return std::unexpected(unknownField(s.unknownKey));
     }
     IngestEvent result;
     const auto &id = fields.text[EventFields::Id];
@@ -849,6 +850,9 @@ std::expected<IngestEvent, RejectedEvent> checkEvent(Scratch &s, const EventFiel
     }
     if (!campaign.isString || result.campaignId.empty() || result.campaignId.size() > 128) {
         return reject("campaignId must be a string of 1 to 128 characters", "campaignId");
+    }
+    if (hasControlCharacter(result.campaignId)) {
+        return reject(std::string(kCampaignIdControl), "campaignId");
     }
 
     const auto &type = fields.text[EventFields::Type];
@@ -882,6 +886,9 @@ std::expected<IngestEvent, RejectedEvent> checkEvent(Scratch &s, const EventFiel
         s.occurredMs = *occurredMs;
         s.occurredText = formatRfc3339(*occurredMs);
     }
+    if (s.occurredMs < kEarliestOccurredAtMs || s.occurredMs > kLatestOccurredAtMs) {
+        return reject(std::string(kOccurredAtOutOfRange), "occurredAt");
+    }
     result.occurredAtMs = s.occurredMs;
 
     const std::string *attributes = nullptr;
@@ -895,6 +902,7 @@ std::expected<IngestEvent, RejectedEvent> checkEvent(Scratch &s, const EventFiel
             return reject(std::string(kAttributesTooDeep), "attributes");
         }
         std::size_t keys = fields.attributes.topKeys;
+        bool controlKey = fields.attributes.controlKey;
         result.poison = fields.attributes.poison;
         attributes = &s.attributes;
         if (fields.attributes.unsorted) {
@@ -905,6 +913,7 @@ std::expected<IngestEvent, RejectedEvent> checkEvent(Scratch &s, const EventFiel
                 return notJson(); // not reached: the scanner took the same text already
             }
             keys = dom.size();
+            controlKey = hasKeyWithControlCharacter(dom);
             const auto poison = dom.find(kPoisonAttribute);
             result.poison = poison != dom.end() && poison->is_boolean() && poison->get<bool>();
             domAttributes = dom.dump();
@@ -912,6 +921,9 @@ std::expected<IngestEvent, RejectedEvent> checkEvent(Scratch &s, const EventFiel
         }
         if (keys > kMaxAttributes) {
             return reject("attributes may have at most 64 keys", "attributes");
+        }
+        if (controlKey) {
+            return reject(std::string(kAttributeKeyControl), "attributes");
         }
     }
 
@@ -1058,6 +1070,7 @@ std::expected<ScannedEvents, RejectedEvent> scanBatch(std::string_view body,
     ScannedEvents events;
     std::size_t count = 0;
     bool isList = false; // the events are a JSON array (the body, or its last "events")
+    bool hasUnknownKey = false; // the envelope has keys besides "events"
 
     // The events array at the scanner's position (which is '[').
     const auto readEvents = [&]() -> bool {
@@ -1125,6 +1138,9 @@ std::expected<ScannedEvents, RejectedEvent> scanBatch(std::string_view body,
                     // A later "events" replaces an earlier one, as in the DOM.
                     isList = false;
                     events.clear();
+                } else if (!hasUnknownKey || key < std::string_view(s.envelopeUnknownKey)) {
+                    s.envelopeUnknownKey.assign(key);
+                    hasUnknownKey = true;
                 }
                 if (!scanner.value(nullptr)) {
                     return notJson();
@@ -1146,6 +1162,9 @@ std::expected<ScannedEvents, RejectedEvent> scanBatch(std::string_view body,
     scanner.whitespace();
     if (!scanner.atEnd() || scanner.failed) {
         return notJson();
+    }
+    if (hasUnknownKey) {
+        return std::unexpected(unknownField(s.envelopeUnknownKey));
     }
     if (!isList) {
         return reject("a batch is {\"events\": [ ... ]}", "events");

@@ -20,8 +20,9 @@ std::expected<IngestEvent, RejectedEvent>
 scanEvent(std::string_view body, const std::string &tenant, std::int64_t receivedAtMs);
 
 /// Checks the body of `POST /v1/events:batch` (`{"events": [...]}` or a bare array): 400 when
-/// it is not JSON, 422 when it is not a non-empty list of events, 413 when it has more than
-/// `maxEvents`; otherwise validateEvent's answer for each event.
+/// it is not JSON, 422 when the envelope has another key or it is not a non-empty list of
+/// events, 413 when it has more than `maxEvents`; otherwise validateEvent's answer for each
+/// event.
 std::expected<ScannedEvents, RejectedEvent> scanBatch(std::string_view body,
                                                       const std::string &tenant,
                                                       std::int64_t receivedAtMs,

@@ -64,6 +64,32 @@ std::size_t nestingDepth(const json &value)
 
 } // namespace
 
+bool hasControlCharacter(std::string_view text)
+{
+    return std::ranges::any_of(text, [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+    });
+}
+
+bool hasKeyWithControlCharacter(const json &object)
+{
+    for (const auto &[key, value] : object.items()) {
+        if (hasControlCharacter(key)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+RejectedEvent unknownField(const std::string &key)
+{
+    if (key == "tenant" || key == "tenantId") {
+        return {422, "the tenant comes from the API key, not the body", key};
+    }
+    return {422, "unknown field '" + key + "'", key};
+}
+
 void appendQuoted(std::string &out, std::string_view text)
 {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -107,10 +133,7 @@ validateEvent(const json &event, const std::string &tenant, std::int64_t receive
     for (const auto &[key, value] : event.items()) {
         if (key != "id" && key != "campaignId" && key != "type" && key != "occurredAt"
             && key != "attributes") {
-            if (key == "tenant" || key == "tenantId") {
-                return reject("the tenant comes from the API key, not the body", key);
-            }
-            return reject("unknown field '" + key + "'", key);
+            return std::unexpected(unknownField(key));
         }
     }
     IngestEvent result;
@@ -133,6 +156,9 @@ validateEvent(const json &event, const std::string &tenant, std::int64_t receive
     if (!campaign->is_string() || campaign->get_ref<const std::string &>().empty()
         || campaign->get_ref<const std::string &>().size() > 128) {
         return reject("campaignId must be a string of 1 to 128 characters", "campaignId");
+    }
+    if (hasControlCharacter(campaign->get_ref<const std::string &>())) {
+        return reject(std::string(kCampaignIdControl), "campaignId");
     }
     result.campaignId = campaign->get<std::string>();
 
@@ -158,6 +184,9 @@ validateEvent(const json &event, const std::string &tenant, std::int64_t receive
         return reject("occurredAt must be an RFC 3339 date-time, e.g. 2026-11-26T15:04:05Z",
                       "occurredAt");
     }
+    if (*occurredMs < kEarliestOccurredAtMs || *occurredMs > kLatestOccurredAtMs) {
+        return reject(std::string(kOccurredAtOutOfRange), "occurredAt");
+    }
     result.occurredAtMs = *occurredMs;
 
     const auto attributes = event.find("attributes");
@@ -170,6 +199,9 @@ validateEvent(const json &event, const std::string &tenant, std::int64_t receive
         }
         if (attributes->size() > kMaxAttributes) {
             return reject("attributes may have at most 64 keys", "attributes");
+        }
+        if (hasKeyWithControlCharacter(*attributes)) {
+            return reject(std::string(kAttributeKeyControl), "attributes");
         }
         const auto poison = attributes->find(kPoisonAttribute);
         result.poison = poison != attributes->end() && poison->is_boolean() && poison->get<bool>();

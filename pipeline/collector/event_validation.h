@@ -40,6 +40,27 @@ inline constexpr std::size_t kMaxAttributes = 64;
 /// are refused with 422 (consumers and the DLQ tools then never meet them).
 inline constexpr std::size_t kMaxAttributeDepth = 32;
 inline constexpr std::string_view kAttributesTooDeep = "attributes may nest at most 32 levels deep";
+/// occurredAt's range: Unix time from the epoch up to the last instant with a four-digit
+/// year, so that the record value's occurredAt is RFC 3339 that every consumer reads back.
+inline constexpr std::int64_t kEarliestOccurredAtMs = 0; // 1970-01-01T00:00:00Z
+inline constexpr std::int64_t kLatestOccurredAtMs = 253402300799999; // 9999-12-31T23:59:59.999Z
+inline constexpr std::string_view kOccurredAtOutOfRange =
+    "occurredAt must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z";
+inline constexpr std::string_view kCampaignIdControl =
+    "campaignId must not contain control characters (U+0000 to U+001F, U+007F)";
+inline constexpr std::string_view kAttributeKeyControl =
+    "attribute keys must not contain control characters (U+0000 to U+001F, U+007F)";
+
+/// True when `text` holds a control character, U+0000 to U+001F or U+007F: campaign ids and
+/// attribute keys end up in tables, logs and CSV exports, where they would break lines.
+bool hasControlCharacter(std::string_view text);
+
+/// True when one of the object's own keys (not those of nested objects) has a control
+/// character.
+bool hasKeyWithControlCharacter(const nlohmann::json &object);
+
+/// The answer to a key that an event, or a batch's envelope, does not have.
+RejectedEvent unknownField(const std::string &key);
 
 /// Checks one event object and builds its record value for `tenant`. A missing id gets a
 /// UUIDv7; a client id is kept so that a client's retry is deduplicated downstream.

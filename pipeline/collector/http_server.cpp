@@ -66,6 +66,7 @@ private:
     void read()
     {
         m_parser.emplace();
+        m_answeringHead = false;
         m_parser->body_limit(m_state->options.maxBodyBytes);
         m_parser->header_limit(16 * 1024);
         m_stream.expires_after(m_state->options.idleTimeout);
@@ -98,6 +99,7 @@ private:
         }
         auto message = m_parser->release();
         m_keepAlive = message.keep_alive();
+        m_answeringHead = message.method() == http::verb::head;
         HttpRequest request;
         request.method = std::string(message.method_string());
         request.target = std::string(message.target());
@@ -137,6 +139,11 @@ private:
         message->keep_alive(m_keepAlive);
         message->body() = std::move(response.body);
         message->prepare_payload();
+        if (m_answeringHead) {
+            // The headers a GET would get, Content-Length included, and never a body: the
+            // client reads none, and any byte sent would start its next answer.
+            message->body().clear();
+        }
         m_stream.expires_after(m_state->options.idleTimeout);
         http::async_write(m_stream, *message,
                           [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
@@ -160,6 +167,7 @@ private:
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::shared_ptr<ServerState> m_state;
     bool m_keepAlive = true;
+    bool m_answeringHead = false; ///< the request being answered is a HEAD
 };
 
 } // namespace

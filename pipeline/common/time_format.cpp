@@ -173,10 +173,16 @@ std::optional<std::int64_t> parseRfc3339(std::string_view text)
     if (pos != text.size()) {
         return std::nullopt;
     }
+    if (second == 60) {
+        // A leap second, which Unix time cannot name: the minute's last millisecond keeps it
+        // after every other instant of that minute.
+        second = 59;
+        millis = 999;
+    }
     const std::int64_t days =
         daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
     const std::int64_t seconds =
-        days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59) - offsetMinutes * 60;
+        days * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
     return seconds * 1000 + millis;
 }
 

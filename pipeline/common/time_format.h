@@ -14,7 +14,8 @@ std::int64_t nowMillis();
 std::string formatRfc3339(std::int64_t unixMillis);
 
 /// Parses an RFC 3339 date-time (`2026-11-26T15:04:05Z`, fractional seconds and numeric
-/// offsets allowed, `t`/`z` and a space separator too) into Unix milliseconds.
+/// offsets allowed, `t`/`z` and a space separator too) into Unix milliseconds. A leap second
+/// (`23:59:60`, any fraction) reads as the last millisecond of its minute (`23:59:59.999`).
 std::optional<std::int64_t> parseRfc3339(std::string_view text);
 
 /// A point in time for --since/--until options: an RFC 3339 date-time, or a duration back

@@ -430,6 +430,35 @@ private Q_SLOTS:
             << "/v1/events" << json << QStringLiteral("KEY+OTHER")
             << QByteArray(R"({"campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z"})")
             << 400 << "X-Api-Key";
+        QTest::newRow("control character in campaignId")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(
+                   R"({"campaignId":"c\u0007","type":"click","occurredAt":"2026-11-26T15:04:05Z"})")
+            << 422 << "campaignId";
+        QTest::newRow("control character in an attribute key")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray("{\"campaignId\":\"c\",\"type\":\"click\",\"occurredAt\":"
+                          "\"2026-11-26T15:04:05Z\",\"attributes\":{\"a\x7f\":1}}")
+            << 422 << "attributes";
+        QTest::newRow("occurredAt before 1970")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(
+                   R"({"campaignId":"c","type":"click","occurredAt":"1969-12-31T23:59:59.999Z"})")
+            << 422 << "occurredAt";
+        QTest::newRow("occurredAt year 0000")
+            << "POST"
+            << "/v1/events" << json << key
+            << QByteArray(
+                   R"({"campaignId":"c","type":"click","occurredAt":"0000-01-01T00:00:00Z"})")
+            << 422 << "occurredAt";
+        QTest::newRow("unknown key in a batch's envelope")
+            << "POST"
+            << "/v1/events:batch" << json << key
+            << QByteArray::fromStdString(R"({"events":[)" + eventJson("x4") + R"(],"x":1})")
+            << 422 << "x";
         QTest::newRow("batch not a list") << "POST"
                                           << "/v1/events:batch" << json << key
                                           << QByteArray(R"({"events":{}})") << 422 << "events";
@@ -472,6 +501,62 @@ private Q_SLOTS:
         const auto records = h.read(1);
         QCOMPARE(records.size(), size_t(1));
         QCOMPARE(kafka::headerValue(records.front().headers, "event-id"), std::string("sentinel"));
+    }
+
+    void headIsGetWithoutABodyOnAKeptAliveConnection()
+    {
+        Harness h;
+        QVERIFY(h.start(test::brokerSettings(), {"acme"}));
+        auto client = h.client();
+        for (const char *path : {"/healthz", "/readyz", "/metrics"}) {
+            const auto head = client->request("HEAD", path);
+            QCOMPARE(head.status, 200);
+            QVERIFY(head.body.empty());
+            QVERIFY2(head.headers.contains("content-length"), path);
+            const auto get = client->request("GET", path);
+            QCOMPARE(get.status, 200);
+            QVERIFY(!get.body.empty());
+        }
+        const auto headOfPost = client->request("HEAD", "/v1/events");
+        QCOMPARE(headOfPost.status, 405);
+        QCOMPARE(headOfPost.headers.at("allow"), std::string("POST"));
+        QVERIFY(headOfPost.body.empty());
+        QCOMPARE(client->request("HEAD", "/nowhere").status, 404);
+        const auto postToGet = client->request("POST", "/healthz");
+        QCOMPARE(postToGet.status, 405);
+        QCOMPARE(postToGet.headers.at("allow"), std::string("GET, HEAD"));
+        // A body after any HEAD answer would have broken the next answer on this connection.
+        QCOMPARE(client->postJson("/v1/events", h.keys["acme"], eventJson("after-head")).status,
+                 202);
+        QCOMPARE(client->connectionsOpened(), 1);
+    }
+
+    void differentKeysInTheTwoKeyHeadersAreRefused()
+    {
+        Harness h;
+        QVERIFY(h.start(test::brokerSettings(), {"acme", "globex"}));
+        auto client = h.client();
+        const auto post = [&](const std::string &bearer, const std::string &apiKey,
+                              const std::string &id) {
+            return client->request("POST", "/v1/events", eventJson(id),
+                                   {{"Authorization", "Bearer " + bearer},
+                                    {"X-Api-Key", apiKey},
+                                    {"Content-Type", "application/json"}});
+        };
+        for (const auto &[bearer, apiKey] :
+             {std::pair {h.keys["acme"], h.keys["globex"]}, {h.keys["acme"], "ldk_unknown"}}) {
+            const auto refused = post(bearer, apiKey, "two-keys");
+            QCOMPARE(refused.status, 400);
+            const QString error = parse(refused.body).value(QStringLiteral("error")).toString();
+            QVERIFY2(error.contains(QStringLiteral("Authorization"))
+                         && error.contains(QStringLiteral("X-Api-Key")),
+                     qPrintable(error));
+        }
+        QCOMPARE(post(h.keys["globex"], h.keys["globex"], "same-key").status, 202);
+        const auto records = h.read(1);
+        QCOMPARE(records.size(), size_t(1));
+        QCOMPARE(kafka::headerValue(records.front().headers, "event-id"), std::string("same-key"));
+        QCOMPARE(records.front().key, std::string("globex"));
     }
 
     void batchAnswersPerEvent()

@@ -33,6 +33,13 @@ std::expected<ScannedEvents, RejectedEvent> referenceBatch(std::string_view body
     }
     json &document = *parsed;
     json *events = document.is_array() ? &document : nullptr;
+    if (document.is_object()) {
+        for (const auto &[key, value] : document.items()) {
+            if (key != "events") {
+                return std::unexpected(unknownField(key));
+            }
+        }
+    }
     if (document.is_object() && document.contains("events")) {
         events = &document["events"];
     }

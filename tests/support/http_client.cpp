@@ -19,10 +19,11 @@ struct HttpClient::Impl
     net::io_context ioc;
     std::optional<beast::tcp_stream> stream;
     beast::flat_buffer buffer;
+    int connectionsOpened = 0;
 };
 
 HttpClient::HttpClient(std::string host, std::uint16_t port)
-    : d(new Impl {std::move(host), port, {}, {}, {}})
+    : d(new Impl {std::move(host), port, {}, {}, {}, 0})
 {
 }
 
@@ -49,6 +50,7 @@ HttpResult HttpClient::request(const std::string &method, const std::string &tar
                 return result;
             }
             d->buffer.clear();
+            ++d->connectionsOpened;
         }
         http::request<http::string_body> req {http::string_to_verb(method), target, 11};
         req.set(http::field::host, d->host);
@@ -61,6 +63,8 @@ HttpResult HttpClient::request(const std::string &method, const std::string &tar
         http::write(*d->stream, req, ec);
         http::response_parser<http::string_body> parser;
         parser.body_limit(64U << 20);
+        // A HEAD answer has the headers of a GET's, Content-Length included, and no body.
+        parser.skip(req.method() == http::verb::head);
         if (!ec) {
             http::read(*d->stream, d->buffer, parser, ec);
         }
@@ -87,6 +91,11 @@ HttpResult HttpClient::request(const std::string &method, const std::string &tar
         return result;
     }
     return result;
+}
+
+int HttpClient::connectionsOpened() const
+{
+    return d->connectionsOpened;
 }
 
 HttpResult HttpClient::postJson(const std::string &target, const std::string &key,

@@ -33,6 +33,9 @@ public:
     /// POST with `Authorization: Bearer key` and `Content-Type: application/json`.
     HttpResult postJson(const std::string &target, const std::string &key, const std::string &body);
 
+    /// Connections opened so far: 1 after any number of requests on one kept-alive one.
+    int connectionsOpened() const;
+
 private:
     struct Impl;
     Impl *d;

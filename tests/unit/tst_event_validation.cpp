@@ -69,6 +69,8 @@ public:
         case 4:
             return R"({"x":)" + value(2) + R"(,"events":)" + events + "}";
         case 5:
+            return R"({"events":)" + events + R"(,"tenant":"t","a":1})";
+        case 6:
             return value(2);
         default:
             return "{" + space() + R"("events")" + space() + ":" + space() + events + space() + "}";
@@ -96,6 +98,8 @@ public:
             "\"" + std::string(128, 'c') + "\"",
             "\"" + std::string(129, 'c') + "\"",
             R"("\u0000")",
+            R"("c\u007f")",
+            "\"c\x7f\"",
             "[]"};
         static const std::vector<std::string> types = {
             R"("click")", R"("view.page_1-x")", R"("Click")",
@@ -110,7 +114,10 @@ public:
                                                        R"("2026-11-26T15:04:05\u005a")",
                                                        R"("2024-02-29T23:59:60Z")",
                                                        R"("0000-01-01T00:00:00+00:01")",
-                                                       R"("9999-12-31T23:59:59.999-23:59")"};
+                                                       R"("9999-12-31T23:59:59.999-23:59")",
+                                                       R"("1969-12-31T23:59:59.999Z")",
+                                                       R"("1970-01-01T00:00:00Z")",
+                                                       R"("2016-12-31T23:59:60.5Z")"};
         static const std::vector<std::string> others = {
             R"("tenant")", R"("tenantId")", R"("colour")",      R"("zz")",
             R"("Id")",     R"("")",         R"("t\u0065nant")", R"("a\u0000")"};
@@ -232,6 +239,8 @@ public:
                                                       R"("\u0000")",
                                                       R"("\"")",
                                                       R"("\ud83d\ude00")",
+                                                      R"("\u001f")",
+                                                      "\"a\x7f\"",
                                                       R"("~")"};
         const int count = pick(5);
         std::vector<std::string> chosen;
@@ -316,6 +325,11 @@ private Q_SLOTS:
             << "2026-11-26T10:04:05.123-05:00" << qint64(1795705445123);
         QTest::newRow("lower case") << "2026-11-26t15:04:05.123z" << qint64(1795705445123);
         QTest::newRow("leap day") << "2024-02-29T00:00:00Z" << qint64(1709164800000);
+        // A leap second is the last millisecond of its minute, whatever its fraction.
+        QTest::newRow("leap second") << "2016-12-31T23:59:60Z" << qint64(1483228799999);
+        QTest::newRow("leap second fraction") << "2016-12-31T23:59:60.5Z" << qint64(1483228799999);
+        QTest::newRow("leap second offset")
+            << "2017-01-01T00:59:60+01:00" << qint64(1483228799999);
     }
 
     void parsesRfc3339()
@@ -382,18 +396,19 @@ private Q_SLOTS:
     void textIsEscapedInTheRecordValue()
     {
         // The value is written as text: quotes, backslashes and control characters in the
-        // client's strings must come back exactly.
-        const std::string campaign = "say \"hi\" \\ tab\there \x01 é";
+        // client's strings must come back exactly (campaign ids may not have the latter).
+        const std::string campaign = "say \"hi\" \\ é";
+        const std::string note = "line\nbreak \"q\" tab\there \x01";
         json event = {{"campaignId", campaign},
                       {"type", "click"},
                       {"occurredAt", "2026-11-26T15:04:05Z"},
-                      {"attributes", {{"note", "line\nbreak \"q\""}}}};
+                      {"attributes", {{"note", note}}}};
         const auto result = validateEvent(event, "acme", 1795705445123);
         QVERIFY(result.has_value());
         const json value = json::parse(result->value, nullptr, false);
         QVERIFY2(!value.is_discarded(), result->value.c_str());
         QCOMPARE(value["campaignId"].get<std::string>(), campaign);
-        QCOMPARE(value["attributes"]["note"].get<std::string>(), std::string("line\nbreak \"q\""));
+        QCOMPARE(value["attributes"]["note"].get<std::string>(), note);
         QCOMPARE(value["id"].get<std::string>(), result->id);
 
         event.erase("attributes");
@@ -503,6 +518,25 @@ private Q_SLOTS:
             "{" + ok
                 + R"(,"attributes":{"a":{"x":[1,{"y":null,"z":[true,false]}],"y":{}},"b":[],"c":[[[]]]}})");
         row("unsorted attributes", "{" + ok + R"(,"attributes":{"b":1,"a":2}})");
+        row("attribute key escaped control", "{" + ok + R"(,"attributes":{"a":1,"b\u0000":2}})");
+        row("attribute key escaped DEL", "{" + ok + R"(,"attributes":{"\u007f":1}})");
+        row("attribute key raw DEL", "{" + ok + ",\"attributes\":{\"a\x7f\":1}}");
+        row("attribute key tab, unsorted", "{" + ok + R"(,"attributes":{"b":1,"a\t":2}})");
+        row("attribute key control, duplicate",
+            "{" + ok + R"(,"attributes":{"\u0001":1,"\u0001":2}})");
+        row("nested attribute key control is allowed",
+            "{" + ok + R"(,"attributes":{"a":{"\u0001":1}}})");
+        row("attribute value control is allowed", "{" + ok + R"(,"attributes":{"a":"\u0001"}})");
+        row("attribute key control and too deep",
+            "{" + ok + R"(,"attributes":{"\u0001":)" + std::string(40, '[') + std::string(40, ']')
+                + "}}");
+        row("attribute key control and too many keys", [&] {
+            std::string attrs = R"("\u0001":1)";
+            for (int i = 0; i < 64; ++i) {
+                attrs += ",\"k" + std::to_string(100 + i) + "\":1";
+            }
+            return "{" + ok + ",\"attributes\":{" + attrs + "}}";
+        }());
         row("unsorted nested", "{" + ok + R"(,"attributes":{"a":{"z":1,"y":2}}})");
         row("duplicate attribute", "{" + ok + R"(,"attributes":{"a":1,"a":2}})");
         row("escaped duplicate", "{" + ok + R"(,"attributes":{"a":1,"\u0061":2}})");
@@ -577,6 +611,16 @@ private Q_SLOTS:
                     s += "é";
                 return s;
             }() + R"(","type":"click","occurredAt":"2026-11-26T15:04:05Z"})");
+        row("campaign escaped control",
+            R"({"campaignId":"c\u0001","type":"click","occurredAt":"2026-11-26T15:04:05Z"})");
+        row("campaign escaped DEL",
+            R"({"campaignId":"c\u007f","type":"click","occurredAt":"2026-11-26T15:04:05Z"})");
+        row("campaign raw DEL",
+            "{\"campaignId\":\"c\x7f\",\"type\":\"click\",\"occurredAt\":\"2026-11-26T15:04:05Z\"}");
+        row("campaign escaped newline, type bad",
+            R"({"campaignId":"\n","type":"Click","occurredAt":"2026-11-26T15:04:05Z"})");
+        row("campaign U+0080 is no control character",
+            R"({"campaignId":"c\u0080","type":"click","occurredAt":"2026-11-26T15:04:05Z"})");
         row("campaign number",
             R"({"campaignId":7,"type":"click","occurredAt":"2026-11-26T15:04:05Z"})");
         row("type escaped upper",
@@ -600,6 +644,18 @@ private Q_SLOTS:
             R"({"campaignId":"c","type":"click","occurredAt":"0000-01-01T00:00:00+00:01"})");
         row("occurredAt year 10000",
             R"({"campaignId":"c","type":"click","occurredAt":"9999-12-31T23:59:59.999-23:59"})");
+        row("occurredAt before 1970",
+            R"({"campaignId":"c","type":"click","occurredAt":"1969-12-31T23:59:59.999Z"})");
+        row("occurredAt 1970",
+            R"({"campaignId":"c","type":"click","occurredAt":"1970-01-01T00:00:00Z"})");
+        row("occurredAt year 0000",
+            R"({"campaignId":"c","type":"click","occurredAt":"0000-01-01T00:00:00Z"})");
+        row("occurredAt last instant",
+            R"({"campaignId":"c","type":"click","occurredAt":"9999-12-31T23:59:59.999Z"})");
+        row("occurredAt leap second fraction",
+            R"({"campaignId":"c","type":"click","occurredAt":"2016-12-31T23:59:60.5Z"})");
+        row("occurredAt out of range, attributes bad",
+            R"({"campaignId":"c","type":"click","occurredAt":"1969-01-01T00:00:00Z","attributes":1})");
         row("occurredAt bad", R"({"campaignId":"c","type":"click","occurredAt":"yesterday"})");
         row("occurredAt number", R"({"campaignId":"c","type":"click","occurredAt":1700000000})");
         row("not an object", "[1]");
@@ -676,6 +732,94 @@ private Q_SLOTS:
         QVERIFY2(among.empty(), among.c_str());
     }
 
+    /// Rules both implementations follow (the rows above show that they agree).
+    void eventsAreRefusedByName_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("error");
+        const std::string ok =
+            R"("campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z")";
+        const auto row = [](const char *name, const std::string &body, const char *field,
+                            std::string_view error) {
+            QTest::newRow(name) << QByteArray::fromStdString(body) << QString(field)
+                                << QString::fromUtf8(error.data(), qsizetype(error.size()));
+        };
+        row("campaignId with a control character",
+            R"({"campaignId":"a\u001fb","type":"click","occurredAt":"2026-11-26T15:04:05Z"})",
+            "campaignId", kCampaignIdControl);
+        row("campaignId with DEL",
+            "{\"campaignId\":\"a\x7f\",\"type\":\"click\",\"occurredAt\":\"2026-11-26T15:04:05Z\"}",
+            "campaignId", kCampaignIdControl);
+        row("attribute key with a control character",
+            "{" + ok + R"(,"attributes":{"a":1,"line\nbreak":2}})", "attributes",
+            kAttributeKeyControl);
+        row("unsorted attribute key with DEL", "{" + ok + ",\"attributes\":{\"z\":1,\"\x7f\":2}}",
+            "attributes", kAttributeKeyControl);
+        row("occurredAt before 1970",
+            R"({"campaignId":"c","type":"click","occurredAt":"1969-12-31T23:59:59.999Z"})",
+            "occurredAt", kOccurredAtOutOfRange);
+        row("occurredAt year 0000",
+            R"({"campaignId":"c","type":"click","occurredAt":"0000-01-01T00:00:00Z"})",
+            "occurredAt", kOccurredAtOutOfRange);
+        row("occurredAt in year 10000 once in UTC",
+            R"({"campaignId":"c","type":"click","occurredAt":"9999-12-31T23:59:59.999-00:01"})",
+            "occurredAt", kOccurredAtOutOfRange);
+    }
+
+    void eventsAreRefusedByName()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, field);
+        QFETCH(QString, error);
+        const auto single = scanEvent(body.toStdString(), "acme", kReceivedAt);
+        QVERIFY(!single.has_value());
+        QCOMPARE(single.error().status, 422);
+        QCOMPARE(QString::fromStdString(single.error().field), field);
+        QCOMPARE(QString::fromStdString(single.error().error), error);
+        const auto batch = scanBatch("[" + body.toStdString() + "]", "acme", kReceivedAt, 10);
+        QVERIFY(batch.has_value());
+        QCOMPARE(batch->size(), size_t(1));
+        QVERIFY(!batch->front().has_value());
+        QCOMPARE(QString::fromStdString(batch->front().error().field), field);
+    }
+
+    void occurredAtRangeMessageSaysTheRange()
+    {
+        QVERIFY(kOccurredAtOutOfRange.find("1970-01-01T00:00:00Z") != std::string_view::npos);
+        QCOMPARE(parseRfc3339("9999-12-31T23:59:59.999Z"), std::optional(kLatestOccurredAtMs));
+        QCOMPARE(parseRfc3339("1970-01-01T00:00:00Z"), std::optional(kEarliestOccurredAtMs));
+    }
+
+    void leapSecondIsTheLastMillisecondOfItsMinute()
+    {
+        const auto result = scanEvent(
+            R"({"campaignId":"c","type":"click","occurredAt":"2016-12-31T23:59:60Z"})", "acme",
+            kReceivedAt);
+        QVERIFY(result.has_value());
+        QVERIFY2(result->value.find(R"("occurredAt":"2016-12-31T23:59:59.999Z")")
+                     != std::string::npos,
+                 result->value.c_str());
+    }
+
+    void batchEnvelopeKeysAreCheckedLikeAnEventsKeys()
+    {
+        const std::string event =
+            R"({"campaignId":"c","type":"click","occurredAt":"2026-11-26T15:04:05Z"})";
+        const auto refused = scanBatch(R"({"events":[)" + event + R"(],"x":1})", "acme",
+                                       kReceivedAt, 10);
+        QVERIFY(!refused.has_value());
+        QCOMPARE(refused.error().status, 422);
+        QCOMPARE(refused.error().field, std::string("x"));
+        QCOMPARE(refused.error().error, std::string("unknown field 'x'"));
+        const auto tenant = scanBatch(R"({"tenant":"t","events":[)" + event + "]}", "acme",
+                                      kReceivedAt, 10);
+        QVERIFY(!tenant.has_value());
+        QCOMPARE(tenant.error().field, std::string("tenant"));
+        QVERIFY(scanBatch("[" + event + "]", "acme", kReceivedAt, 10).has_value());
+        QVERIFY(scanBatch(R"({"events":[)" + event + "]}", "acme", kReceivedAt, 10).has_value());
+    }
+
     void batchBodiesAgreeWithTheDom_data()
     {
         QTest::addColumn<QByteArray>("body");
@@ -687,6 +831,14 @@ private Q_SLOTS:
         row("events", R"({"events":[)" + event + "," + event + "]}");
         row("bare array", "[" + event + "]");
         row("other keys", R"({"a":1,"events":[)" + event + R"(],"z":{"events":1}})");
+        row("unknown key after the events", R"({"events":[)" + event + R"(],"x":1})");
+        row("unknown keys, smallest named", R"({"z":1,"events":[)" + event + R"(],"b":2,"c":3})");
+        row("tenant in the envelope", R"({"events":[)" + event + R"(],"tenant":"t"})");
+        row("escaped unknown key", R"({"events":[)" + event + R"(],"\u0078":1})");
+        row("unknown key and events not a list", R"({"events":1,"x":1})");
+        row("unknown key and no events", R"({"x":[]})");
+        row("unknown key and empty events", R"({"events":[],"x":1})");
+        row("unknown key and malformed", R"({"events":[)" + event + R"(],"x":})");
         row("escaped events key", R"({"\u0065vents":[)" + event + "]}");
         row("events twice",
             R"({"events":[)" + event + R"(],"events":[)" + event + "," + event + "]}");
@@ -758,7 +910,7 @@ private Q_SLOTS:
             QVERIFY2(b.empty(), (b + "\nbody: " + batch).c_str());
         }
         qInfo("random events: %d accepted, %d not JSON of 30000", accepted, notJson);
-        QVERIFY(accepted > 3000);
+        QVERIFY(accepted > 2500);
         QVERIFY(notJson > 1000);
     }
 
