@@ -2,6 +2,7 @@
 
 #include "collector/collector.h"
 #include "common/log.h"
+#include "common/private_files.h"
 #include "common/time_format.h"
 #include "consume/processor.h"
 #include "engine_info.h"
@@ -88,10 +89,8 @@ struct Engine::Impl
             return {};
         }
         dataDir = config.effectiveDataDir();
-        ec = store::createPrivateDirectories(dataDir);
-        if (ec) {
-            return fail(
-                Error::io("cannot create data directory '" + dataDir + "': " + ec.message()));
+        if (auto created = createPrivateDirectory(dataDir); !created) {
+            return fail(created.error());
         }
         // Two engines on one directory would share the groups' databases and remove each
         // other's engine.json.
@@ -644,6 +643,13 @@ Result<void> Engine::start()
         log::warn("engine.control_plane_unavailable", {{"error", agent.error().message}});
     }
     d->writeEngineFile();
+    if (isOpenToOthers(d->dataDir)) {
+        // A directory made by an older version or by hand: said, not changed.
+        log::warn("engine.data_dir_open",
+                  {{"dir", d->dataDir},
+                   {"hint", "other users may read API key hashes and events here; chmod 700 it "
+                            "to keep them out"}});
+    }
     d->startDemoTraffic();
     {
         const std::lock_guard lock(d->mutex);

@@ -35,11 +35,11 @@ Result<void> writeEngineInfo(const std::string &dataDir, const EngineInfo &info)
         }
     }
     std::error_code ec;
-    std::filesystem::permissions(temporary,
-                                 std::filesystem::perms::owner_read
-                                     | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace, ec);
-    std::filesystem::rename(temporary, path, ec);
+    std::filesystem::permissions(temporary, std::filesystem::perms::owner_read
+                                     | std::filesystem::perms::owner_write, ec);
+    if (!ec) {
+        std::filesystem::rename(temporary, path, ec);
+    }
     if (ec) {
         return fail(Error::io("cannot write " + path + ": " + ec.message()));
     }

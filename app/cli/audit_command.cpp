@@ -116,7 +116,12 @@ int auditCommand(const QStringList &arguments)
     }
 
     log::setLevel(log::Level::Warn);
-    const std::string path = store::Database::pathIn(dataDirFrom(parser));
+    const auto dataDir = existingDataDirFrom(parser);
+    if (!dataDir) {
+        printError(dataDir.error().message);
+        return RuntimeError;
+    }
+    const std::string path = store::Database::pathIn(*dataDir);
     std::vector<store::AuditEntry> entries;
     // No database yet: nothing was ever done here, and listing must not create one.
     if (std::error_code ec; std::filesystem::exists(path, ec)) {

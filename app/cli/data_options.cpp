@@ -4,6 +4,8 @@
 #include "config.h"
 #include "engine_info.h"
 
+#include <filesystem>
+
 namespace logdeck::cli {
 
 void addDataOption(QCommandLineParser &parser)
@@ -21,6 +23,19 @@ std::string dataDirFrom(const QCommandLineParser &parser)
         ? parser.value(QStringLiteral("data")).toStdString()
         : qEnvironmentVariable("LOGDECK_DATA").toStdString();
     return config.effectiveDataDir();
+}
+
+Result<std::string> existingDataDirFrom(const QCommandLineParser &parser)
+{
+    std::string dir = dataDirFrom(parser);
+    if (std::error_code ec; !std::filesystem::is_directory(dir, ec)) {
+        return fail(Error::notFound("no data directory at " + dir
+                                    + ": give the --data of an engine, or create one with "
+                                      "'logdeck-cli run --data "
+                                    + dir + " ...' or 'logdeck-cli tenants add NAME --data " + dir
+                                    + "'"));
+    }
+    return dir;
 }
 
 void addClusterOptions(QCommandLineParser &parser)
@@ -59,7 +74,11 @@ Result<kafka::ClientSettings> clusterFrom(const QCommandLineParser &parser)
         settings["bootstrap.servers"] = parser.value(QStringLiteral("broker")).toStdString();
         return settings;
     }
-    auto info = readEngineInfo(dataDirFrom(parser));
+    auto dataDir = existingDataDirFrom(parser);
+    if (!dataDir) {
+        return fail(dataDir.error());
+    }
+    auto info = readEngineInfo(*dataDir);
     if (!info) {
         return fail(info.error());
     }

@@ -15,6 +15,11 @@ void addDataOption(QCommandLineParser &parser);
 /// from the environment, so that a bad engine variable cannot block these commands.
 std::string dataDirFrom(const QCommandLineParser &parser);
 
+/// dataDirFrom, for commands that read the data directory: a missing one is an error naming
+/// it (a typo would otherwise show an empty table, or create a database). Only `run` and
+/// `tenants add` create a data directory.
+Result<std::string> existingDataDirFrom(const QCommandLineParser &parser);
+
 /// --broker LIST and -X property=value, for commands that talk to the cluster.
 void addClusterOptions(QCommandLineParser &parser);
 

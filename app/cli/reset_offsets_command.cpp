@@ -6,13 +6,13 @@
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/numbers.h"
+#include "common/private_files.h"
 #include "common/time_format.h"
 #include "engine_info.h"
 #include "ops/control_plane.h"
 #include "ops/offset_reset.h"
 #include "store/audit_log.h"
 
-#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -110,10 +110,13 @@ void printPlan(const ops::ResetPlan &plan, bool execute)
     }
 }
 
-Result<void> writeFile(const QString &path, const std::string &text)
+/// Writes `text` to `path`; a file it creates gets `newFileMode` when given.
+Result<void> writeFile(const QString &path, const std::string &text,
+                       std::optional<QFile::Permissions> newFileMode = std::nullopt)
 {
     QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+    constexpr auto mode = QIODevice::WriteOnly | QIODevice::Truncate;
+    if (!(newFileMode ? file.open(mode, *newFileMode) : file.open(mode))
         || file.write(text.data(), static_cast<qint64>(text.size()))
             != static_cast<qint64>(text.size())) {
         return fail(Error::io("cannot write '" + path.toStdString()
@@ -359,8 +362,12 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         + QStringLiteral("/%1-%2.undo.csv")
               .arg(QString::fromStdString(plan->group))
               .arg(nowMillis());
-    QDir().mkpath(undoDir);
-    if (auto saved = writeFile(undoPath, ops::toOffsetsCsv(*plan, true)); !saved) {
+    auto saved = createPrivateDirectory(undoDir.toStdString());
+    if (saved) {
+        saved = writeFile(undoPath, ops::toOffsetsCsv(*plan, true),
+                          QFile::ReadOwner | QFile::WriteOwner);
+    }
+    if (!saved) {
         printError(saved.error().message);
         return RuntimeError;
     }

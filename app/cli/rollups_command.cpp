@@ -128,7 +128,12 @@ int rollupsCommand(const QStringList &arguments)
 
     // A schema migration's info line would only get in the way of the table.
     log::setLevel(log::Level::Warn);
-    auto rows = consume::readRollups(dataDirFrom(parser), tenantName);
+    const auto dataDir = existingDataDirFrom(parser);
+    if (!dataDir) {
+        printError(dataDir.error().message);
+        return RuntimeError;
+    }
+    auto rows = consume::readRollups(*dataDir, tenantName);
     if (!rows) {
         printError(rows.error().message);
         return RuntimeError;

@@ -168,7 +168,14 @@ int tenantsCommand(const QStringList &arguments)
     // The store's info lines (a schema migration on first use) would only bury this
     // command's one line of output; warnings and errors still show.
     log::setLevel(log::Level::Warn);
-    auto db = store::Database::open(store::Database::pathIn(dataDirFrom(parser)));
+    // Only `add` may make a new data directory: the others on a typo would show nothing.
+    const auto dataDir =
+        command == QLatin1String("add") ? dataDirFrom(parser) : existingDataDirFrom(parser);
+    if (!dataDir) {
+        printError(dataDir.error().message);
+        return RuntimeError;
+    }
+    auto db = store::Database::open(store::Database::pathIn(*dataDir));
     if (!db) {
         printError(db.error().message);
         return RuntimeError;

@@ -1,6 +1,7 @@
 #include "store/database.h"
 
 #include "common/log.h"
+#include "common/private_files.h"
 #include "store/sqlite_support.h"
 
 #include <array>
@@ -397,42 +398,16 @@ void Statement::reset()
 
 } // namespace detail
 
-std::error_code createPrivateDirectories(const std::string &path)
-{
-    std::vector<std::filesystem::path> created;
-    std::error_code ec;
-    for (auto dir = std::filesystem::path(path); !dir.empty() && !std::filesystem::exists(dir, ec);
-         dir = dir.parent_path()) {
-        created.push_back(dir);
-        if (dir == dir.parent_path()) {
-            break;
-        }
-    }
-    std::filesystem::create_directories(path, ec);
-    if (ec) {
-        return ec;
-    }
-    for (const auto &dir : created) {
-        std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
-                                     std::filesystem::perm_options::replace, ec);
-    }
-    return ec;
-}
-
 Result<std::unique_ptr<Database>> Database::open(const std::string &path)
 {
     if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-        if (const auto ec = createPrivateDirectories(parent.string())) {
-            return fail(Error::io("cannot create the data directory " + parent.string() + ": "
-                                  + ec.message()
-                                  + "; check its permissions or choose another directory"));
+        if (auto created = createPrivateDirectory(parent.string()); !created) {
+            return fail(created.error());
         }
     }
-    // A new database is readable by its owner only (tenants' key hashes, events); SQLite
-    // gives its -wal and -shm files the same mode.
-    if (const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        fd >= 0) {
-        ::close(fd);
+    // SQLite would create the file 0644; its -wal and -shm files take the file's mode.
+    if (auto created = createPrivateFile(path); !created) {
+        return fail(created.error());
     }
     sqlite3 *handle = nullptr;
     const int rc =

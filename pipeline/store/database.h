@@ -11,10 +11,6 @@ struct sqlite3;
 
 namespace logdeck::store {
 
-/// Creates `path` and its missing parents, each new one mode 0700: a data directory holds
-/// tenants' key hashes and events. Existing directories are left as they are.
-std::error_code createPrivateDirectories(const std::string &path);
-
 /// A Logdeck SQLite database: the engine's (tenants and API keys, campaigns, the outbox and
 /// leases) or a processing group's (offsets, dedup keys and the group's own tables); every
 /// file has the whole schema. One connection, owned by one thread; other threads and
@@ -24,7 +20,7 @@ class Database
 {
 public:
     /// Opens or creates the database at `path` (mode 0600), creating its parent directories
-    /// (0700, see createPrivateDirectories); sets WAL
+    /// (0700, see createPrivateDirectory); sets WAL
     /// mode, synchronous=NORMAL, a 5 s busy timeout, foreign keys and a page cache of up to
     /// 64 MiB; and migrates the schema to the latest version. A database written by a newer
     /// Logdeck is refused.

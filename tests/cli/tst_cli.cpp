@@ -5,11 +5,13 @@
 #include "support/cli_runner.h"
 #include "support/test_broker.h"
 
+#include <QDir>
 #include <QMap>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
+#include <sys/stat.h>
 
 using namespace logdeck;
 using namespace std::chrono_literals;
@@ -180,6 +182,49 @@ private Q_SLOTS:
         }
         QCOMPARE(stopEngine(engine), 0);
         QVERIFY(!QFile::exists(data.filePath(QStringLiteral("engine.json"))));
+    }
+
+    void runKeepsItsFilesPrivate()
+    {
+        // A directory left open by an older version or by hand: warned about, not changed.
+        QTemporaryDir temporary;
+        const QString data = temporary.filePath(QStringLiteral("open"));
+        QVERIFY(QDir().mkdir(data));
+        QVERIFY(::chmod(data.toLocal8Bit().constData(), 0755) == 0);
+        QProcess engine;
+        const auto values = startEngine(
+            engine, {QStringLiteral("--embedded"), QStringLiteral("--data"), data,
+                     QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+        QVERIFY(!values.value(QStringLiteral("collector")).isEmpty());
+        const QDir groups(data + QStringLiteral("/groups"));
+        QTRY_VERIFY_WITH_TIMEOUT(!groups.entryList({QStringLiteral("*.db")}, QDir::Files).isEmpty(),
+                                 15000);
+        const auto modeOf = [](const QString &path) {
+            struct stat info {};
+            return ::stat(path.toLocal8Bit().constData(), &info) == 0
+                ? static_cast<int>(info.st_mode & 07777)
+                : -1;
+        };
+        QCOMPARE(modeOf(data), 0755);
+        QCOMPARE(modeOf(groups.path()), 0700);
+        QStringList files {data + QStringLiteral("/engine.json"),
+                           data + QStringLiteral("/engine.lock")};
+        for (const QDir &dir : {QDir(data), groups}) {
+            for (const QString &name :
+                 dir.entryList({QStringLiteral("*.db"), QStringLiteral("*.db-wal"),
+                                QStringLiteral("*.db-shm")},
+                               QDir::Files)) {
+                files << dir.filePath(name);
+            }
+        }
+        QVERIFY(files.size() > 3);
+        for (const QString &file : files) {
+            QVERIFY2(modeOf(file) == 0600, qPrintable(file + QStringLiteral(": ")
+                                                      + QString::number(modeOf(file), 8)));
+        }
+        QCOMPARE(stopEngine(engine), 0);
+        const QByteArray log = engine.readAllStandardError();
+        QVERIFY2(log.contains("event=engine.data_dir_open"), log.constData());
     }
 
     void listenAddressInUseIsOneClearLine()

@@ -4,7 +4,9 @@
 #include "support/cli_runner.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -12,6 +14,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <sys/stat.h>
 
 using namespace logdeck;
 
@@ -36,6 +39,15 @@ private:
             qWarning() << "tenants list --json failed:" << listed.err;
         }
         return QJsonDocument::fromJson(listed.out.toUtf8()).array();
+    }
+
+    /// The permission bits of `path`, -1 when it is missing.
+    static int modeOf(const QString &path)
+    {
+        struct stat info {};
+        return ::stat(path.toLocal8Bit().constData(), &info) == 0
+            ? static_cast<int>(info.st_mode & 07777)
+            : -1;
     }
 
     static bool isKey(const QString &text)
@@ -116,6 +128,59 @@ private Q_SLOTS:
         QVERIFY2(again.err.startsWith("logdeck-cli: tenant 'acme' already exists"),
                  qPrintable(again.err));
         QCOMPARE(listJson().first().toObject().value("activeKeys").toInt(), 1);
+    }
+
+    void addMakesAPrivateDataDirectory()
+    {
+        const QString fresh = m_dir->filePath("new/data");
+        const auto added =
+            test::runCli({"tenants", "add", "acme", "--data", fresh});
+        QCOMPARE(added.exitCode, 0);
+        QCOMPARE(modeOf(fresh), 0700);
+        QCOMPARE(modeOf(fresh + "/logdeck.db"), 0600);
+        for (const char *suffix : {"-wal", "-shm"}) {
+            const int mode = modeOf(fresh + "/logdeck.db" + suffix);
+            QVERIFY2(mode == -1 || mode == 0600, suffix); // SQLite may have removed them
+        }
+
+        // An existing directory keeps the mode its owner gave it; the files are private.
+        const QString open = m_dir->filePath("open");
+        QVERIFY(QDir().mkdir(open));
+        QVERIFY(::chmod(open.toLocal8Bit().constData(), 0755) == 0);
+        QCOMPARE(test::runCli({"tenants", "add", "acme", "--data", open}).exitCode, 0);
+        QCOMPARE(modeOf(open), 0755);
+        QCOMPARE(modeOf(open + "/logdeck.db"), 0600);
+    }
+
+    /// Every command but `run` and `tenants add` refuses a data directory that is not there,
+    /// and creates nothing.
+    void missingDataDirectoryIsAnError_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::newRow("rollups") << QStringList {"rollups"};
+        QTest::newRow("rollups --json") << QStringList {"rollups", "--json"};
+        QTest::newRow("tenants list") << QStringList {"tenants", "list"};
+        QTest::newRow("tenants key") << QStringList {"tenants", "key", "acme"};
+        QTest::newRow("tenants revoke") << QStringList {"tenants", "revoke", "acme"};
+        QTest::newRow("audit list") << QStringList {"audit", "list"};
+        QTest::newRow("dlq list") << QStringList {"dlq", "list"};
+        QTest::newRow("groups list") << QStringList {"groups", "list"};
+        QTest::newRow("lag") << QStringList {"lag"};
+        QTest::newRow("fleet") << QStringList {"fleet"};
+        QTest::newRow("tenant inspect") << QStringList {"tenant", "inspect", "acme"};
+    }
+
+    void missingDataDirectoryIsAnError()
+    {
+        QFETCH(QStringList, arguments);
+        const QString typo = m_dir->filePath("typo");
+        const auto outcome = test::runCli(arguments + QStringList {"--data", typo});
+        QCOMPARE(outcome.exitCode, 1);
+        QVERIFY(outcome.out.isEmpty());
+        QVERIFY2(outcome.err.contains("no data directory at " + typo)
+                     && outcome.err.contains("tenants add"),
+                 qPrintable(outcome.err));
+        QVERIFY(!QFileInfo::exists(typo));
     }
 
     void unknownTenantsExitOneNamingThem_data()

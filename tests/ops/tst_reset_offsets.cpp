@@ -13,6 +13,7 @@
 #include "support/test_broker.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -21,6 +22,7 @@
 #include <QTest>
 #include <condition_variable>
 #include <mutex>
+#include <sys/stat.h>
 
 using namespace logdeck;
 
@@ -259,6 +261,13 @@ private Q_SLOTS:
         const auto undo =
             QRegularExpression(QStringLiteral("--from-file (\\S+) --execute")).match(outcome.err);
         QVERIFY2(undo.hasMatch(), qPrintable(outcome.err));
+        // Private like the rest of the data directory.
+        for (const auto &[path, mode] : {std::pair {undo.captured(1), 0600},
+                                         {QFileInfo(undo.captured(1)).path(), 0700}}) {
+            struct stat info {};
+            QCOMPARE(::stat(path.toLocal8Bit().constData(), &info), 0);
+            QCOMPARE(static_cast<int>(info.st_mode & 07777), mode);
+        }
         outcome =
             reset({QStringLiteral("--group"), QString::fromStdString(m_group),
                    QStringLiteral("--from-file"), undo.captured(1), QStringLiteral("--execute")});
