@@ -1,7 +1,8 @@
 // logdeck: the desktop console. With --demo it runs the whole pipeline in process on an
-// embedded mock cluster; with --broker or --config it connects to a real cluster.
+// embedded mock cluster; with --broker or --config it attaches to a real cluster (observes
+// and steers, joins no group), or with --host runs the pipeline there.
 
-#include "bridge/engine_bridge.h"
+#include "bridge/console_session.h"
 #include "common/engine_options.h"
 #include "common/log.h"
 #include "main_window.h"
@@ -16,19 +17,36 @@
 
 namespace {
 
+/// Lag samples a screenshot waits for: enough for rates and a stretch of chart.
+constexpr int kScreenshotSamples = 15;
+
 struct ConsoleOptions {
     QCommandLineOption demo{
         QStringLiteral("demo"),
-        QStringLiteral("Run the whole pipeline in process on an embedded mock cluster.")};
+        QStringLiteral("Run the whole pipeline in process on an embedded mock cluster, with demo "
+                       "controls.")};
+    QCommandLineOption host{
+        QStringLiteral("host"),
+        QStringLiteral("With --broker or --config: run the pipeline's groups and collector in "
+                       "this process (joins the groups). Without it the console attaches: it "
+                       "observes and steers, and joins no group.")};
+    QCommandLineOption readOnly{
+        QStringLiteral("read-only"),
+        QStringLiteral("Hide every action that changes the cluster or the pipeline.")};
+    QCommandLineOption page{
+        QStringLiteral("page"),
+        QStringLiteral("Open on <name>: overview, lag, dlq, replay, tenants, fleet or audit."),
+        QStringLiteral("name")};
     QCommandLineOption screenshot{
         QStringLiteral("screenshot"),
         QStringLiteral(
-            "Save a picture of the main window to <file> once it shows live data, then quit."),
+            "Save a picture of the window to <file> once live data has arrived, then quit."),
         QStringLiteral("file")};
 };
 
 void setApplicationNames()
 {
+    QCoreApplication::setOrganizationName(QStringLiteral("logdeck"));
     QCoreApplication::setApplicationName(QStringLiteral("logdeck"));
     QCoreApplication::setApplicationVersion(QString::fromStdString(logdeck::version()));
 }
@@ -39,8 +57,10 @@ void addOptions(QCommandLineParser &parser, const ConsoleOptions &options)
         QStringLiteral("Logdeck, a console for Kafka event pipelines."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption(options.demo);
-    parser.addOption(options.screenshot);
+    for (const auto *option :
+         {&options.demo, &options.host, &options.readOnly, &options.page, &options.screenshot}) {
+        parser.addOption(*option);
+    }
     logdeck::app::addEngineOptions(parser);
 }
 
@@ -101,15 +121,29 @@ int main(int argc, char **argv)
 
     QCommandLineParser parser;
     addOptions(parser, options);
-    const QCommandLineOption &demo = options.demo;
-    const QCommandLineOption &screenshot = options.screenshot;
     parser.process(app); // exits with usage on a bad option
 
-    const bool wantsEngine = parser.isSet(demo) || parser.isSet(QStringLiteral("broker"))
-        || parser.isSet(QStringLiteral("config"));
+    const bool demo = parser.isSet(options.demo);
+    const bool cluster =
+        parser.isSet(QStringLiteral("broker")) || parser.isSet(QStringLiteral("config"));
+    if (parser.isSet(options.host) && !cluster) {
+        std::fprintf(stderr, "logdeck: --host needs --broker or --config: the cluster to run on\n");
+        return 2;
+    }
+    std::optional<logdeck::ui::MainWindow::Page> page;
+    if (parser.isSet(options.page)) {
+        page = logdeck::ui::MainWindow::pageFromName(parser.value(options.page));
+        if (!page) {
+            std::fprintf(stderr,
+                         "logdeck: --page is overview, lag, dlq, replay, tenants, fleet or audit, "
+                         "not '%s'\n",
+                         qPrintable(parser.value(options.page)));
+            return 2;
+        }
+    }
     std::optional<logdeck::Config> config;
-    if (wantsEngine) {
-        auto loaded = logdeck::app::configFromOptions(parser, parser.isSet(demo));
+    if (demo || cluster) {
+        auto loaded = logdeck::app::configFromOptions(parser, demo);
         if (!loaded) {
             std::fprintf(stderr, "logdeck: %s\n", loaded.error().message.c_str());
             return 2;
@@ -117,13 +151,17 @@ int main(int argc, char **argv)
         logdeck::log::setLevel(*logdeck::log::parseLevel(loaded->logLevel));
         config = std::move(*loaded);
     }
+    const auto mode = demo                     ? logdeck::ui::ConsoleMode::Demo
+        : parser.isSet(options.host)           ? logdeck::ui::ConsoleMode::Host
+                                               : logdeck::ui::ConsoleMode::Attach;
 
-    logdeck::ui::EngineBridge bridge;
-    logdeck::ui::MainWindow window(&bridge);
+    logdeck::ui::ConsoleSession session;
+    session.setReadOnly(parser.isSet(options.readOnly));
+    logdeck::ui::MainWindow window(&session);
     window.show();
 
-    if (parser.isSet(screenshot)) {
-        const QString file = parser.value(screenshot);
+    if (parser.isSet(options.screenshot)) {
+        const QString file = parser.value(options.screenshot);
         auto save = [&window, file] {
             const bool saved = window.grab().save(file);
             std::fprintf(saved ? stdout : stderr, saved ? "%s\n" : "logdeck: cannot write %s\n",
@@ -131,13 +169,14 @@ int main(int argc, char **argv)
             QApplication::exit(saved ? 0 : 1);
         };
         if (config) {
-            // Wait for the third live status, so the groups show a rate, then let the
-            // tables settle for a frame.
-            auto shown = std::make_shared<int>(0);
-            QObject::connect(&window, &logdeck::ui::MainWindow::statusShown, &window,
-                             [save, shown] {
-                                 if (++*shown == 3) {
-                                     QTimer::singleShot(300, save);
+            // Live data: a few lag samples in, so that rates, health and the chart have
+            // something to show; then a frame for the chart's coalesced redraw.
+            auto sampled = std::make_shared<int>(0);
+            QObject::connect(&window, &logdeck::ui::MainWindow::snapshotShown, &window,
+                             [save, sampled](const logdeck::ui::ConsoleSnapshotPtr &snapshot) {
+                                 if (snapshot->lag && snapshot->lag->sampledAtMs > 0
+                                     && ++*sampled == kScreenshotSamples) {
+                                     QTimer::singleShot(600, save);
                                  }
                              });
         } else {
@@ -145,7 +184,11 @@ int main(int argc, char **argv)
         }
     }
     if (config) {
-        bridge.startEngine(*config);
+        if (page) {
+            QObject::connect(&session, &logdeck::ui::ConsoleSession::started, &window,
+                             [&window, page] { window.showPage(*page); });
+        }
+        session.start(mode, *config);
     }
     return QApplication::exec();
 }

@@ -66,6 +66,13 @@ struct Engine::Impl
     std::unique_ptr<ops::RedriveRunner> redriveRunner;
     std::atomic<bool> stopTraffic {false};
     std::thread traffic;
+    DemoTraffic demoTraffic; // under trafficMutex, as are traffic's start and stop
+    mutable std::mutex trafficMutex;
+    std::atomic<bool> brokersDown {false};
+    // One admin client for status queries, made on first use: a new one per query cost a
+    // connection and a metadata round trip every 2 s.
+    mutable std::mutex statusAdminMutex;
+    mutable std::unique_ptr<kafka::AdminClient> statusAdmin;
     mutable std::mutex groupsMutex; // /metrics and commands read groups from other threads
     std::string bootstrap;
     std::string dataDir;
@@ -457,9 +464,10 @@ struct Engine::Impl
 
     /// Embedded mode's simulated traffic: the load generator against this engine's own
     /// collector, with a few duplicates and poison events so retries and dead letters show.
+    /// Called with trafficMutex held.
     void startDemoTraffic()
     {
-        if (!config.embedded || config.demoRate <= 0 || !collector || demoKeys.empty()) {
+        if (!config.embedded || demoTraffic.rate <= 0 || !collector || demoKeys.empty()) {
             return;
         }
         loadgen::LoadOptions load;
@@ -467,11 +475,12 @@ struct Engine::Impl
         for (const auto &[tenant, key] : demoKeys) {
             load.keys.push_back(key);
         }
-        load.rate = config.demoRate;
+        load.tenants = demoTraffic.tenants;
+        load.rate = demoTraffic.rate;
         load.connections = 4;
         load.duration = std::chrono::hours(24 * 365);
-        load.dupRate = 0.01;
-        load.poisonRate = 0.002;
+        load.dupRate = demoTraffic.duplicateRate;
+        load.poisonRate = demoTraffic.poisonRate;
         stopTraffic = false;
         traffic = std::thread([this, load] {
             if (auto report = loadgen::runLoad(load, &stopTraffic); !report) {
@@ -650,7 +659,11 @@ Result<void> Engine::start()
                    {"hint", "other users may read API key hashes and events here; chmod 700 it "
                             "to keep them out"}});
     }
-    d->startDemoTraffic();
+    {
+        const std::lock_guard lock(d->trafficMutex);
+        d->demoTraffic.rate = d->config.demoRate;
+        d->startDemoTraffic();
+    }
     {
         const std::lock_guard lock(d->mutex);
         d->running = true;
@@ -680,7 +693,10 @@ void Engine::stop()
         d->controlAgent->stop();
         d->controlAgent.reset();
     }
-    d->stopDemoTraffic();
+    {
+        const std::lock_guard lock(d->trafficMutex);
+        d->stopDemoTraffic();
+    }
     {
         std::shared_ptr<ops::LagMonitor> monitor;
         {
@@ -700,7 +716,12 @@ void Engine::stop()
         d->redriveRunner.reset();
     }
     d->stopGroups();
+    {
+        const std::lock_guard lock(d->statusAdminMutex);
+        d->statusAdmin.reset();
+    }
     d->mockCluster.reset();
+    d->brokersDown = false;
     removeEngineInfo(d->dataDir);
     std::error_code ec;
     if (d->temporaryDataDir) {
@@ -779,6 +800,60 @@ Result<void> Engine::setGroupFaults(const std::string &group, const consume::Fau
 {
     return d->withGroup(group,
                         [&faults](consume::GroupRuntime &runtime) { runtime.setFaults(faults); });
+}
+
+DemoTraffic Engine::demoTraffic() const
+{
+    const std::lock_guard lock(d->trafficMutex);
+    return d->demoTraffic;
+}
+
+Result<void> Engine::setDemoTraffic(const DemoTraffic &traffic)
+{
+    if (!d->config.embedded) {
+        return fail(Error::invalid("simulated traffic runs in embedded mode only"));
+    }
+    if (!(traffic.rate >= 0 && traffic.rate <= 100000) || traffic.tenants < 0
+        || !(traffic.duplicateRate >= 0 && traffic.duplicateRate <= 1)
+        || !(traffic.poisonRate >= 0 && traffic.poisonRate <= 1)) {
+        return fail(Error::invalid(
+            "traffic needs a rate of 0 to 100000 requests/s, tenants >= 0, and duplicate and "
+            "poison rates between 0 and 1"));
+    }
+    if (!isRunning()) {
+        return fail(Error::unavailable("the engine is not running"));
+    }
+    const std::lock_guard lock(d->trafficMutex);
+    d->stopDemoTraffic();
+    d->demoTraffic = traffic;
+    d->startDemoTraffic();
+    log::info("engine.demo_traffic", {{"rate", std::to_string(traffic.rate)},
+                                       {"tenants", std::to_string(traffic.tenants)},
+                                       {"duplicate_rate", std::to_string(traffic.duplicateRate)},
+                                       {"poison_rate", std::to_string(traffic.poisonRate)}});
+    return {};
+}
+
+Result<void> Engine::setBrokersDown(bool down)
+{
+    if (!d->config.embedded || !d->mockCluster) {
+        return fail(Error::invalid("brokers can be stopped on the embedded cluster only"));
+    }
+    for (int broker = 1; broker <= d->mockCluster->brokerCount(); ++broker) {
+        auto changed = down ? d->mockCluster->setBrokerDown(broker)
+                            : d->mockCluster->setBrokerUp(broker);
+        if (!changed) {
+            return changed;
+        }
+    }
+    d->brokersDown = down;
+    log::warn(down ? "engine.mock_brokers_down" : "engine.mock_brokers_up", {});
+    return {};
+}
+
+bool Engine::brokersDown() const
+{
+    return d->brokersDown.load();
 }
 
 std::shared_ptr<const ops::LagSnapshot> Engine::lagSnapshot() const
@@ -881,20 +956,26 @@ EngineStatus Engine::queryStatus(std::chrono::milliseconds timeout) const
         const auto gauges = d->collector->gauges();
         status.spilling = gauges.spilling;
         status.outboxDepth = gauges.outboxDepth;
+        status.collectorCounters = d->collector->counters();
     }
     status.groups = groupMetrics();
-    auto admin = kafka::AdminClient::create(clientSettings());
-    if (!admin) {
-        status.error = admin.error().message;
-        return status;
+    const std::lock_guard lock(d->statusAdminMutex);
+    if (!d->statusAdmin) {
+        auto admin = kafka::AdminClient::create(clientSettings());
+        if (!admin) {
+            status.error = admin.error().message;
+            return status;
+        }
+        d->statusAdmin = std::move(*admin);
     }
-    auto cluster = (*admin)->describeCluster(timeout);
+    auto cluster = d->statusAdmin->describeCluster(timeout);
     if (!cluster) {
         status.error = cluster.error().message;
         return status;
     }
     status.connected = true;
     status.brokerCount = static_cast<int>(cluster->brokers.size());
+    status.clusterId = cluster->clusterId;
     const auto specs = kafka::topics::pipelineTopics(d->config.groups, d->config.partitions);
     for (const auto &topic : cluster->topics) {
         const bool ours = std::ranges::any_of(

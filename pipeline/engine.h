@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "collector/metrics.h"
 #include "config.h"
 #include "consume/group_runtime.h"
 #include "ops/lag_monitor.h"
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,13 +33,25 @@ struct EngineStatus
     bool connected = false;
     std::string bootstrapServers;
     int brokerCount = 0;
+    std::string clusterId; ///< empty when the cluster does not say
     std::vector<Topic> topics; ///< the pipeline's topics as the cluster reports them
     std::string error; ///< why the cluster could not be reached, when it could not
     std::string collectorUrl; ///< empty when the collector is off
     bool spilling = false; ///< the collector is writing new events to its outbox
     std::int64_t outboxDepth = 0;
+    /// The collector's counters, for rates between two statuses; nullopt when it is off.
+    std::optional<collector::CollectorCounters> collectorCounters;
     std::vector<consume::GroupMetrics> groups; ///< the processing groups this engine runs
     std::chrono::system_clock::time_point checkedAt;
+};
+
+/// Embedded mode's simulated traffic into the engine's own collector (the demo controls).
+struct DemoTraffic
+{
+    double rate = 200; ///< requests per second; 0 stops the traffic
+    int tenants = 0; ///< how many demo tenants send; 0: all of them
+    double duplicateRate = 0.01; ///< fraction of events sent twice (same id)
+    double poisonRate = 0.002; ///< fraction of events that fail in every group
 };
 
 /// The pipeline engine, built from one Config and used alike by the console (logdeck) and
@@ -84,6 +98,16 @@ public:
     Result<void> pauseGroup(const std::string &group);
     Result<void> resumeGroup(const std::string &group);
     Result<void> setGroupFaults(const std::string &group, const consume::FaultInjection &faults);
+
+    /// Embedded mode only (InvalidArgument otherwise): the simulated traffic now, and a
+    /// change to it, which restarts the load generator with the new figures.
+    DemoTraffic demoTraffic() const;
+    Result<void> setDemoTraffic(const DemoTraffic &traffic);
+
+    /// Embedded mode only: takes every mock broker down, or brings them back, so that the
+    /// collector spills to its outbox and the groups stall as in a real outage.
+    Result<void> setBrokersDown(bool down);
+    bool brokersDown() const;
 
     /// Every consumer group's lag as last sampled (every lagIntervalMs, on the lag
     /// monitor's thread); an empty snapshot before the first sample or when stopped.

@@ -1,142 +1,284 @@
 #include "main_window.h"
 
-#include "bridge/engine_bridge.h"
+#include "bridge/console_session.h"
+#include "dialogs/connect_dialog.h"
+#include "models/lag_models.h"
+#include "views/demo_controls.h"
+#include "views/lag_page.h"
+#include "views/overview_page.h"
 
 #include <QAction>
 #include <QApplication>
-#include <QHeaderView>
-#include <QInputDialog>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QHBoxLayout>
 #include <QLabel>
-#include <QLocale>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
 #include <QStackedWidget>
-#include <QStandardItemModel>
 #include <QStatusBar>
-#include <QTableView>
 #include <QVBoxLayout>
 
 namespace logdeck::ui {
 
 namespace {
 
-const QString kGreen = QStringLiteral("#2e9d4f");
-const QString kAmber = QStringLiteral("#d08a00");
-const QString kRed = QStringLiteral("#c62828");
-
-QString modeName(bool embedded)
+struct PageInfo
 {
-    return embedded ? QObject::tr("Embedded mock cluster") : QObject::tr("Kafka cluster");
+    MainWindow::Page page;
+    const char *name;
+    const char *title;
+    /// For the pages still to come: what they will show, and the command that does it today.
+    const char *comingText;
+};
+
+constexpr PageInfo kPages[] = {
+    {MainWindow::Page::Overview, "overview", QT_TRANSLATE_NOOP("MainWindow", "Overview"), nullptr},
+    {MainWindow::Page::Lag, "lag", QT_TRANSLATE_NOOP("MainWindow", "Lag"), nullptr},
+    {MainWindow::Page::DeadLetters, "dlq", QT_TRANSLATE_NOOP("MainWindow", "Dead letters"),
+     QT_TRANSLATE_NOOP("MainWindow",
+                       "Browsing dead letters with their decoded headers, and redriving them at a "
+                       "set rate with per-message outcomes, comes to this page next.<br><br>Today: "
+                       "<code>logdeck-cli dlq list</code>, <code>dlq show</code> and "
+                       "<code>dlq redrive</code>.")},
+    {MainWindow::Page::Replay, "replay", QT_TRANSLATE_NOOP("MainWindow", "Replay"),
+     QT_TRANSLATE_NOOP("MainWindow",
+                       "Resetting a group's offsets with a preview of what would be re-read, typed "
+                       "confirmation, live steps and undo comes to this page next.<br><br>Today: "
+                       "<code>logdeck-cli groups reset-offsets</code> (a dry run unless "
+                       "<code>--execute</code>).")},
+    {MainWindow::Page::Tenants, "tenants", QT_TRANSLATE_NOOP("MainWindow", "Tenants"),
+     QT_TRANSLATE_NOOP("MainWindow",
+                       "A tenant's events on a timeline, each with its state in every group and "
+                       "its path through the pipeline, comes to this page next.<br><br>Today: "
+                       "<code>logdeck-cli tenant events</code> and <code>tenant trace</code>.")},
+    {MainWindow::Page::Fleet, "fleet", QT_TRANSLATE_NOOP("MainWindow", "Fleet"),
+     QT_TRANSLATE_NOOP("MainWindow",
+                       "The engines on the cluster with their groups and heartbeats comes to this "
+                       "page next.<br><br>Today: <code>logdeck-cli fleet</code>.")},
+    {MainWindow::Page::Audit, "audit", QT_TRANSLATE_NOOP("MainWindow", "Audit"),
+     QT_TRANSLATE_NOOP("MainWindow",
+                       "Every reset, redrive, pause and key change with its before and after comes "
+                       "to this page next.<br><br>Today: <code>logdeck-cli audit list</code>.")},
+};
+
+QLabel *statusField(QWidget *parent, const QString &name)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(name);
+    label->setTextFormat(Qt::RichText);
+    label->setContentsMargins(6, 0, 6, 0);
+    return label;
 }
+
+QString dot(const QString &colour)
+{
+    return QStringLiteral("<span style='color:%1'>●</span> ").arg(colour);
+}
+
+const QString kGreen = QStringLiteral("#1b7f3b");
+const QString kAmber = QStringLiteral("#b26a00");
+const QString kRed = QStringLiteral("#c01c28");
+const QString kGrey = QStringLiteral("#6b6b6b");
 
 } // namespace
 
-MainWindow::MainWindow(EngineBridge *bridge, QWidget *parent)
+QString MainWindow::pageName(Page page)
+{
+    for (const auto &info : kPages) {
+        if (info.page == page) {
+            return QString::fromLatin1(info.name);
+        }
+    }
+    return {};
+}
+
+std::optional<MainWindow::Page> MainWindow::pageFromName(const QString &name)
+{
+    for (const auto &info : kPages) {
+        if (name == QLatin1String(info.name)) {
+            return info.page;
+        }
+    }
+    return std::nullopt;
+}
+
+MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     : QMainWindow(parent)
-    , m_bridge(bridge)
+    , m_session(session)
+    , m_navigation(new QListWidget(this))
     , m_pages(new QStackedWidget(this))
-    , m_welcome(new QLabel(this))
-    , m_summary(new QLabel(this))
-    , m_topicModel(new QStandardItemModel(0, 3, this))
-    , m_topicView(new QTableView(this))
-    , m_groupModel(new QStandardItemModel(0, 8, this))
-    , m_groupView(new QTableView(this))
-    , m_connection(new QLabel(this))
+    , m_welcome(nullptr)
+    , m_welcomeText(new QLabel(this))
+    , m_banner(new QLabel(this))
+    , m_overview(new OverviewPage(this))
+    , m_lag(new LagPage(session->feed(), session->control(), this))
+    , m_demo(new DemoControls(session->control(), this))
+    , m_demoDock(new QDockWidget(tr("Demo controls"), this))
+    , m_modeField(statusField(this, QStringLiteral("statusMode")))
+    , m_clusterField(statusField(this, QStringLiteral("statusCluster")))
+    , m_brokersField(statusField(this, QStringLiteral("statusBrokers")))
+    , m_healthField(statusField(this, QStringLiteral("statusHealth")))
+    , m_spillField(statusField(this, QStringLiteral("statusSpill")))
 {
     setWindowTitle(tr("Logdeck"));
     setWindowIcon(QIcon(QStringLiteral(":/logdeck/logdeck.png")));
-    resize(1100, 680);
+    resize(1280, 800);
 
-    m_welcome->setObjectName(QStringLiteral("welcome"));
-    m_welcome->setAlignment(Qt::AlignCenter);
-    m_welcome->setWordWrap(true);
-    m_welcome->setTextFormat(Qt::RichText);
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setFixedWidth(150);
+    m_navigation->setFrameShape(QFrame::NoFrame);
+    m_navigation->setSpacing(2);
+    m_navigation->setStyleSheet(
+        QStringLiteral("QListWidget { background: palette(window); padding-top: 8px; }"
+                       "QListWidget::item { padding: 7px 12px; border-radius: 4px; }"
+                       "QListWidget::item:selected { background: palette(highlight); "
+                       "color: palette(highlighted-text); }"));
+    m_banner->setObjectName(QStringLiteral("banner"));
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::RichText);
+    m_banner->hide();
 
-    m_topicModel->setHorizontalHeaderLabels({tr("Topic"), tr("Partitions"), tr("Role")});
-    setUpTable(m_topicView, m_topicModel);
-    m_groupModel->setHorizontalHeaderLabels({tr("Group"), tr("State"), tr("Events/s"),
-                                             tr("Processed"), tr("Duplicates"), tr("Retried"),
-                                             tr("Dead-lettered"), tr("Last error")});
-    setUpTable(m_groupView, m_groupModel);
-
-    auto *overview = new QWidget(this);
-    auto *layout = new QVBoxLayout(overview);
-    layout->setContentsMargins(16, 16, 16, 16);
-    m_summary->setTextFormat(Qt::RichText);
-    layout->addWidget(m_summary);
-    layout->addSpacing(8);
-    layout->addWidget(new QLabel(tr("<b>Consumer groups</b>"), overview));
-    layout->addWidget(m_groupView, 1);
-    layout->addSpacing(8);
-    layout->addWidget(new QLabel(tr("<b>Pipeline topics</b>"), overview));
-    layout->addWidget(m_topicView, 2);
-
+    m_welcome = createWelcome();
     m_pages->addWidget(m_welcome);
-    m_pages->addWidget(overview);
-    setCentralWidget(m_pages);
-    showWelcome(QString());
+    for (const auto &info : kPages) {
+        QWidget *page = nullptr;
+        if (info.page == Page::Overview) {
+            page = m_overview;
+        } else if (info.page == Page::Lag) {
+            page = m_lag;
+        } else {
+            auto *coming = new QLabel(
+                QStringLiteral("<h2>%1</h2><p>%2</p>")
+                    .arg(tr(info.title), tr(info.comingText)),
+                this);
+            coming->setObjectName(QStringLiteral("coming-") + QString::fromLatin1(info.name));
+            coming->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+            coming->setWordWrap(true);
+            coming->setTextFormat(Qt::RichText);
+            coming->setContentsMargins(24, 24, 24, 24);
+            coming->setMaximumWidth(720);
+            page = coming;
+        }
+        addPage(info.page, tr(info.title), page);
+    }
 
-    statusBar()->addPermanentWidget(m_connection);
-    setConnection(kRed, tr("Not connected"));
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QHBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_navigation);
+    auto *right = new QVBoxLayout;
+    right->setContentsMargins(0, 0, 0, 0);
+    right->addWidget(m_banner);
+    right->addWidget(m_pages, 1);
+    centralLayout->addLayout(right, 1);
+    setCentralWidget(central);
+
+    m_demoDock->setObjectName(QStringLiteral("demoDock"));
+    m_demoDock->setWidget(m_demo);
+    m_demoDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::RightDockWidgetArea, m_demoDock);
+    m_demoDock->hide();
+
+    for (QLabel *field : {m_modeField, m_clusterField, m_brokersField, m_healthField, m_spillField}) {
+        statusBar()->addPermanentWidget(field);
+    }
+    m_modeField->setText(dot(kGrey) + tr("Not connected"));
     createMenus();
 
-    connect(m_bridge, &EngineBridge::engineStarting, this, &MainWindow::showStarting);
-    connect(m_bridge, &EngineBridge::engineFailed, this, &MainWindow::showFailure);
-    connect(m_bridge, &EngineBridge::statusUpdated, this, &MainWindow::showStatus);
-    connect(m_bridge, &EngineBridge::commandFinished, this,
-            [this](const QString &description, const QString &error) {
-                statusBar()->showMessage(error.isEmpty()
-                                             ? tr("%1: done").arg(description)
-                                             : tr("%1 failed: %2").arg(description, error),
-                                         8000);
-            });
+    m_navigation->setEnabled(false);
+    m_pages->setCurrentWidget(m_welcome);
+    connect(m_navigation, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && m_connected) {
+            m_pages->setCurrentIndex(row + 1);
+        }
+    });
+    connect(m_overview, &OverviewPage::groupActivated, this, [this](const QString &group) {
+        m_lag->selectGroup(group);
+        m_demo->selectGroup(group);
+        showPage(Page::Lag);
+    });
+    connect(m_session, &ConsoleSession::starting, this, &MainWindow::showStarting);
+    connect(m_session, &ConsoleSession::started, this, &MainWindow::showStarted);
+    connect(m_session, &ConsoleSession::failed, this, &MainWindow::showFailure);
+    connect(m_session, &ConsoleSession::warning, this, [this](const QString &message) {
+        m_warning = message;
+        showBanner(message, false);
+    });
+    connect(m_session->feed(), &ClusterFeed::snapshotReady, this, &MainWindow::showSnapshot);
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
 }
 
-void MainWindow::setUpTable(QTableView *view, QStandardItemModel *model)
+void MainWindow::addPage(Page page, const QString &title, QWidget *widget)
 {
-    view->setModel(model);
-    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setAlternatingRowColors(true);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 10);
-    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    view->horizontalHeader()->setStretchLastSection(true);
+    auto *item = new QListWidgetItem(title, m_navigation);
+    item->setData(Qt::UserRole, static_cast<int>(page));
+    m_pages->addWidget(widget);
+}
+
+QWidget *MainWindow::createWelcome()
+{
+    auto *page = new QWidget(this);
+    page->setObjectName(QStringLiteral("welcome"));
+    auto *layout = new QVBoxLayout(page);
+    layout->addStretch();
+    m_welcomeText->setAlignment(Qt::AlignCenter);
+    m_welcomeText->setWordWrap(true);
+    m_welcomeText->setTextFormat(Qt::RichText);
+    layout->addWidget(m_welcomeText);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    auto *demo = new QPushButton(tr("Start the demo"), page);
+    demo->setDefault(true);
+    auto *connectButton = new QPushButton(tr("Connect to a cluster…"), page);
+    buttons->addWidget(demo);
+    buttons->addWidget(connectButton);
+    buttons->addStretch();
+    layout->addLayout(buttons);
+    layout->addStretch(2);
+    connect(demo, &QPushButton::clicked, this, &MainWindow::startDemo);
+    connect(connectButton, &QPushButton::clicked, this, &MainWindow::connectToCluster);
+    m_welcomeText->setText(
+        tr("<h2>Logdeck</h2><p>A console for Kafka event pipelines: lag, dead letters, replay "
+           "and tenant tracing.</p><p><b>Start the demo</b> to run the whole pipeline here on an "
+           "embedded cluster with simulated traffic, or <b>connect</b> to a Kafka cluster to "
+           "watch it without joining any of its groups.</p>"));
+    return page;
 }
 
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *demo = file->addAction(tr("Start Embedded &Demo"), this, &MainWindow::startDemo);
+    QAction *demo = file->addAction(tr("Start the &Demo"), this, &MainWindow::startDemo);
     demo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
-    file->addAction(tr("&Connect to Cluster…"), this, &MainWindow::connectToCluster);
+    QAction *connectAction =
+        file->addAction(tr("&Connect to a Cluster…"), this, &MainWindow::connectToCluster);
+    connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    QAction *refresh = view->addAction(tr("&Refresh"), m_bridge, &EngineBridge::refreshNow);
+    int number = 1;
+    for (const auto &info : kPages) {
+        QAction *action = view->addAction(tr(info.title), this, [this, page = info.page] {
+            showPage(page);
+        });
+        action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + number++)));
+    }
+    view->addSeparator();
+    QAction *refresh =
+        view->addAction(tr("&Refresh"), this, [this] { m_session->feed()->refreshNow(); });
     refresh->setShortcut(QKeySequence::Refresh);
-
-    // Break things on purpose, to watch retries, dead letters and lag (demo controls).
-    QMenu *groups = menuBar()->addMenu(tr("&Groups"));
-    groups->addAction(tr("&Pause Selected Group"), this, [this] {
-        if (const QString group = selectedGroup(); !group.isEmpty()) {
-            m_bridge->pauseGroup(group);
-        }
-    });
-    groups->addAction(tr("&Resume Selected Group"), this, [this] {
-        if (const QString group = selectedGroup(); !group.isEmpty()) {
-            m_bridge->resumeGroup(group);
-        }
-    });
-    groups->addSeparator();
-    groups->addAction(tr("Fail &20% of Events (Transient)"), this,
-                      [this] { changeSelectedGroupFaults(0.2, 0); });
-    groups->addAction(tr("&Slow Down by 500 ms per Batch"), this,
-                      [this] { changeSelectedGroupFaults(0, 500); });
-    groups->addAction(tr("&Clear Injected Faults"), this,
-                      [this] { changeSelectedGroupFaults(0, 0); });
+    view->addAction(m_demoDock->toggleViewAction());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Logdeck"), this, [this] {
@@ -148,167 +290,217 @@ void MainWindow::createMenus()
     });
 }
 
-void MainWindow::setConnection(const QString &colour, const QString &text)
+void MainWindow::showPage(Page page)
 {
-    m_connection->setText(
-        QStringLiteral("<span style='color:%1'>●</span> %2").arg(colour, text.toHtmlEscaped()));
-}
-
-QString MainWindow::connectionText() const
-{
-    return m_connection->text();
-}
-
-void MainWindow::showStarting(bool embedded, const QString &bootstrapServers)
-{
-    const QString target = embedded ? modeName(true) : bootstrapServers;
-    setConnection(kAmber, tr("Connecting to %1…").arg(target));
-    statusBar()->showMessage(tr("Starting the engine…"));
-}
-
-void MainWindow::showWelcome(const QString &failure)
-{
-    QString text;
-    if (!failure.isEmpty()) {
-        text = tr("<h2 style='color:%1'>Cannot start the engine</h2><p>%2</p><hr>")
-                   .arg(kRed, failure.toHtmlEscaped());
+    if (!m_connected) {
+        return;
     }
-    text += tr("<h2>Not connected</h2>"
-               "<p>Start the embedded demo pipeline with <b>File → Start Embedded Demo</b> "
-               "(or run <code>logdeck --demo</code>),<br>or connect to a Kafka cluster with "
-               "<b>File → Connect to Cluster…</b> (<code>logdeck --broker HOST:PORT</code>).</p>");
-    m_welcome->setText(text);
+    m_navigation->setCurrentRow(static_cast<int>(page));
+}
+
+MainWindow::Page MainWindow::currentPage() const
+{
+    return static_cast<Page>(std::max(0, m_pages->currentIndex() - 1));
+}
+
+QString MainWindow::statusText() const
+{
+    static const QRegularExpression tags(QStringLiteral("<[^>]*>"));
+    QStringList parts;
+    for (const QLabel *field :
+         {m_modeField, m_clusterField, m_brokersField, m_healthField, m_spillField}) {
+        QString plain = field->text();
+        plain.remove(tags).remove(QStringLiteral("●"));
+        if (!plain.trimmed().isEmpty()) {
+            parts << plain.trimmed();
+        }
+    }
+    return parts.join(QStringLiteral(" | "));
+}
+
+QString MainWindow::bannerText() const
+{
+    return m_banner->isHidden() ? QString() : m_banner->text();
+}
+
+bool MainWindow::mutationsVisible() const
+{
+    return !m_demoDock->isHidden() || m_lag->mutationsVisible();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::showStarting(ConsoleMode mode, const QString &bootstrapServers)
+{
+    m_connected = false;
+    m_warning.clear();
+    m_banner->hide();
+    m_navigation->setEnabled(false);
     m_pages->setCurrentWidget(m_welcome);
+    m_welcomeText->setText(
+        mode == ConsoleMode::Demo
+            ? tr("<h2>Starting the demo…</h2><p>An embedded Kafka cluster, the collector and the "
+                 "processing groups are starting in this process.</p>")
+            : tr("<h2>Connecting to %1…</h2>").arg(bootstrapServers.toHtmlEscaped()));
+    m_modeField->setText(dot(kAmber) + tr("Connecting (%1)").arg(modeName(mode)));
+}
+
+void MainWindow::showStarted(ConsoleMode mode)
+{
+    m_connected = true;
+    m_navigation->setEnabled(true);
+    m_demoDock->setVisible(mode == ConsoleMode::Demo && !m_session->isReadOnly());
+    updateMutations();
+    if (m_navigation->currentRow() < 0) {
+        m_navigation->setCurrentRow(0);
+    }
+    m_pages->setCurrentIndex(m_navigation->currentRow() + 1);
+    const QString readOnly = m_session->isReadOnly() ? tr(", read-only") : QString();
+    m_modeField->setText(dot(kGreen)
+                         + (mode == ConsoleMode::Demo     ? tr("Demo (embedded cluster)")
+                            : mode == ConsoleMode::Host   ? tr("Host: pipeline runs here")
+                                                          : tr("Attached: observing"))
+                         + readOnly);
 }
 
 void MainWindow::showFailure(const QString &message)
 {
-    setConnection(kRed, tr("Not connected"));
-    statusBar()->clearMessage();
-    // Not a modal box: the window stays usable and the reason stays visible.
-    showWelcome(message);
+    m_connected = false;
+    m_navigation->setEnabled(false);
+    m_pages->setCurrentWidget(m_welcome);
+    m_welcomeText->setText(tr("<h2>Could not start</h2><p style='color:#c01c28'>%1</p><p>Start the "
+                              "demo, or connect to another cluster.</p>")
+                               .arg(message.toHtmlEscaped()));
+    m_modeField->setText(dot(kRed) + tr("Not connected"));
 }
 
-void MainWindow::showStatus(const std::shared_ptr<const EngineStatus> &status)
+void MainWindow::showBanner(const QString &text, bool error)
 {
-    const bool embedded = status->mode == EngineStatus::Mode::Embedded;
-    const QString bootstrap = QString::fromStdString(status->bootstrapServers);
-    statusBar()->clearMessage();
-    if (!status->connected) {
-        setConnection(kRed, tr("Unreachable: %1").arg(bootstrap));
-        statusBar()->showMessage(QString::fromStdString(status->error));
-    } else {
-        const QString brokers =
-            status->brokerCount == 1 ? tr("1 broker") : tr("%1 brokers").arg(status->brokerCount);
-        setConnection(kGreen,
-                      tr("Connected · %1 · %2 · %3").arg(modeName(embedded), brokers, bootstrap));
-    }
-    QString collector = tr("off");
-    if (!status->collectorUrl.empty()) {
-        collector = QStringLiteral("<code>%1/v1/events</code>")
-                        .arg(QString::fromStdString(status->collectorUrl).toHtmlEscaped());
-        if (status->spilling) {
-            collector += tr(" · <span style='color:%1'>broker unavailable: spilling to the outbox "
-                            "(%2 waiting)</span>")
-                             .arg(kAmber)
-                             .arg(status->outboxDepth);
-        }
-    }
-    m_summary->setText(tr("<h2>%1</h2><p>Bootstrap servers: <code>%2</code><br>Brokers: %3 · "
-                          "Pipeline topics: %4<br>Collector: %5</p>")
-                           .arg(modeName(embedded), bootstrap.toHtmlEscaped())
-                           .arg(status->brokerCount)
-                           .arg(status->topics.size())
-                           .arg(collector));
-    // Update the group rows in place, so the user's selection survives each refresh.
-    auto number = [](double value) {
-        return QLocale().toString(value, 'f', 0);
-    };
-    if (m_groupModel->rowCount() != static_cast<int>(status->groups.size())) {
-        m_groupModel->setRowCount(0);
-        for (std::size_t i = 0; i < status->groups.size(); ++i) {
-            QList<QStandardItem *> row;
-            for (int column = 0; column < m_groupModel->columnCount(); ++column) {
-                auto *item = new QStandardItem;
-                if (column >= 2 && column <= 6) {
-                    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-                }
-                row.append(item);
-            }
-            m_groupModel->appendRow(row);
-        }
-    }
-    for (int row = 0; row < static_cast<int>(status->groups.size()); ++row) {
-        const auto &group = status->groups[static_cast<std::size_t>(row)];
-        const QString state = group.paused ? tr("paused")
-            : group.running                ? tr("running")
-                                           : tr("stopped");
-        const QStringList texts = {QString::fromStdString(group.group),
-                                   state,
-                                   number(group.processedPerSecond),
-                                   number(static_cast<double>(group.processed)),
-                                   number(static_cast<double>(group.duplicates)),
-                                   number(static_cast<double>(group.retried)),
-                                   number(static_cast<double>(group.deadLettered)),
-                                   QString::fromStdString(group.lastError)};
-        for (int column = 0; column < texts.size(); ++column) {
-            m_groupModel->item(row, column)->setText(texts[column]);
-        }
-    }
-    m_topicModel->setRowCount(0);
-    for (const auto &topic : status->topics) {
-        auto *partitions = new QStandardItem(QString::number(topic.partitions));
-        partitions->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        m_topicModel->appendRow({new QStandardItem(QString::fromStdString(topic.name)), partitions,
-                                 new QStandardItem(QString::fromStdString(topic.role))});
-    }
-    m_pages->setCurrentIndex(1);
-    Q_EMIT statusShown();
-}
-
-QString MainWindow::selectedGroup() const
-{
-    const QModelIndexList rows = m_groupView->selectionModel()->selectedRows(0);
-    if (rows.isEmpty()) {
-        statusBar()->showMessage(tr("Select a group in the Consumer groups table first."), 5000);
-        return {};
-    }
-    return rows.first().data().toString();
-}
-
-void MainWindow::changeSelectedGroupFaults(double failureRate, int latencyMs)
-{
-    const QString group = selectedGroup();
-    if (group.isEmpty()) {
+    if (text.isEmpty()) {
+        m_banner->hide();
+        m_banner->clear();
         return;
     }
-    consume::FaultInjection faults;
-    faults.transientFailureRate = failureRate;
-    faults.addedLatency = std::chrono::milliseconds(latencyMs);
-    m_bridge->setGroupFaults(group, faults);
+    m_banner->setStyleSheet(
+        error ? QStringLiteral("QLabel#banner { background: #fbe3e4; color: #8a1620; "
+                               "border-bottom: 1px solid #e8b4b8; padding: 8px 14px; }")
+              : QStringLiteral("QLabel#banner { background: #fff4d6; color: #6b4a00; "
+                               "border-bottom: 1px solid #ecd9a0; padding: 8px 14px; }"));
+    m_banner->setText(text.toHtmlEscaped());
+    m_banner->show();
+}
+
+void MainWindow::updateMutations()
+{
+    m_lag->setMutationsAllowed(!m_session->isReadOnly());
+}
+
+void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)
+{
+    if (!m_connected) {
+        return;
+    }
+    if (!snapshot->connected) {
+        showBanner(tr("The cluster does not answer (%1). Retrying every second; the figures below "
+                      "are the last known.")
+                       .arg(snapshot->error),
+                   true);
+    } else {
+        showBanner(m_warning, false);
+    }
+    m_overview->showSnapshot(snapshot);
+    m_lag->showSnapshot(snapshot);
+    if (snapshot->mode == ConsoleMode::Demo) {
+        m_demo->showSnapshot(snapshot);
+    }
+
+    m_clusterField->setText(
+        snapshot->clusterId.isEmpty()
+            ? tr("Cluster %1").arg(snapshot->bootstrapServers.toHtmlEscaped())
+            : tr("Cluster %1").arg(snapshot->clusterId.toHtmlEscaped()));
+    m_clusterField->setToolTip(snapshot->bootstrapServers);
+    m_brokersField->setText(snapshot->brokerCount >= 0
+                                ? (snapshot->brokerCount == 1 ? tr("1 broker") : tr("%1 brokers").arg(snapshot->brokerCount))
+                                : tr("brokers unknown"));
+    if (snapshot->brokersDown) {
+        m_brokersField->setText(dot(kRed) + tr("brokers stopped"));
+    }
+
+    // Engine health: the worst status of the groups Logdeck runs.
+    int stopped = 0;
+    int unwell = 0;
+    int known = 0;
+    if (snapshot->lag) {
+        for (const auto &group : snapshot->lag->groups) {
+            if (group.hostedBy.empty() && snapshot->hosted(group.group) == nullptr) {
+                continue;
+            }
+            ++known;
+            if (group.status == ops::LagStatus::Stall || group.status == ops::LagStatus::Stop) {
+                ++stopped;
+            } else if (group.status != ops::LagStatus::Ok) {
+                ++unwell;
+            }
+        }
+    }
+    for (const auto &hosted : snapshot->hostedGroups) {
+        if (hosted.state == "paused") {
+            ++unwell;
+        }
+    }
+    if (!snapshot->connected) {
+        m_healthField->setText(dot(kRed) + tr("cluster unreachable"));
+    } else if (known == 0 && snapshot->hostedGroups.empty()) {
+        m_healthField->setText(dot(kGrey) + (snapshot->mode == ConsoleMode::Attach
+                                                 ? tr("no Logdeck engine seen")
+                                                 : tr("groups starting")));
+    } else if (stopped > 0) {
+        m_healthField->setText(dot(kRed) + (stopped == 1 ? tr("1 group stalled or stopped") : tr("%1 groups stalled or stopped").arg(stopped)));
+    } else if (unwell > 0) {
+        m_healthField->setText(dot(kAmber) + (unwell == 1 ? tr("1 group needs a look") : tr("%1 groups need a look").arg(unwell)));
+    } else {
+        m_healthField->setText(dot(kGreen) + tr("groups healthy"));
+    }
+    if (!snapshot->ingest.known) {
+        m_spillField->setText(tr("spill unknown"));
+    } else if (snapshot->ingest.spilling) {
+        m_spillField->setText(dot(kAmber) + tr("spilling to the outbox"));
+    } else {
+        m_spillField->setText(tr("not spilling"));
+    }
+    Q_EMIT snapshotShown(snapshot);
 }
 
 void MainWindow::startDemo()
 {
     Config config;
     config.embedded = true;
-    m_bridge->startEngine(config);
+    m_session->setReadOnly(false);
+    m_session->start(ConsoleMode::Demo, config);
 }
 
 void MainWindow::connectToCluster()
 {
-    bool ok = false;
-    const QString servers =
-        QInputDialog::getText(this, tr("Connect to Cluster"),
-                              tr("Bootstrap servers (host:port, comma-separated):"),
-                              QLineEdit::Normal, QStringLiteral("127.0.0.1:9092"), &ok)
-            .trimmed();
-    if (!ok || servers.isEmpty()) {
+    ConnectDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted) {
+        return;
+    }
+    const ConnectionProfile profile = dialog.profile();
+    if (profile.mode == ConsoleMode::Demo) {
+        startDemo();
         return;
     }
     Config config;
-    config.setBootstrapServers(servers.toStdString());
-    m_bridge->startEngine(config);
+    config.kafka = profile.properties;
+    config.kafka["bootstrap.servers"] = profile.bootstrapServers.toStdString();
+    m_session->setReadOnly(profile.readOnly);
+    m_session->start(profile.mode, config);
 }
 
 } // namespace logdeck::ui

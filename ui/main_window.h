@@ -1,62 +1,88 @@
 #pragma once
 
-#include "engine.h"
+#include "bridge/console_snapshot.h"
 
 #include <QMainWindow>
-#include <memory>
+#include <optional>
 
+class QDockWidget;
 class QLabel;
+class QListWidget;
 class QStackedWidget;
-class QStandardItemModel;
-class QTableView;
 
 namespace logdeck::ui {
 
-class EngineBridge;
+class ConsoleSession;
+class DemoControls;
+class LagPage;
+class OverviewPage;
 
-/// The console's main window: menus, the cluster overview and a status bar that always
-/// says what Logdeck is connected to.
+/// The console's main window: navigation between the pages, a banner for a lost cluster or
+/// a warning, and a status bar that always says the mode, the cluster, its brokers, the
+/// engine's health and whether the collector spills.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    explicit MainWindow(EngineBridge *bridge, QWidget *parent = nullptr);
+    enum class Page { Overview, Lag, DeadLetters, Replay, Tenants, Fleet, Audit };
 
-    /// The status bar's connection text, as shown.
-    QString connectionText() const;
-    /// Pipeline topics as listed on the overview: topic, partitions, role.
-    QStandardItemModel *topicModel() const { return m_topicModel; }
-    /// Consumer groups as listed on the overview.
-    QStandardItemModel *groupModel() const { return m_groupModel; }
+    /// "overview", "lag", "dlq", "replay", "tenants", "fleet", "audit".
+    static QString pageName(Page page);
+    static std::optional<Page> pageFromName(const QString &name);
+
+    explicit MainWindow(ConsoleSession *session, QWidget *parent = nullptr);
+
+    void showPage(Page page);
+    Page currentPage() const;
+
+    OverviewPage *overviewPage() const { return m_overview; }
+    LagPage *lagPage() const { return m_lag; }
+    DemoControls *demoControls() const { return m_demo; }
+    /// The status bar's fields, joined, as shown.
+    QString statusText() const;
+    /// The banner's text; empty when it is hidden.
+    QString bannerText() const;
+    /// Whether any control that changes the cluster or the pipeline can be reached.
+    bool mutationsVisible() const;
 
 Q_SIGNALS:
-    /// A status snapshot has been shown (the window is showing live cluster data).
-    void statusShown();
+    /// A snapshot has been shown on every page.
+    void snapshotShown(logdeck::ui::ConsoleSnapshotPtr snapshot);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void createMenus();
-    static void setUpTable(QTableView *view, QStandardItemModel *model);
-    void showStarting(bool embedded, const QString &bootstrapServers);
-    void showWelcome(const QString &failure);
+    QWidget *createWelcome();
+    void addPage(Page page, const QString &title, QWidget *widget);
+    void showStarting(ConsoleMode mode, const QString &bootstrapServers);
+    void showStarted(ConsoleMode mode);
     void showFailure(const QString &message);
-    void showStatus(const std::shared_ptr<const EngineStatus> &status);
-    void setConnection(const QString &colour, const QString &text);
+    void showSnapshot(const ConsoleSnapshotPtr &snapshot);
+    void showBanner(const QString &text, bool error);
+    void updateMutations();
     void startDemo();
     void connectToCluster();
-    /// The group selected in the groups table, or empty.
-    QString selectedGroup() const;
-    void changeSelectedGroupFaults(double failureRate, int latencyMs);
 
-    EngineBridge *m_bridge;
+    ConsoleSession *m_session;
+    QListWidget *m_navigation;
     QStackedWidget *m_pages;
-    QLabel *m_welcome;
-    QLabel *m_summary;
-    QStandardItemModel *m_topicModel;
-    QTableView *m_topicView;
-    QStandardItemModel *m_groupModel;
-    QTableView *m_groupView;
-    QLabel *m_connection;
+    QWidget *m_welcome;
+    QLabel *m_welcomeText;
+    QLabel *m_banner;
+    OverviewPage *m_overview;
+    LagPage *m_lag;
+    DemoControls *m_demo;
+    QDockWidget *m_demoDock;
+    QLabel *m_modeField;
+    QLabel *m_clusterField;
+    QLabel *m_brokersField;
+    QLabel *m_healthField;
+    QLabel *m_spillField;
+    QString m_warning;
+    bool m_connected = false;
 };
 
 } // namespace logdeck::ui

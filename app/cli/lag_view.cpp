@@ -17,7 +17,6 @@ namespace logdeck::cli {
 
 namespace {
 
-constexpr std::chrono::milliseconds kHeartbeatTimeout {3000};
 /// How old the engine monitor's last status may be and still stand for the group's.
 constexpr std::chrono::milliseconds kMonitorFreshness {5000};
 
@@ -64,11 +63,8 @@ QJsonObject toJson(const ops::PartitionLag &p)
 
 } // namespace
 
-LagSession::LagSession(kafka::ClientSettings cluster, std::unique_ptr<kafka::AdminClient> admin,
-                       ops::LagSamplingOptions options)
-    : m_cluster(std::move(cluster))
-    , m_admin(std::move(admin))
-    , m_sampler(std::move(options))
+LagSession::LagSession(std::unique_ptr<ops::ClusterObserver> observer)
+    : m_observer(std::move(observer))
 {
 }
 
@@ -79,12 +75,11 @@ Result<std::unique_ptr<LagSession>> LagSession::open(const QCommandLineParser &p
     if (!cluster) {
         return fail(cluster.error());
     }
-    auto admin = kafka::AdminClient::create(*cluster);
-    if (!admin) {
-        return fail(admin.error());
+    auto observer = ops::ClusterObserver::open(std::move(*cluster), std::move(options));
+    if (!observer) {
+        return fail(observer.error());
     }
-    std::unique_ptr<LagSession> session(
-        new LagSession(std::move(*cluster), std::move(*admin), std::move(options)));
+    std::unique_ptr<LagSession> session(new LagSession(std::move(*observer)));
     if (!parser.isSet(QStringLiteral("broker"))) {
         // The cluster came from engine.json: that engine's monitor keeps lag_history here.
         session->m_engineDatabase = store::Database::pathIn(dataDirFrom(parser));
@@ -117,16 +112,14 @@ void LagSession::useMonitorStatus(ops::LagSnapshot &snapshot) const
 
 Result<ops::LagSnapshot> LagSession::sample()
 {
-    std::vector<ops::HostedGroup> hosted;
-    if (auto heartbeats = ops::readHeartbeats(m_cluster, kHeartbeatTimeout)) {
-        hosted = ops::hostedGroupsOf(*heartbeats);
-    } else if (!m_heartbeatWarned) {
-        // Without heartbeats the groups are still shown, only not as hosted.
+    // Every sample reads the heartbeats afresh: one-shot answers are a second apart.
+    if (auto heartbeats = m_observer->heartbeats(std::chrono::milliseconds::zero());
+        !heartbeats && !m_heartbeatWarned) {
         m_heartbeatWarned = true;
         printError("no engine heartbeats (" + heartbeats.error().message
                    + "): time lag is interpolated for every group");
     }
-    return m_sampler.sampleOnce(*m_admin, hosted);
+    return m_observer->sampleLag();
 }
 
 Result<ops::LagSnapshot> LagSession::sampleTwice(std::chrono::milliseconds gap)

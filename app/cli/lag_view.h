@@ -3,8 +3,7 @@
 // showing lag figures the same way in tables and JSON.
 
 #include "common/result.h"
-#include "kafka/admin_client.h"
-#include "ops/lag_monitor.h"
+#include "ops/cluster_observer.h"
 
 #include <QCommandLineParser>
 #include <QJsonObject>
@@ -34,15 +33,12 @@ public:
     Result<ops::LagSnapshot> sampleTwice(std::chrono::milliseconds gap);
 
 private:
-    LagSession(kafka::ClientSettings cluster, std::unique_ptr<kafka::AdminClient> admin,
-               ops::LagSamplingOptions options);
+    explicit LagSession(std::unique_ptr<ops::ClusterObserver> observer);
 
     /// Takes each group's status from the engine's lag_history when it is fresh.
     void useMonitorStatus(ops::LagSnapshot &snapshot) const;
 
-    kafka::ClientSettings m_cluster;
-    std::unique_ptr<kafka::AdminClient> m_admin;
-    ops::LagSampler m_sampler;
+    std::unique_ptr<ops::ClusterObserver> m_observer;
     bool m_heartbeatWarned = false;
     std::string m_engineDatabase; ///< the running engine's database, or empty
 };

@@ -10,6 +10,7 @@
 #include "common/time_format.h"
 #include "engine_info.h"
 #include "ops/control_plane.h"
+#include "ops/group_control.h"
 #include "ops/offset_reset.h"
 #include "store/audit_log.h"
 
@@ -420,43 +421,22 @@ int steerGroup(const QStringList &arguments, bool pause)
     if (const int *exit = std::get_if<int>(&heartbeats)) {
         return *exit;
     }
-    const auto hosts =
-        ops::enginesRunning(std::get<std::vector<ops::EngineHeartbeat>>(heartbeats), group);
-    if (hosts.empty()) {
-        printError("no live Logdeck engine runs group '" + group
-                   + "' ('logdeck-cli fleet' lists the engines and their groups)");
+    auto outcome =
+        ops::steerGroup(*clusterFrom(parser), std::get<std::vector<ops::EngineHeartbeat>>(heartbeats),
+                        group, pause, dataDirFrom(parser));
+    if (!outcome) {
+        printError(outcome.error().message);
         return RuntimeError;
     }
-    auto acks = ops::sendCommand(
-        *clusterFrom(parser),
-        {{}, "group:" + group, pause ? "group.pause" : "group.resume", "{}", {}, 0}, hosts,
-        std::chrono::seconds(15));
-    store::AuditEntry entry;
-    entry.operation = pause ? "groups.pause" : "groups.resume";
-    entry.target = group;
-    std::string engines;
-    for (const auto &h : hosts) {
-        engines += (engines.empty() ? "\"" : ",\"") + h + "\"";
+    for (const auto &ack : outcome->acks) {
+        std::printf("%s: %s%s\n", ack.instance.c_str(), ack.ok ? "" : "refused: ",
+                    ack.message.c_str());
     }
-    entry.parameters = "{\"engines\":[" + engines + "]}";
-    bool ok = acks.has_value();
-    std::string result = acks ? "ok" : acks.error().message;
-    if (acks) {
-        for (const auto &ack : *acks) {
-            std::printf("%s: %s%s\n", ack.instance.c_str(),
-                        ack.ok ? "" : "refused: ", ack.message.c_str());
-            if (!ack.ok) {
-                ok = false;
-                result = ack.instance + ": " + ack.message;
-            }
-        }
+    if (!outcome->auditError.empty()) {
+        printError("the audit record was not written: " + outcome->auditError);
     }
-    entry.result = result;
-    if (auto audited = store::AuditLog::appendTo(dataDirFrom(parser), entry); !audited) {
-        printError("the audit record was not written: " + audited.error().message);
-    }
-    if (!ok) {
-        printError(result);
+    if (!outcome->ok) {
+        printError(outcome->result);
         return RuntimeError;
     }
     return Ok;

@@ -903,6 +903,11 @@ CollectorGauges Collector::gauges() const
     return d->gauges();
 }
 
+CollectorCounters Collector::counters() const
+{
+    return d->metrics.counters();
+}
+
 std::string Collector::metricsText() const
 {
     return d->metrics.render(d->gauges());

@@ -55,6 +55,7 @@ public:
 
     bool spilling() const;
     CollectorGauges gauges() const;
+    CollectorCounters counters() const;
     std::string metricsText() const;
 
 private:

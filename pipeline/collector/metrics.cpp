@@ -1,5 +1,6 @@
 #include "collector/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace logdeck::collector {
@@ -42,6 +43,56 @@ void Histogram::observe(std::chrono::nanoseconds duration)
     m_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
     m_count.fetch_add(1, std::memory_order_relaxed);
     m_sumNanos.fetch_add(static_cast<std::uint64_t>(duration.count()), std::memory_order_relaxed);
+}
+
+CollectorCounters CollectorMetrics::counters() const
+{
+    CollectorCounters result;
+    result.eventsAccepted = eventsAccepted.load(std::memory_order_relaxed);
+    result.eventsRejected = eventsRejected.load(std::memory_order_relaxed);
+    result.ingestLatency = ingestLatency.counts();
+    const std::lock_guard lock(m_mutex);
+    for (const auto &[routeAndStatus, count] : m_requests) {
+        result.requests += count;
+        if (routeAndStatus.second >= 500) {
+            result.serverErrors += count;
+        }
+    }
+    return result;
+}
+
+Histogram::Counts Histogram::counts() const
+{
+    Counts result {};
+    for (std::size_t i = 0; i < result.size(); ++i) {
+        result[i] = m_buckets[i].load(std::memory_order_relaxed);
+    }
+    return result;
+}
+
+std::optional<double> Histogram::quantile(const Counts &counts, double q)
+{
+    std::uint64_t total = 0;
+    for (const auto count : counts) {
+        total += count;
+    }
+    if (total == 0) {
+        return std::nullopt;
+    }
+    const double rank = std::clamp(q, 0.0, 1.0) * static_cast<double>(total);
+    double below = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        const double inBucket = static_cast<double>(counts[i]);
+        if (below + inBucket >= rank && inBucket > 0) {
+            if (i == kBounds.size()) {
+                return kBounds.back(); // beyond the last bound: the bound is all that is known
+            }
+            const double lower = i == 0 ? 0.0 : kBounds[i - 1];
+            return lower + (kBounds[i] - lower) * (rank - below) / inBucket;
+        }
+        below += inBucket;
+    }
+    return kBounds.back();
 }
 
 void Histogram::render(std::string &out, std::string_view name, std::string_view help) const

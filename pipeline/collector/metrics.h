@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,7 +22,15 @@ public:
                                                        0.0075,  0.01,   0.025, 0.05,  0.1,   0.25,
                                                        0.5,     1.0,    2.5,   10.0};
 
+    /// Observations per bucket (the last is +Inf), as one consistent-enough read.
+    using Counts = std::array<std::uint64_t, kBounds.size() + 1>;
+
     void observe(std::chrono::nanoseconds duration);
+    Counts counts() const;
+    /// The `q` quantile (0..1) in seconds of the observations in `counts` (typically the
+    /// difference of two reads: a window), interpolated inside its bucket as Prometheus's
+    /// histogram_quantile does; nullopt when there are none.
+    static std::optional<double> quantile(const Counts &counts, double q);
     /// Appends the histogram in Prometheus text format.
     void render(std::string &out, std::string_view name, std::string_view help) const;
 
@@ -38,6 +47,16 @@ struct CollectorGauges
     std::int64_t outboxDepth = 0;
     bool spilling = false;
     double relayLagSeconds = 0; ///< age of the oldest undelivered outbox row
+};
+
+/// The collector's counters at one moment, for rates over a window (the console's overview).
+struct CollectorCounters
+{
+    std::uint64_t eventsAccepted = 0;
+    std::uint64_t eventsRejected = 0;
+    std::uint64_t requests = 0;
+    std::uint64_t serverErrors = 0; ///< requests answered 5xx
+    Histogram::Counts ingestLatency {};
 };
 
 /// The collector's counters and histograms, rendered as Prometheus text at /metrics.
@@ -57,6 +76,7 @@ public:
     std::atomic<std::uint64_t> spillFailures {0};
 
     std::string render(const CollectorGauges &gauges) const;
+    CollectorCounters counters() const;
 
 private:
     mutable std::mutex m_mutex;

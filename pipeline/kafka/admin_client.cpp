@@ -117,6 +117,11 @@ Result<ClusterMetadata> AdminClient::describeCluster(std::chrono::milliseconds t
         result.topics.push_back({name, topic.partition_cnt});
     }
     rd_kafka_metadata_destroy(raw);
+    // Cached by librdkafka from the metadata answer above: no second round trip.
+    if (char *id = rd_kafka_clusterid(m_handle, 0); id != nullptr) {
+        result.clusterId = id;
+        rd_kafka_mem_free(m_handle, id);
+    }
     std::ranges::sort(result.brokers, {}, &BrokerInfo::id);
     std::ranges::sort(result.topics, {}, &TopicInfo::name);
     return result;

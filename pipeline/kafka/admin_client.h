@@ -42,6 +42,7 @@ struct TopicInfo
 /// What the cluster says about itself.
 struct ClusterMetadata
 {
+    std::string clusterId; ///< empty when the cluster did not say (the mock cluster, old brokers)
     std::vector<BrokerInfo> brokers;
     std::vector<TopicInfo> topics; ///< sorted by name; internal topics left out
 };
