@@ -525,8 +525,11 @@ struct GroupRuntime::Impl
             applyPause();
             resumeDueRetries();
             std::size_t count = 0;
-            auto polled =
-                consumer->pollInto(polledRecords, count, options.batchSize, options.batchWait);
+            const std::size_t maxBatch = currentFaults().maxBatch;
+            auto polled = consumer->pollInto(
+                polledRecords, count,
+                maxBatch > 0 ? std::min(options.batchSize, maxBatch) : options.batchSize,
+                options.batchWait);
             commitReset(); // before the batch: the assignment may have come in this poll
             if (!polled) {
                 setError(polled.error().message);

@@ -17,6 +17,9 @@ struct FaultInjection
 {
     double transientFailureRate = 0; ///< fraction of events failed with a transient error
     std::chrono::milliseconds addedLatency {0}; ///< extra time per batch
+    /// At most this many records per batch (0: the group's batchSize). With added latency
+    /// it caps the group's rate, so that it falls behind its source (the demo's slow down).
+    std::size_t maxBatch = 0;
     bool poisonIsPermanent = true; ///< the load generator's poison marker dead-letters an event
 };
 

@@ -250,6 +250,21 @@ private Q_SLOTS:
         window.demoControls()->pauseButton()->click(); // resume
         QTRY_VERIFY_WITH_TIMEOUT(last->hosted("analytics")->state == "running", 15000);
 
+        // The newcomer's flow: slow analytics down, watch its lag climb on the Lag page's
+        // chart, speed it up, watch it drain.
+        const auto analyticsLag = [&]() -> std::int64_t {
+            const auto *group = last && last->lag ? last->lag->find("analytics") : nullptr;
+            return group != nullptr ? group->lag : -1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(analyticsLag() >= 0 && analyticsLag() < 300, 30000);
+        window.showPage(MainWindow::Page::Lag);
+        window.lagPage()->selectGroup(QStringLiteral("analytics"));
+        window.demoControls()->slowButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(analyticsLag() > 1000, 40000);
+        QVERIFY(window.lagPage()->chart()->shownPointCount(QObject::tr("Lag (messages)")) > 0);
+        window.demoControls()->slowButton()->click(); // speed up
+        QTRY_VERIFY_WITH_TIMEOUT(analyticsLag() < 300, 40000);
+
         // Read-only: the same session shows no action at all.
         session.stop();
         session.setReadOnly(true);

@@ -17,6 +17,9 @@ namespace logdeck::ui {
 namespace {
 
 constexpr int kSlowLatencyMs = 500;
+/// With added latency, batches of at most this many events: 50 events/s at 500 ms, below
+/// the demo's 200 requests/s, so the group's lag climbs.
+constexpr std::size_t kSlowBatch = 25;
 
 QDoubleSpinBox *percentBox(QWidget *parent)
 {
@@ -55,7 +58,11 @@ DemoControls::DemoControls(GroupControl *control, QWidget *parent)
     m_latency->setSuffix(tr(" ms per batch"));
     m_pause->setObjectName(QStringLiteral("demoPause"));
     m_slow->setObjectName(QStringLiteral("demoSlow"));
-    m_slow->setToolTip(tr("Adds %1 ms to every batch of the group, so its lag climbs").arg(kSlowLatencyMs));
+    m_slow->setToolTip(tr("Adds %1 ms to every batch of the group and keeps batches to %2 "
+                          "events, so it falls behind and its lag climbs")
+                           .arg(kSlowLatencyMs)
+                           .arg(kSlowBatch));
+    m_latency->setToolTip(tr("Added to every batch, with batches of at most %1 events").arg(kSlowBatch));
     m_brokers->setToolTip(tr("Takes every broker of the embedded cluster down: the collector "
                              "spills to its outbox and the groups stall"));
     m_outcome->setWordWrap(true);
@@ -193,6 +200,7 @@ void DemoControls::applyFaults(double failureRate, int latencyMs)
     consume::FaultInjection faults;
     faults.transientFailureRate = failureRate;
     faults.addedLatency = std::chrono::milliseconds(latencyMs);
+    faults.maxBatch = latencyMs > 0 ? kSlowBatch : 0;
     m_control->setGroupFaults(selectedGroup(), faults);
     m_slow->setText(latencyMs > 0 ? tr("Speed up") : tr("Slow down"));
 }
