@@ -265,6 +265,16 @@ private Q_SLOTS:
         window.demoControls()->slowButton()->click(); // speed up
         QTRY_VERIFY_WITH_TIMEOUT(analyticsLag() < 300, 40000);
 
+        // The brokers stop: a banner says so and the window keeps answering; they come back.
+        QVERIFY(window.bannerText().isEmpty());
+        window.demoControls()->brokersButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains(QStringLiteral("does not answer")),
+                                 20000);
+        QVERIFY(window.statusText().contains(QStringLiteral("brokers stopped"))
+                || window.statusText().contains(QStringLiteral("unreachable")));
+        window.demoControls()->brokersButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().isEmpty(), 30000);
+
         // Read-only: the same session shows no action at all.
         session.stop();
         session.setReadOnly(true);

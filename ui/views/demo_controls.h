@@ -31,6 +31,7 @@ public:
 
     QPushButton *pauseButton() const { return m_pause; }
     QPushButton *slowButton() const { return m_slow; }
+    QPushButton *brokersButton() const { return m_brokers; }
 
 private:
     void applyTraffic();
