@@ -3,6 +3,7 @@
 #include "widgets/figures.h"
 
 #include <QColor>
+#include <QCoreApplication>
 #include <QLocale>
 #include <algorithm>
 #include <cmath>
@@ -40,6 +41,18 @@ QVariant statusCell(ops::LagStatus status, int role)
     default:
         return {};
     }
+}
+
+/// A horizontal header's title from a model's column titles.
+template<std::size_t N>
+QVariant headerTitle(const char *const (&titles)[N], int section, Qt::Orientation orientation,
+                     int role)
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0
+        || section >= static_cast<int>(N)) {
+        return {};
+    }
+    return QCoreApplication::translate("LagModels", titles[section]);
 }
 
 } // namespace
@@ -238,33 +251,12 @@ QVariant GroupLagModel::data(const QModelIndex &index, int role) const
 
 QVariant GroupLagModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
-        return {};
-    }
-    switch (section) {
-    case Group:
-        return tr("Group");
-    case State:
-        return tr("State");
-    case Members:
-        return tr("Members");
-    case Lag:
-        return tr("Lag");
-    case TimeLag:
-        return tr("Time lag");
-    case ConsumeRate:
-        return tr("Consumed/s");
-    case ProduceRate:
-        return tr("Produced/s");
-    case TimeToDrain:
-        return tr("Drains in");
-    case Status:
-        return tr("Status");
-    case HostedBy:
-        return tr("Engine");
-    default:
-        return {};
-    }
+    static constexpr const char *kTitles[ColumnCount] = {
+        QT_TRANSLATE_NOOP("LagModels", "Group"),      QT_TRANSLATE_NOOP("LagModels", "State"),      QT_TRANSLATE_NOOP("LagModels", "Members"),
+        QT_TRANSLATE_NOOP("LagModels", "Lag"),        QT_TRANSLATE_NOOP("LagModels", "Time lag"),   QT_TRANSLATE_NOOP("LagModels", "Consumed/s"),
+        QT_TRANSLATE_NOOP("LagModels", "Produced/s"), QT_TRANSLATE_NOOP("LagModels", "Drains in"),  QT_TRANSLATE_NOOP("LagModels", "Status"),
+        QT_TRANSLATE_NOOP("LagModels", "Engine")};
+    return headerTitle(kTitles, section, orientation, role);
 }
 
 void PartitionLagModel::setGroup(std::shared_ptr<const ops::LagSnapshot> snapshot,
@@ -377,31 +369,11 @@ QVariant PartitionLagModel::data(const QModelIndex &index, int role) const
 
 QVariant PartitionLagModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
-        return {};
-    }
-    switch (section) {
-    case Topic:
-        return tr("Topic");
-    case Partition:
-        return tr("Partition");
-    case Committed:
-        return tr("Committed");
-    case LogEnd:
-        return tr("Log end");
-    case Lag:
-        return tr("Lag");
-    case TimeLag:
-        return tr("Time lag");
-    case ConsumeRate:
-        return tr("Consumed/s");
-    case Status:
-        return tr("Status");
-    case Owner:
-        return tr("Owner");
-    default:
-        return {};
-    }
+    static constexpr const char *kTitles[ColumnCount] = {
+        QT_TRANSLATE_NOOP("LagModels", "Topic"),    QT_TRANSLATE_NOOP("LagModels", "Partition"),  QT_TRANSLATE_NOOP("LagModels", "Committed"),
+        QT_TRANSLATE_NOOP("LagModels", "Log end"),  QT_TRANSLATE_NOOP("LagModels", "Lag"),        QT_TRANSLATE_NOOP("LagModels", "Time lag"),
+        QT_TRANSLATE_NOOP("LagModels", "Consumed/s"), QT_TRANSLATE_NOOP("LagModels", "Status"),   QT_TRANSLATE_NOOP("LagModels", "Owner")};
+    return headerTitle(kTitles, section, orientation, role);
 }
 
 } // namespace logdeck::ui
