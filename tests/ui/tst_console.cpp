@@ -224,8 +224,10 @@ private Q_SLOTS:
         QVERIFY(window.statusText().contains(QStringLiteral("Demo")));
         QVERIFY(window.statusText().contains(QStringLiteral("3 brokers")));
         QVERIFY(last->ingest.p99Ms.has_value());
-        // Rates: the demo sends 200 requests/s; the first measured second is not inflated.
-        QVERIFY2(*last->ingest.eventsPerSecond < 400,
+        // Rates: the demo sends 200 requests/s (an open loop that may catch up on a late
+        // start); the first measured second is not inflated as a rate since start once was
+        // (6,978/s).
+        QVERIFY2(*last->ingest.eventsPerSecond < 1000,
                  qPrintable(QString::number(*last->ingest.eventsPerSecond)));
         QTRY_VERIFY_WITH_TIMEOUT(last->hosted("analytics") != nullptr
                                      && last->hosted("analytics")->processedPerSecond.value_or(0) > 0,

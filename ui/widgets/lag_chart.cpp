@@ -5,6 +5,7 @@
 #include <QChartView>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QElapsedTimer>
 #include <QGraphicsLayout>
 #include <QLabel>
 #include <QLegend>
@@ -113,6 +114,8 @@ std::vector<QList<QPointF>> knownRuns(const std::vector<ChartPoint> &points, dou
     return runs;
 }
 
+constexpr auto nameOf = [](const auto &series) -> const QString & { return series->name; };
+
 void styleAxis(QAbstractAxis *axis, const QFont &font)
 {
     axis->setLabelsFont(font);
@@ -125,12 +128,33 @@ void styleAxis(QAbstractAxis *axis, const QFont &font)
 
 } // namespace
 
+// Remembers what its last paint cost, to pace the redraws.
+class LagChart::TimedChartView : public QChartView
+{
+public:
+    using QChartView::QChartView;
+
+    std::chrono::nanoseconds lastPaintCost() const { return m_lastPaintCost; }
+
+protected:
+    void paintEvent(QPaintEvent *event) override
+    {
+        QElapsedTimer timer;
+        timer.start();
+        QChartView::paintEvent(event);
+        m_lastPaintCost = std::chrono::nanoseconds(timer.nsecsElapsed());
+    }
+
+private:
+    std::chrono::nanoseconds m_lastPaintCost{0};
+};
+
 struct LagChart::Series
 {
     QString name;
     Unit unit = Unit::Messages;
     SeriesBuffer buffer;
-    QPen pen;
+    QPen pen; // its width follows the number of series, at each redraw
     // One line per run of known values; lines[0] carries the legend entry.
     std::vector<QLineSeries *> lines;
     QString legendName;
@@ -140,7 +164,7 @@ struct LagChart::Series
 LagChart::LagChart(QWidget *parent)
     : QWidget(parent)
     , m_chart(new QChart)
-    , m_view(new QChartView(m_chart, this))
+    , m_view(new TimedChartView(m_chart, this))
     , m_timeAxis(new QDateTimeAxis(m_chart))
     , m_messagesAxis(new QCategoryAxis(m_chart))
     , m_secondsAxis(new QCategoryAxis(m_chart))
@@ -149,14 +173,12 @@ LagChart::LagChart(QWidget *parent)
     m_chart->setTheme(QChart::ChartThemeLight);
     m_chart->setAnimationOptions(QChart::NoAnimation);
     m_chart->setBackgroundRoundness(0);
-    m_chart->setMargins(QMargins(4, 6, 4, 0));
     m_chart->layout()->setContentsMargins(0, 0, 0, 0);
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chart->legend()->setFont(font());
     m_chart->legend()->setLabelColor(kLabelColour);
 
-    QFont axisFont = font();
-    axisFont.setPointSizeF(axisFont.pointSizeF() * 0.9);
+    const QFont axisFont = font();
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_chart->addAxis(m_messagesAxis, Qt::AlignLeft);
     m_chart->addAxis(m_secondsAxis, Qt::AlignRight);
@@ -173,7 +195,6 @@ LagChart::LagChart(QWidget *parent)
     // Two grids that do not line up read as noise; the left axis draws the only one.
     m_secondsAxis->setGridLineVisible(false);
     m_secondsAxis->setVisible(false);
-    m_secondsAxis->setRange(0, 1);
 
     m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setFrameShape(QFrame::NoFrame);
@@ -226,7 +247,7 @@ void LagChart::appendPoint(const QString &name, Unit unit, ChartPoint point)
 
 void LagChart::removeSeries(const QString &name)
 {
-    const auto it = std::ranges::find(m_series, name, [](const auto &series) { return series->name; });
+    const auto it = std::ranges::find(m_series, name, nameOf);
     if (it == m_series.end()) {
         return;
     }
@@ -257,13 +278,18 @@ QStringList LagChart::seriesNames() const
 
 qsizetype LagChart::shownPointCount(const QString &name) const
 {
-    const auto it = std::ranges::find(m_series, name, [](const auto &series) { return series->name; });
+    const auto it = std::ranges::find(m_series, name, nameOf);
     return it == m_series.end() ? 0 : (*it)->shownPoints;
 }
 
 QString LagChart::notice() const
 {
     return m_notice->isVisibleTo(m_view) ? m_notice->text() : QString();
+}
+
+std::chrono::milliseconds LagChart::redrawDelay() const
+{
+    return std::chrono::milliseconds(m_redrawTimer.interval());
 }
 
 QValueAxis *LagChart::valueAxis(Unit unit) const
@@ -293,7 +319,7 @@ void LagChart::resizeEvent(QResizeEvent *event)
 
 LagChart::Series &LagChart::seriesFor(const QString &name, Unit unit)
 {
-    const auto it = std::ranges::find(m_series, name, [](const auto &series) { return series->name; });
+    const auto it = std::ranges::find(m_series, name, nameOf);
     if (it != m_series.end()) {
         if ((*it)->unit != unit) {
             attach(**it, unit);
@@ -304,10 +330,10 @@ LagChart::Series &LagChart::seriesFor(const QString &name, Unit unit)
     series->name = name;
     series->unit = unit;
     series->buffer = SeriesBuffer(SeriesBuffer::kDefaultCapacity, kLongestWindow);
-    series->pen = QPen(QColor(kPalette.at(static_cast<std::size_t>(m_colourIndex) % kPalette.size())));
-    series->pen.setWidthF(2);
-    // Lines are painted segment by segment; round caps make the joins look whole.
-    series->pen.setCapStyle(Qt::RoundCap);
+    const auto colour = kPalette.at(static_cast<std::size_t>(m_colourIndex) % kPalette.size());
+    series->pen = QPen(QColor(colour));
+    // Round caps would join the segments more smoothly but cost twice the painting.
+    series->pen.setCapStyle(Qt::FlatCap);
     ++m_colourIndex;
     addLine(*series);
     m_series.push_back(std::move(series));
@@ -354,6 +380,8 @@ void LagChart::redraw()
         return;
     }
     m_dirty = false;
+    QElapsedTimer timer;
+    timer.start();
 
     const qint64 windowMs = std::chrono::milliseconds(m_window).count();
     qint64 toMs = QDateTime::currentMSecsSinceEpoch();
@@ -371,11 +399,14 @@ void LagChart::redraw()
     bool hasMessages = false;
     bool hasSeconds = false;
     bool knownInView = false;
+    std::vector<std::vector<QList<QPointF>>> runsOfSeries;
+    runsOfSeries.reserve(m_series.size());
     for (const auto &series : m_series) {
         double maxValue = 0;
         std::vector<QList<QPointF>> runs;
         for (qint64 width = bucketMs;; width *= 2) {
-            runs = knownRuns(decimateMinMax(series->buffer.points(), fromMs, toMs, width), maxValue);
+            runs = knownRuns(decimateMinMax(series->buffer.points(), fromMs, toMs, width),
+                             maxValue);
             if (runs.size() <= kMaxLinesPerSeries) {
                 break;
             }
@@ -388,17 +419,43 @@ void LagChart::redraw()
             hasSeconds = true;
             maxSeconds = std::max(maxSeconds, maxValue);
         }
-        showRuns(*series, std::move(runs));
+        runsOfSeries.push_back(std::move(runs));
     }
 
+    // Qt Charts lays out every line again when an axis range changes and again when its
+    // points are replaced; the layout costs most of a redraw. Emptying the lines first
+    // makes the axis changes cheap, so each line is laid out once.
+    const qreal width = lineWidth();
+    for (const auto &series : m_series) {
+        if (series->pen.widthF() != width) {
+            series->pen.setWidthF(width);
+            for (QLineSeries *line : series->lines) {
+                line->setPen(series->pen);
+            }
+        }
+        for (QLineSeries *line : series->lines) {
+            if (line->count() > 0) {
+                line->clear();
+            }
+        }
+    }
     const int maxIntervals = std::clamp(static_cast<int>(m_chart->plotArea().height() / 45), 2, 6);
-    m_messagesAxis->setVisible(hasMessages || !hasSeconds);
+    const bool leftAxis = hasMessages || !hasSeconds;
+    m_messagesAxis->setVisible(leftAxis);
     m_secondsAxis->setVisible(hasSeconds);
+    // Without a value axis on a side, the time axis's end label needs the margin instead.
+    const QMargins margins(leftAxis ? 4 : 32, 12, hasSeconds ? 4 : 32, 0);
+    if (m_chart->margins() != margins) {
+        m_chart->setMargins(margins);
+    }
     applyScale(Unit::Messages, maxMessages, maxIntervals);
     applyScale(Unit::Seconds, maxSeconds, maxIntervals);
     m_timeAxis->setTickCount(std::clamp(columns / 120 + 1, 3, 9));
     m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(fromMs),
                          QDateTime::fromMSecsSinceEpoch(toMs));
+    for (std::size_t i = 0; i < m_series.size(); ++i) {
+        showRuns(*m_series[i], std::move(runsOfSeries[i]));
+    }
 
     QString notice;
     if (!knownInView) {
@@ -410,6 +467,15 @@ void LagChart::redraw()
     m_notice->setVisible(!notice.isEmpty());
     placeNotice();
     ++m_redrawCount;
+
+    // The pause after a redraw is (1 - share) / share times what the redraw and its painting
+    // took (wall time: a busy machine gets fewer redraws), within bounds that keep it live.
+    const auto cost = std::chrono::nanoseconds(timer.nsecsElapsed()) + m_view->lastPaintCost();
+    const auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(
+        cost * ((1 - kCpuShare) / kCpuShare));
+    m_redrawTimer.setInterval(std::clamp(pause, kRedrawDelay, kLongestRedrawDelay));
+    // The clock only slides the axis when no data has redrawn the chart for a while.
+    m_clock.start();
 }
 
 void LagChart::showRuns(Series &series, std::vector<QList<QPointF>> runs)
@@ -428,16 +494,15 @@ void LagChart::showRuns(Series &series, std::vector<QList<QPointF>> runs)
             }
             shown += runs[i].size();
             line->replace(runs[i]);
-        } else if (line->count() > 0) {
-            line->clear();
         }
     }
     series.shownPoints = shown;
 
     QString legendName = series.name;
     if (runs.empty()) {
-        legendName = series.buffer.hasKnownValue() ? tr("%1 (no data in this window)").arg(series.name)
-                                                   : tr("%1 (no data yet)").arg(series.name);
+        legendName = series.buffer.hasKnownValue()
+            ? tr("%1 (no data in this window)").arg(series.name)
+            : tr("%1 (no data yet)").arg(series.name);
     }
     if (legendName != series.legendName) {
         series.legendName = legendName;
@@ -448,8 +513,8 @@ void LagChart::showRuns(Series &series, std::vector<QList<QPointF>> runs)
 void LagChart::applyScale(Unit unit, double maxValue, int maxIntervals)
 {
     // Headroom keeps the peak off the frame; an axis with nothing above zero still shows a
-    // range so that a flat line at zero reads as zero.
-    const double needed = std::max(maxValue * 1.05, unit == Unit::Messages ? 1.0 : 0.5);
+    // few steps, so that a flat line at zero reads as zero.
+    const double needed = std::max(maxValue * 1.05, unit == Unit::Messages ? 5.0 : 1.0);
     const double minimumStep = needed / maxIntervals;
     const double step = unit == Unit::Messages ? countStep(minimumStep) : durationStep(minimumStep);
     const auto intervals = static_cast<int>(std::ceil(needed / step - 1e-9));
@@ -466,7 +531,8 @@ void LagChart::applyScale(Unit unit, double maxValue, int maxIntervals)
     }
     for (int i = 0; i <= intervals; ++i) {
         const double value = i * step;
-        axis->append(unit == Unit::Messages ? countLabel(value) : durationLabel(value, step), value);
+        axis->append(unit == Unit::Messages ? countLabel(value) : durationLabel(value, step),
+                     value);
     }
     axis->setRange(0, scale.top);
 }
@@ -475,13 +541,19 @@ void LagChart::updateClockInterval()
 {
     // Slide by about a pixel a tick, but not more often than the data comes in (1 Hz).
     const qint64 windowMs = std::chrono::milliseconds(m_window).count();
-    m_clock.setInterval(static_cast<int>(std::clamp<qint64>(windowMs / plotColumns(), 1000, 60000)));
+    const qint64 columnMs = windowMs / plotColumns();
+    m_clock.setInterval(static_cast<int>(std::clamp<qint64>(columnMs, 1000, 60000)));
 }
 
 void LagChart::placeNotice()
 {
     const QRectF plot = m_chart->mapToScene(m_chart->plotArea()).boundingRect();
     m_notice->setGeometry(m_view->mapFromScene(plot).boundingRect());
+}
+
+qreal LagChart::lineWidth() const
+{
+    return m_series.size() <= 4 ? 2 : 1;
 }
 
 int LagChart::plotColumns() const

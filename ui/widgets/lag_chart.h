@@ -12,7 +12,6 @@
 QT_BEGIN_NAMESPACE
 class QCategoryAxis;
 class QChart;
-class QChartView;
 class QDateTimeAxis;
 class QLabel;
 class QLineSeries;
@@ -27,9 +26,13 @@ namespace logdeck::ui {
 /// Changing data only marks the chart dirty; a single-shot timer redraws at most every
 /// kRedrawDelay, so a burst of appends costs one redraw. A redraw decimates each series to
 /// the plot's pixel columns (decimateMinMax) and hands each line to Qt Charts with one
-/// replace(). Series live in SeriesBuffers, so memory stays bounded however long the chart
-/// runs. The axes slide with wall time (or with the newest point if that is later), also
-/// when no data arrives, and the value axes scale to what is in view, starting at 0.
+/// replace(). A chart whose redraw and painting take long (many series) waits longer
+/// between redraws, up to kLongestRedrawDelay, so that it uses about kCpuShare of a core at
+/// most. Series live in SeriesBuffers, so memory stays bounded however long it runs.
+///
+/// The time axis slides with wall time (or with the newest point if that is later), also
+/// when no data arrives; the value axes scale to what is in view, starting at 0. A chart
+/// with more than four series draws thinner lines.
 ///
 /// An unknown value (NaN) breaks the line; a series with nothing known in the window is
 /// drawn empty, never as zero, its legend entry says "no data yet", and when nothing at
@@ -47,6 +50,8 @@ public:
     static constexpr std::chrono::seconds kShortestWindow = std::chrono::minutes(1);
     static constexpr std::chrono::seconds kLongestWindow = std::chrono::days(7);
     static constexpr std::chrono::milliseconds kRedrawDelay{250};
+    static constexpr std::chrono::milliseconds kLongestRedrawDelay{2000};
+    static constexpr double kCpuShare = 0.1;
 
     explicit LagChart(QWidget *parent = nullptr);
     ~LagChart() override;
@@ -73,6 +78,9 @@ public:
     QString notice() const;
     /// Redraws done so far; data changes between two redraws are coalesced into one.
     int redrawCount() const { return m_redrawCount; }
+    /// The wait between a data change and its redraw: kRedrawDelay, longer as redraws
+    /// get costly, at most kLongestRedrawDelay.
+    std::chrono::milliseconds redrawDelay() const;
 
     /// The Qt Charts objects, for styling (e.g. hiding the legend) and for tests.
     QChart *chart() const { return m_chart; }
@@ -85,6 +93,7 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
 
 private:
+    class TimedChartView;
     struct Series;
     struct AxisScale
     {
@@ -104,9 +113,11 @@ private:
     void placeNotice();
     /// The plot's width in pixels: the number of columns a series is decimated to.
     int plotColumns() const;
+    /// Thinner lines when there are many: easier to tell apart, and cheaper to paint.
+    qreal lineWidth() const;
 
     QChart *m_chart;
-    QChartView *m_view;
+    TimedChartView *m_view;
     QDateTimeAxis *m_timeAxis;
     QCategoryAxis *m_messagesAxis;
     QCategoryAxis *m_secondsAxis;

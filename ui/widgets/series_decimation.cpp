@@ -72,7 +72,8 @@ std::vector<ChartPoint> decimateMinMax(std::span<const ChartPoint> points, qint6
         std::size_t minIndex = none;
         std::size_t maxIndex = none;
         std::size_t bucketEnd = bucketStart;
-        for (; bucketEnd < inRange.size() && floorDiv(inRange[bucketEnd].timeMs, bucketMs) == bucket;
+        for (; bucketEnd < inRange.size()
+             && floorDiv(inRange[bucketEnd].timeMs, bucketMs) == bucket;
              ++bucketEnd) {
             const ChartPoint &point = inRange[bucketEnd];
             if (!point.isKnown()) {
@@ -135,7 +136,9 @@ bool SeriesBuffer::append(ChartPoint point)
 
 void SeriesBuffer::replaceAll(std::vector<ChartPoint> points)
 {
-    const auto byTime = [](const ChartPoint &a, const ChartPoint &b) { return a.timeMs < b.timeMs; };
+    const auto byTime = [](const ChartPoint &a, const ChartPoint &b) {
+        return a.timeMs < b.timeMs;
+    };
     if (!std::is_sorted(points.begin(), points.end(), byTime)) {
         std::stable_sort(points.begin(), points.end(), byTime);
     }
