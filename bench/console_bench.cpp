@@ -12,10 +12,12 @@
 #include <QApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QStandardPaths>
 #include <QTimer>
 #include <cstdio>
+#include <functional>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -61,13 +63,29 @@ double msSinceProcessStart()
     return (up - startTicks / static_cast<double>(sysconf(_SC_CLK_TCK))) * 1000.0;
 }
 
+/// Runs the event loop for `ms` (blocking in it, not spinning: the CPU figures are the
+/// console's, not the wait's).
 void waitMs(int ms)
 {
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < ms) {
-        QApplication::processEvents(QEventLoop::AllEvents, 50);
-    }
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+/// Runs the event loop until `done` holds (checked every 10 ms) or `timeoutMs` passed.
+void waitUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    QEventLoop loop;
+    QTimer check;
+    check.setInterval(10);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done()) {
+            loop.quit();
+        }
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    check.start();
+    loop.exec();
 }
 
 std::shared_ptr<const ops::LagSnapshot> syntheticLag(int groups, int partitions, std::int64_t atMs,
@@ -126,12 +144,12 @@ int main(int argc, char **argv)
         session.start(ConsoleMode::Demo, config);
         QObject::connect(&session, &ConsoleSession::started, &window,
                          [&window] { window.showPage(MainWindow::Page::Lag); });
-        QElapsedTimer timeout;
-        timeout.start();
-        while (window.lagPage()->chart()->shownPointCount(QObject::tr("Lag (messages)")) == 0
-               && timeout.elapsed() < 30000) {
-            QApplication::processEvents(QEventLoop::AllEvents, 10);
-        }
+        waitUntil(
+            [&window] {
+                return window.lagPage()->chart()->shownPointCount(QObject::tr("Lag (messages)"))
+                    > 0;
+            },
+            30000);
         std::printf("{\"case\": \"console-first-chart\", \"ms\": %.0f}\n", msSinceProcessStart());
         std::fflush(stdout);
 

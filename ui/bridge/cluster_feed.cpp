@@ -18,6 +18,7 @@ constexpr std::chrono::milliseconds kStatusTimeout {2000};
 constexpr std::chrono::milliseconds kHeartbeatAge {2000};
 /// Attach mode keeps the lag history of its own samples: an hour at 1 s per group.
 constexpr std::size_t kAttachHistoryPoints = 3600;
+constexpr int kFirstSampleRetryMs = 100;
 
 std::int64_t nowMs()
 {
@@ -116,12 +117,24 @@ public:
         snapshot->atMs = nowMs();
         if (m_engine) {
             sampleEngine(*snapshot);
+            // Until the engine's monitor has its first sample, look again soon rather than
+            // a whole interval later: the first chart point comes that much sooner.
+            if (!snapshot->lag || snapshot->lag->sampledAtMs == 0) {
+                QTimer::singleShot(kFirstSampleRetryMs, this, &FeedWorker::tickIfFollowing);
+            }
         } else if (!m_cluster.empty()) {
             sampleCluster(*snapshot);
         } else {
             return;
         }
         Q_EMIT snapshotReady(std::move(snapshot));
+    }
+
+    void tickIfFollowing()
+    {
+        if (m_engine) {
+            tick();
+        }
     }
 
     void history(std::uint64_t id, const QString &group, qint64 fromMs, qint64 toMs)
