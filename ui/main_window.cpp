@@ -160,7 +160,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             coming->setAlignment(Qt::AlignTop | Qt::AlignLeft);
             coming->setWordWrap(true);
             coming->setTextFormat(Qt::RichText);
-            coming->setContentsMargins(24, 24, 24, 24);
+            coming->setMargin(24);
             coming->setMaximumWidth(720);
             page = coming;
         }

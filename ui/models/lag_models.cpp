@@ -242,8 +242,8 @@ QVariant GroupLagModel::data(const QModelIndex &index, int role) const
     default:
         break;
     }
-    if (role == Qt::TextAlignmentRole && index.column() >= Members
-        && index.column() <= TimeToDrain) {
+    if (role == Qt::TextAlignmentRole
+        && ((index.column() >= Lag && index.column() <= TimeToDrain) || index.column() == Members)) {
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     }
     return {};
@@ -252,10 +252,11 @@ QVariant GroupLagModel::data(const QModelIndex &index, int role) const
 QVariant GroupLagModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     static constexpr const char *kTitles[ColumnCount] = {
-        QT_TRANSLATE_NOOP("LagModels", "Group"),      QT_TRANSLATE_NOOP("LagModels", "State"),      QT_TRANSLATE_NOOP("LagModels", "Members"),
-        QT_TRANSLATE_NOOP("LagModels", "Lag"),        QT_TRANSLATE_NOOP("LagModels", "Time lag"),   QT_TRANSLATE_NOOP("LagModels", "Consumed/s"),
-        QT_TRANSLATE_NOOP("LagModels", "Produced/s"), QT_TRANSLATE_NOOP("LagModels", "Drains in"),  QT_TRANSLATE_NOOP("LagModels", "Status"),
-        QT_TRANSLATE_NOOP("LagModels", "Engine")};
+        QT_TRANSLATE_NOOP("LagModels", "Group"),      QT_TRANSLATE_NOOP("LagModels", "Status"),
+        QT_TRANSLATE_NOOP("LagModels", "Lag"),        QT_TRANSLATE_NOOP("LagModels", "Time lag"),
+        QT_TRANSLATE_NOOP("LagModels", "Consumed/s"), QT_TRANSLATE_NOOP("LagModels", "Produced/s"),
+        QT_TRANSLATE_NOOP("LagModels", "Drains in"),  QT_TRANSLATE_NOOP("LagModels", "State"),
+        QT_TRANSLATE_NOOP("LagModels", "Members"),    QT_TRANSLATE_NOOP("LagModels", "Engine")};
     return headerTitle(kTitles, section, orientation, role);
 }
 

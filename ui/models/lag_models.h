@@ -31,14 +31,14 @@ class GroupLagModel : public QAbstractTableModel
 public:
     enum Column {
         Group,
-        State,
-        Members,
+        Status,
         Lag,
         TimeLag,
         ConsumeRate,
         ProduceRate,
         TimeToDrain,
-        Status,
+        State,
+        Members,
         HostedBy,
         ColumnCount
     };
