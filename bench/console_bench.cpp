@@ -141,6 +141,15 @@ int main(int argc, char **argv)
         window.show();
         Config config;
         config.embedded = true;
+        if (qEnvironmentVariableIsSet("LOGDECK_BENCH_TRACE")) {
+            QObject::connect(session.feed(), &ClusterFeed::snapshotReady, &window,
+                             [](const ConsoleSnapshotPtr &snapshot) {
+                                 std::fprintf(stderr, "trace %.0f ms: lag sampled %lld, %zu groups\n",
+                                              msSinceProcessStart(),
+                                              snapshot->lag ? static_cast<long long>(snapshot->lag->sampledAtMs) : -1LL,
+                                              snapshot->lag ? snapshot->lag->groups.size() : 0);
+                             });
+        }
         session.start(ConsoleMode::Demo, config);
         QObject::connect(&session, &ConsoleSession::started, &window,
                          [&window] { window.showPage(MainWindow::Page::Lag); });

@@ -945,7 +945,7 @@ kafka::ClientSettings Engine::clientSettings() const
     return settings;
 }
 
-EngineStatus Engine::queryStatus(std::chrono::milliseconds timeout) const
+EngineStatus Engine::localStatus() const
 {
     EngineStatus status;
     status.mode = d->config.embedded ? EngineStatus::Mode::Embedded : EngineStatus::Mode::Broker;
@@ -959,6 +959,12 @@ EngineStatus Engine::queryStatus(std::chrono::milliseconds timeout) const
         status.collectorCounters = d->collector->counters();
     }
     status.groups = groupMetrics();
+    return status;
+}
+
+EngineStatus Engine::queryStatus(std::chrono::milliseconds timeout) const
+{
+    EngineStatus status = localStatus();
     const std::lock_guard lock(d->statusAdminMutex);
     if (!d->statusAdmin) {
         auto admin = kafka::AdminClient::create(clientSettings());

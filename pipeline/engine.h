@@ -141,6 +141,9 @@ public:
     /// Asks the cluster for its brokers and topics. Blocks up to `timeout`: call it from a
     /// worker thread.
     EngineStatus queryStatus(std::chrono::milliseconds timeout) const;
+    /// The same without asking the cluster (connected false, no brokers or topics): the
+    /// collector's and the groups' figures, at once.
+    EngineStatus localStatus() const;
 
     static constexpr std::chrono::milliseconds kConnectTimeout {10000};
 

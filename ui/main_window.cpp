@@ -406,7 +406,7 @@ void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)
     if (!m_connected) {
         return;
     }
-    if (!snapshot->connected) {
+    if (snapshot->clusterChecked && !snapshot->connected) {
         showBanner(tr("The cluster does not answer (%1). Retrying every second; the figures below "
                       "are the last known.")
                        .arg(snapshot->error),
@@ -454,7 +454,9 @@ void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)
             ++unwell;
         }
     }
-    if (!snapshot->connected) {
+    if (!snapshot->clusterChecked) {
+        m_healthField->setText(dot(kGrey) + tr("asking the cluster…"));
+    } else if (!snapshot->connected) {
         m_healthField->setText(dot(kRed) + tr("cluster unreachable"));
     } else if (known == 0 && snapshot->hostedGroups.empty()) {
         m_healthField->setText(dot(kGrey) + (snapshot->mode == ConsoleMode::Attach

@@ -128,6 +128,9 @@ public:
             return;
         }
         Q_EMIT snapshotReady(std::move(snapshot));
+        if (m_engine) {
+            m_clusterStatus = m_engine->queryStatus(kStatusTimeout);
+        }
     }
 
     void tickIfFollowing()
@@ -170,6 +173,7 @@ private:
             m_timer->stop();
         }
         m_engine.reset();
+        m_clusterStatus.reset();
         m_observer.reset();
         m_cluster.clear();
         m_rates.clear();
@@ -192,13 +196,18 @@ private:
 
     void sampleEngine(ConsoleSnapshot &snapshot)
     {
-        const EngineStatus status = m_engine->queryStatus(kStatusTimeout);
-        snapshot.connected = status.connected;
-        snapshot.error = QString::fromStdString(status.error);
+        // The cluster's answer is the one asked for after the previous tick: a first connection
+        // can take seconds, and the engine's own figures should not wait for it.
+        const EngineStatus status = m_engine->localStatus();
         snapshot.bootstrapServers = QString::fromStdString(status.bootstrapServers);
-        snapshot.clusterId = QString::fromStdString(status.clusterId);
-        snapshot.brokerCount = status.connected ? status.brokerCount : -1;
-        snapshot.topics = status.topics;
+        snapshot.clusterChecked = m_clusterStatus.has_value();
+        if (m_clusterStatus) {
+            snapshot.connected = m_clusterStatus->connected;
+            snapshot.error = QString::fromStdString(m_clusterStatus->error);
+            snapshot.clusterId = QString::fromStdString(m_clusterStatus->clusterId);
+            snapshot.brokerCount = m_clusterStatus->connected ? m_clusterStatus->brokerCount : -1;
+            snapshot.topics = m_clusterStatus->topics;
+        }
         snapshot.lag = m_engine->lagSnapshot();
         if (m_mode == ConsoleMode::Demo) {
             snapshot.brokersDown = m_engine->brokersDown();
@@ -333,6 +342,7 @@ private:
     std::uint64_t m_generation = 0;
     QTimer *m_timer = nullptr;
     std::shared_ptr<Engine> m_engine;
+    std::optional<EngineStatus> m_clusterStatus; ///< the engine's cluster, as last asked
     kafka::ClientSettings m_cluster;
     std::unique_ptr<ops::ClusterObserver> m_observer;
     RateTracker m_rates;

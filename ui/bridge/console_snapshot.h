@@ -61,6 +61,8 @@ struct ConsoleSnapshot
     ConsoleMode mode = ConsoleMode::Attach;
     std::uint64_t generation = 0; ///< changes when the console connects again
     std::int64_t atMs = 0;
+    /// The cluster has been asked at least once; until then `connected` means nothing.
+    bool clusterChecked = true;
     bool connected = false;
     QString error; ///< why the cluster did not answer, when it did not
     QString bootstrapServers;

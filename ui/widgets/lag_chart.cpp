@@ -473,7 +473,10 @@ void LagChart::redraw()
     const auto cost = std::chrono::nanoseconds(timer.nsecsElapsed()) + m_view->lastPaintCost();
     const auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(
         cost * ((1 - kCpuShare) / kCpuShare));
-    m_redrawTimer.setInterval(std::clamp(pause, kRedrawDelay, kLongestRedrawDelay));
+    // A redraw with nothing to show (the first, usually the dearest: fonts, layout) does not
+    // hold back the one that brings the first points.
+    m_redrawTimer.setInterval(knownInView ? std::clamp(pause, kRedrawDelay, kLongestRedrawDelay)
+                                          : kRedrawDelay);
     // The clock only slides the axis when no data has redrawn the chart for a while.
     m_clock.start();
 }
