@@ -95,6 +95,7 @@ ConsoleSession::ConsoleSession(QObject *parent)
 {
     qRegisterMetaType<std::shared_ptr<logdeck::Engine>>();
     qRegisterMetaType<logdeck::ui::ConsoleMode>();
+    qRegisterMetaType<logdeck::ui::OpsTarget>();
     m_thread.setObjectName(QStringLiteral("logdeck-session"));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
@@ -133,6 +134,7 @@ void ConsoleSession::start(ConsoleMode mode, const Config &config)
     m_control.stop();
     m_mode = mode;
     const auto generation = ++m_generation;
+    setTarget(OpsTarget {});
     const QString bootstrap = mode == ConsoleMode::Demo
         ? tr("embedded mock cluster")
         : QString::fromStdString(config.bootstrapServers());
@@ -144,6 +146,11 @@ void ConsoleSession::start(ConsoleMode mode, const Config &config)
         cluster["bootstrap.servers"] = config.bootstrapServers();
         m_feed.observe(cluster);
         m_control.useCluster(cluster, config.effectiveDataDir());
+        OpsTarget target;
+        target.mode = mode;
+        target.cluster = cluster;
+        target.dataDir = config.effectiveDataDir();
+        setTarget(std::move(target));
         Q_EMIT started(mode, bootstrap);
         return;
     }
@@ -157,13 +164,30 @@ void ConsoleSession::engineStarted(std::shared_ptr<Engine> engine, ConsoleMode m
 {
     const QString bootstrap = QString::fromStdString(engine->bootstrapServers());
     m_feed.followEngine(engine, mode);
-    m_control.useEngine(std::move(engine));
+    m_control.useEngine(engine);
+    OpsTarget target;
+    target.mode = mode;
+    target.cluster = engine->clientSettings();
+    target.dataDir = engine->dataDir();
+    target.mockCluster = mode == ConsoleMode::Demo;
+    target.engine = std::move(engine);
+    setTarget(std::move(target));
     Q_EMIT started(mode, bootstrap);
+}
+
+void ConsoleSession::setTarget(OpsTarget target)
+{
+    target.generation = m_generation;
+    m_target = std::move(target);
+    Q_EMIT targetChanged(m_target);
 }
 
 void ConsoleSession::stop()
 {
     ++m_generation;
+    if (m_target.isSet()) {
+        setTarget(OpsTarget {});
+    }
     m_feed.stop();
     m_control.stop();
     QMetaObject::invokeMethod(

@@ -3,6 +3,7 @@
 #include "bridge/cluster_feed.h"
 #include "bridge/console_snapshot.h"
 #include "bridge/group_control.h"
+#include "bridge/ops_target.h"
 #include "config.h"
 
 #include <QObject>
@@ -37,6 +38,8 @@ public:
 
     ClusterFeed *feed() { return &m_feed; }
     GroupControl *control() { return &m_control; }
+    /// Where operations act now; not set (isSet() false) while connecting or stopped.
+    const OpsTarget &target() const { return m_target; }
 
 Q_SIGNALS:
     void starting(logdeck::ui::ConsoleMode mode, const QString &bootstrapServers);
@@ -45,9 +48,12 @@ Q_SIGNALS:
     /// Something the user should know before going on (e.g. host mode joins groups that
     /// already have members elsewhere).
     void warning(const QString &message);
+    /// The target changed: set once connected, cleared when connecting anew or stopping.
+    void targetChanged(const logdeck::ui::OpsTarget &target);
 
 private:
     void engineStarted(std::shared_ptr<Engine> engine, ConsoleMode mode);
+    void setTarget(OpsTarget target);
 
     QThread m_thread;
     SessionWorker *m_worker;
@@ -56,6 +62,7 @@ private:
     ConsoleMode m_mode = ConsoleMode::Attach;
     bool m_readOnly = false;
     std::uint64_t m_generation = 0;
+    OpsTarget m_target;
 };
 
 } // namespace logdeck::ui
