@@ -5,6 +5,7 @@
 #include "models/lag_models.h"
 #include "views/demo_controls.h"
 #include "views/lag_page.h"
+#include "views/replay_page.h"
 #include "views/overview_page.h"
 
 #include <QAction>
@@ -45,12 +46,7 @@ constexpr PageInfo kPages[] = {
                        "set rate with per-message outcomes, comes to this page next.<br><br>Today: "
                        "<code>logdeck-cli dlq list</code>, <code>dlq show</code> and "
                        "<code>dlq redrive</code>.")},
-    {MainWindow::Page::Replay, "replay", QT_TRANSLATE_NOOP("MainWindow", "Replay"),
-     QT_TRANSLATE_NOOP("MainWindow",
-                       "Resetting a group's offsets with a preview of what would be re-read, typed "
-                       "confirmation, live steps and undo comes to this page next.<br><br>Today: "
-                       "<code>logdeck-cli groups reset-offsets</code> (a dry run unless "
-                       "<code>--execute</code>).")},
+    {MainWindow::Page::Replay, "replay", QT_TRANSLATE_NOOP("MainWindow", "Replay"), nullptr},
     {MainWindow::Page::Tenants, "tenants", QT_TRANSLATE_NOOP("MainWindow", "Tenants"),
      QT_TRANSLATE_NOOP("MainWindow",
                        "A tenant's events on a timeline, each with its state in every group and "
@@ -117,6 +113,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_banner(new QLabel(this))
     , m_overview(new OverviewPage(this))
     , m_lag(new LagPage(session->feed(), session->control(), this))
+    , m_replay(new ReplayPage(session->feed(), this))
     , m_demo(new DemoControls(session->control(), this))
     , m_demoDock(new QDockWidget(tr("Demo controls"), this))
     , m_modeField(statusField(this, QStringLiteral("statusMode")))
@@ -151,6 +148,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             page = m_overview;
         } else if (info.page == Page::Lag) {
             page = m_lag;
+        } else if (info.page == Page::Replay) {
+            page = m_replay;
         } else {
             auto *coming = new QLabel(
                 QStringLiteral("<h2>%1</h2><p>%2</p>")
@@ -211,6 +210,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
         showBanner(message, false);
     });
     connect(m_session->feed(), &ClusterFeed::snapshotReady, this, &MainWindow::showSnapshot);
+    connect(m_session, &ConsoleSession::targetChanged, m_replay, &ReplayPage::setTarget);
+    m_replay->setTarget(m_session->target());
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -325,7 +326,8 @@ QString MainWindow::bannerText() const
 
 bool MainWindow::mutationsVisible() const
 {
-    return !m_demoDock->isHidden() || m_lag->mutationsVisible();
+    return !m_demoDock->isHidden() || m_lag->mutationsVisible()
+        || m_replay->mutationsVisible();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -399,6 +401,7 @@ void MainWindow::showBanner(const QString &text, bool error)
 void MainWindow::updateMutations()
 {
     m_lag->setMutationsAllowed(!m_session->isReadOnly());
+    m_replay->setMutationsAllowed(!m_session->isReadOnly());
 }
 
 void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)
@@ -416,6 +419,7 @@ void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)
     }
     m_overview->showSnapshot(snapshot);
     m_lag->showSnapshot(snapshot);
+    m_replay->showSnapshot(snapshot);
     if (snapshot->mode == ConsoleMode::Demo) {
         m_demo->showSnapshot(snapshot);
     }

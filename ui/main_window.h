@@ -16,6 +16,7 @@ class ConsoleSession;
 class DemoControls;
 class LagPage;
 class OverviewPage;
+class ReplayPage;
 
 /// The console's main window: navigation between the pages, a banner for a lost cluster or
 /// a warning, and a status bar that always says the mode, the cluster, its brokers, the
@@ -38,6 +39,7 @@ public:
 
     OverviewPage *overviewPage() const { return m_overview; }
     LagPage *lagPage() const { return m_lag; }
+    ReplayPage *replayPage() const { return m_replay; }
     DemoControls *demoControls() const { return m_demo; }
     /// The status bar's fields, joined, as shown.
     QString statusText() const;
@@ -74,6 +76,7 @@ private:
     QLabel *m_banner;
     OverviewPage *m_overview;
     LagPage *m_lag;
+    ReplayPage *m_replay;
     DemoControls *m_demo;
     QDockWidget *m_demoDock;
     QLabel *m_modeField;

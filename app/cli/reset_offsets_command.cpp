@@ -357,21 +357,6 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
     if (!execute) {
         return Ok;
     }
-    // The undo file first: if it cannot be written, nothing moves.
-    const QString undoDir = QString::fromStdString(context->dataDir) + QStringLiteral("/resets");
-    const QString undoPath = undoDir
-        + QStringLiteral("/%1-%2.undo.csv")
-              .arg(QString::fromStdString(plan->group))
-              .arg(nowMillis());
-    auto saved = createPrivateDirectory(undoDir.toStdString());
-    if (saved) {
-        saved = writeFile(undoPath, ops::toOffsetsCsv(*plan, true),
-                          QFile::ReadOwner | QFile::WriteOwner);
-    }
-    if (!saved) {
-        printError(saved.error().message);
-        return RuntimeError;
-    }
     auto outcome = ops::executeReset(*context, *plan);
     if (!outcome) {
         printError("the reset was not applied: " + outcome.error().message);
@@ -381,13 +366,18 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         std::fprintf(stderr, "  %s\n", step.c_str());
     }
     std::fprintf(
-        stderr,
-        "Reset applied to every partition of the plan%s (audit record %lld).\n"
-        "Undo: logdeck-cli groups reset-offsets --group %s --from-file %s --execute\n",
+        stderr, "Reset applied to every partition of the plan%s (audit record %lld).\n",
         plan->rebuild
             ? (", " + std::to_string(outcome->forgottenEvents) + " event(s) forgotten").c_str()
             : "",
-        static_cast<long long>(outcome->auditId), plan->group.c_str(), qPrintable(undoPath));
+        static_cast<long long>(outcome->auditId));
+    if (outcome->undoPath.empty()) {
+        std::fputs("Nothing to undo: the group had no committed offsets before.\n", stderr);
+    } else {
+        std::fprintf(stderr,
+                     "Undo: logdeck-cli groups reset-offsets --group %s --from-file %s --execute\n",
+                     plan->group.c_str(), outcome->undoPath.c_str());
+    }
     return Ok;
 }
 

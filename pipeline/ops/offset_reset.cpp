@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/numbers.h"
+#include "common/private_files.h"
 #include "common/time_format.h"
 #include "consume/processor.h"
 #include "kafka/admin_client.h"
@@ -12,6 +13,7 @@
 #include "store/group_store.h"
 #include "store/sqlite_support.h"
 
+#include <QFile>
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -756,20 +758,85 @@ Result<ResetPlan> resetPlanFromJson(const std::string &text)
     return plan;
 }
 
-Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &plan)
+std::string_view resetStepName(ResetStep step)
+{
+    switch (step) {
+    case ResetStep::Stopping:
+        return "stopping";
+    case ResetStep::CheckingMembers:
+        return "checking-members";
+    case ResetStep::Empty:
+        return "empty";
+    case ResetStep::Applying:
+        return "applying";
+    case ResetStep::Applied:
+        return "applied";
+    case ResetStep::Resumed:
+        return "resumed";
+    case ResetStep::Cancelled:
+        return "cancelled";
+    case ResetStep::Failed:
+        return "failed";
+    }
+    return "unknown";
+}
+
+Result<std::string> writeUndoFile(const std::string &dataDir, const ResetPlan &plan)
+{
+    const std::string csv = toOffsetsCsv(plan, true);
+    if (csv.empty()) {
+        return std::string();
+    }
+    const std::string dir = (std::filesystem::path(dataDir) / "resets").string();
+    if (auto made = createPrivateDirectory(dir); !made) {
+        return fail(made.error());
+    }
+    const std::string path =
+        (std::filesystem::path(dir) / (plan.group + "-" + std::to_string(nowMillis()) + ".undo.csv"))
+            .string();
+    QFile file(QString::fromStdString(path));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate,
+                   QFile::ReadOwner | QFile::WriteOwner)
+        || file.write(csv.data(), static_cast<qint64>(csv.size())) != static_cast<qint64>(csv.size())
+        || !file.flush()) {
+        return fail(Error::io("cannot write the undo file '" + path
+                              + "': " + file.errorString().toStdString()));
+    }
+    return path;
+}
+
+Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &plan,
+                                  const ResetProgressHandler &progress,
+                                  ResetCancellation *cancellation)
 {
     ResetOutcome outcome;
     outcome.plan = plan;
+    const auto report = [&](ResetStep step, const std::string &text) {
+        if (progress) {
+            progress({step, text, nowMillis()});
+        }
+    };
+    const auto cancelled = [&] { return cancellation != nullptr && cancellation->isCancelled(); };
     auto admin = kafka::AdminClient::create(context.cluster);
     if (!admin) {
+        report(ResetStep::Failed, admin.error().message);
         return fail(admin.error());
     }
     // Engines that run the group now (the plan may be old).
     auto heartbeats = readHeartbeats(context.cluster, context.timeout);
     if (!heartbeats) {
+        report(ResetStep::Failed, heartbeats.error().message);
         return fail(heartbeats.error());
     }
     const std::vector<std::string> hosts = enginesRunning(*heartbeats, plan.group);
+    // The undo file before anything is stopped or moved: if it cannot be written, nothing
+    // moves.
+    auto undo = writeUndoFile(context.dataDir, plan);
+    if (!undo) {
+        report(ResetStep::Failed, undo.error().message);
+        return fail(undo.error());
+    }
+    outcome.undoPath = *undo;
     const auto command = [&](const std::string &target, const std::string &operation,
                              const std::string &arguments,
                              const std::vector<std::string> &awaitFrom) -> Result<void> {
@@ -824,9 +891,14 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
         }
         return text;
     };
+    const std::string hostList = joined(hosts);
 
     const std::string groupTarget = "group:" + plan.group;
+    bool stopped = false;
     const auto apply = [&]() -> Result<void> {
+        if (cancelled()) {
+            return {};
+        }
         if (!hosts.empty()) {
             // Members no engine controls would keep the group from emptying: refuse before
             // stopping anything, rather than after a minute with the group stopped.
@@ -839,13 +911,21 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
                     "group '" + plan.group + "' has active members that Logdeck does not "
                     + "control: " + joined(*foreign) + "; stop them and try again"));
             }
-            if (auto stopped = command(groupTarget, "group.stop", "{}", hosts); !stopped) {
-                return stopped;
+            report(ResetStep::Stopping, "stopping the group in " + hostList);
+            stopped = true; // from here on, resume whatever happens
+            if (auto done = command(groupTarget, "group.stop", "{}", hosts); !done) {
+                return done;
             }
+        } else {
+            report(ResetStep::CheckingMembers, "no Logdeck engine runs the group: it must have "
+                                               "no active members");
         }
         // Kafka accepts new offsets only for an empty group.
         const auto deadline = std::chrono::steady_clock::now() + kEmptyGroupWait;
         for (;;) {
+            if (cancelled()) {
+                return {};
+            }
             auto active = members();
             if (!active) {
                 return fail(active.error());
@@ -861,6 +941,12 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
             std::this_thread::sleep_for(std::chrono::milliseconds(250));
         }
         outcome.steps.push_back("group is empty");
+        report(ResetStep::Empty, "the group has no active members");
+        if (cancellation != nullptr && !cancellation->beginApplying()) {
+            return {}; // cancelled: nothing moves
+        }
+        report(ResetStep::Applying, "applying the offsets of " + std::to_string(plan.partitions.size())
+                                        + " partition(s)");
         if (hosts.empty()) {
             if (std::filesystem::exists(store::GroupStore::pathFor(context.dataDir, plan.group))) {
                 auto forgotten = applyResetLocally(context, plan, true);
@@ -869,6 +955,7 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
                 }
                 outcome.forgottenEvents = *forgotten;
                 outcome.steps.push_back("offsets applied in Kafka and in the group's database");
+                report(ResetStep::Applied, outcome.steps.back());
                 return {};
             }
             if (plan.rebuild) {
@@ -887,6 +974,7 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
                 return altered;
             }
             outcome.steps.push_back("offsets applied in Kafka");
+            report(ResetStep::Applied, outcome.steps.back());
             return {};
         }
         // The first engine commits to Kafka inside its transaction; the others then align
@@ -899,38 +987,163 @@ Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &
                 return applied;
             }
         }
+        report(ResetStep::Applied, "offsets applied by " + hostList);
         return {};
     };
 
     auto applied = apply();
-    if (!hosts.empty()) {
-        // Resume whatever happened: a failed reset must not leave the group stopped.
+    outcome.cancelled = applied && cancelled();
+    if (stopped) {
+        // Resume whatever happened: a failed or cancelled reset must not leave the group
+        // stopped.
         if (auto started = command(groupTarget, "group.start", "{}", hosts); !started) {
             outcome.steps.push_back("resume failed: " + started.error().message);
             if (applied) {
                 applied = fail(started.error());
             }
+        } else {
+            report(ResetStep::Resumed, "the group runs again in " + hostList);
         }
     }
 
     store::AuditEntry entry;
     entry.operation = "groups.reset-offsets";
     entry.target = plan.group;
-    entry.parameters =
-        json {{"strategy", plan.strategy}, {"rebuild", plan.rebuild}, {"hostedBy", hosts}}.dump();
+    entry.parameters = json {{"strategy", plan.strategy},
+                             {"rebuild", plan.rebuild},
+                             {"hostedBy", hosts},
+                             {"undoFile", outcome.undoPath}}
+                           .dump();
+    const bool moved = applied && !outcome.cancelled;
     entry.before = offsetsJson(plan, true).dump();
-    entry.after = applied ? offsetsJson(plan, false).dump() : entry.before;
-    entry.result = applied ? std::string("ok: every partition moved")
-                           : "failed, no partition moved: " + applied.error().message;
+    entry.after = moved ? offsetsJson(plan, false).dump() : entry.before;
+    entry.result = outcome.cancelled ? std::string("cancelled before the offsets moved: nothing "
+                                                   "changed")
+        : applied                    ? std::string("ok: every partition moved")
+                                     : "failed, no partition moved: " + applied.error().message;
     if (auto audited = store::AuditLog::appendTo(context.dataDir, entry); audited) {
         outcome.auditId = *audited;
     } else {
         log::warn("reset.audit_failed", {{"error", audited.error().message}});
     }
+    if (!moved && !outcome.undoPath.empty()) {
+        // Nothing moved: there is nothing to undo.
+        std::error_code ignored;
+        std::filesystem::remove(outcome.undoPath, ignored);
+        outcome.undoPath.clear();
+    }
     if (!applied) {
+        report(ResetStep::Failed, applied.error().message);
         return fail(applied.error());
     }
+    if (outcome.cancelled) {
+        outcome.steps.push_back("cancelled before the offsets moved: nothing changed");
+        report(ResetStep::Cancelled, outcome.steps.back());
+    }
     return outcome;
+}
+
+namespace {
+
+std::vector<TopicPartitionOffset> offsetsFromJson(const std::string &text)
+{
+    std::vector<TopicPartitionOffset> offsets;
+    const json list = json::parse(text, nullptr, false);
+    if (!list.is_array()) {
+        return offsets;
+    }
+    for (const auto &o : list) {
+        if (o.is_object()) {
+            offsets.push_back({o.value("topic", ""), o.value("partition", 0),
+                               o.value("offset", std::int64_t {-1})});
+        }
+    }
+    return offsets;
+}
+
+} // namespace
+
+Result<std::vector<ResetRecord>> listResets(const std::string &dataDir, int limit,
+                                            const std::string &group)
+{
+    std::vector<ResetRecord> records;
+    const std::string path = store::Database::pathIn(dataDir);
+    // No database yet: nothing was ever done here, and listing must not create one.
+    if (std::error_code ec; !std::filesystem::exists(path, ec)) {
+        return records;
+    }
+    auto db = store::Database::open(path);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto entries = store::AuditLog(**db).list(limit, "groups.reset-offsets");
+    if (!entries) {
+        return fail(entries.error());
+    }
+    for (auto it = entries->rbegin(); it != entries->rend(); ++it) {
+        if (!group.empty() && it->target != group) {
+            continue;
+        }
+        ResetRecord r;
+        r.auditId = it->id;
+        r.atMs = it->atMs;
+        r.user = it->user;
+        r.host = it->host;
+        r.group = it->target;
+        r.result = it->result;
+        r.ok = it->result.starts_with("ok");
+        r.cancelled = it->result.starts_with("cancelled");
+        const json parameters = json::parse(it->parameters, nullptr, false);
+        if (parameters.is_object()) {
+            r.strategy = parameters.value("strategy", "");
+            r.rebuild = parameters.value("rebuild", false);
+            const std::string undoFile = parameters.value("undoFile", "");
+            if (std::error_code ec; !undoFile.empty() && std::filesystem::exists(undoFile, ec)) {
+                r.undoPath = undoFile;
+            }
+        }
+        r.before = offsetsFromJson(it->before);
+        r.after = offsetsFromJson(it->after);
+        records.push_back(std::move(r));
+    }
+    return records;
+}
+
+Result<ResetRequest> undoRequest(const ResetRecord &record)
+{
+    if (!record.ok) {
+        return fail(Error::invalid("reset " + std::to_string(record.auditId) + " of '"
+                                   + record.group + "' moved nothing: there is nothing to undo"));
+    }
+    ResetRequest request;
+    request.group = record.group;
+    request.strategy = ResetStrategy::FromFile;
+    if (!record.undoPath.empty()) {
+        QFile file(QString::fromStdString(record.undoPath));
+        if (!file.open(QIODevice::ReadOnly)) {
+            return fail(Error::io("cannot read the undo file '" + record.undoPath
+                                  + "': " + file.errorString().toStdString()));
+        }
+        auto offsets = parseOffsetsCsv(file.readAll().toStdString());
+        if (!offsets) {
+            return fail(Error::invalid("the undo file " + record.undoPath + ": "
+                                       + offsets.error().message));
+        }
+        request.fileOffsets = std::move(*offsets);
+        return request;
+    }
+    for (const auto &o : record.before) {
+        if (o.offset >= 0) {
+            request.fileOffsets.push_back(o);
+        }
+    }
+    if (request.fileOffsets.empty()) {
+        return fail(Error::invalid("reset " + std::to_string(record.auditId) + " of '"
+                                   + record.group
+                                   + "': the group had no committed offsets before it, so there "
+                                     "is nothing to go back to"));
+    }
+    return request;
 }
 
 } // namespace logdeck::ops

@@ -4,8 +4,10 @@
 #include "kafka/client_settings.h"
 #include "ops/control_plane.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -98,6 +100,60 @@ Result<std::chrono::milliseconds> parseIsoDuration(const std::string &text);
 /// or partition, a time in the future and an empty scope are refused with the reason.
 Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &request);
 
+/// The steps of an executed reset, in the order they happen. A group that Logdeck engines
+/// run: Stopping, Empty, Applying, Applied, Resumed. Another group: CheckingMembers,
+/// Applying, Applied. A cancelled reset ends with Cancelled (after Resumed when it had
+/// stopped the group); a failed one with Failed.
+enum class ResetStep {
+    Stopping, ///< the engines that run the group are told to stop it
+    CheckingMembers, ///< the group must have no members (a group no engine runs)
+    Empty, ///< the group has no members: offsets may move
+    Applying, ///< the offsets are being applied: no cancel from here on
+    Applied, ///< every partition moved
+    Resumed, ///< the engines run the group again
+    Cancelled, ///< cancelled before the apply step: nothing moved
+    Failed, ///< refused or failed: nothing moved
+};
+
+/// "stopping", "checking-members", "empty", "applying", "applied", "resumed", "cancelled",
+/// "failed".
+std::string_view resetStepName(ResetStep step);
+
+/// One step as it happens.
+struct ResetProgress
+{
+    ResetStep step = ResetStep::Stopping;
+    std::string text; ///< what happened, for a person
+    std::int64_t atMs = 0;
+};
+
+/// Called on executeReset's thread as each step starts or ends.
+using ResetProgressHandler = std::function<void(const ResetProgress &)>;
+
+/// Cancels an executeReset from another thread, until its apply step starts.
+class ResetCancellation
+{
+public:
+    /// Asks the reset to stop; true when it will (the apply step has not started), false
+    /// when it is too late.
+    bool cancel()
+    {
+        int expected = Open;
+        return m_state.compare_exchange_strong(expected, Cancelled) || expected == Cancelled;
+    }
+    bool isCancelled() const { return m_state.load() == Cancelled; }
+    /// The reset enters its apply step; false when it was cancelled first.
+    bool beginApplying()
+    {
+        int expected = Open;
+        return m_state.compare_exchange_strong(expected, Applying);
+    }
+
+private:
+    enum { Open, Cancelled, Applying };
+    std::atomic<int> m_state {Open};
+};
+
 /// What an executed reset did.
 struct ResetOutcome
 {
@@ -105,13 +161,55 @@ struct ResetOutcome
     std::vector<std::string> steps; ///< what was done, in order
     std::int64_t forgottenEvents = 0; ///< dedup keys removed by --rebuild
     std::int64_t auditId = 0;
+    /// Cancelled before the apply step: nothing moved (the group was resumed).
+    bool cancelled = false;
+    /// The previous offsets, as --from-file reads them (DATA/resets/GROUP-MS.undo.csv);
+    /// empty when the group had no committed offset to go back to.
+    std::string undoPath;
 };
 
-/// Applies `plan`: for a group that live engines host, pauses it in every one of them
-/// (through logdeck.control), waits until the group is empty, applies the offsets (and the
-/// rebuild) and resumes it; for another group, refuses while it has members. Every
-/// partition moves or none does. Writes an audit record either way.
-Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &plan);
+/// Writes the plan's current offsets to DATA/resets/GROUP-MS.undo.csv (directory 0700, file
+/// 0600) and returns its path; empty when no partition had a committed offset.
+Result<std::string> writeUndoFile(const std::string &dataDir, const ResetPlan &plan);
+
+/// Applies `plan`: first writes the undo file (if that fails nothing moves); for a group
+/// that live engines host, pauses it in every one of them (through logdeck.control), waits
+/// until the group is empty, applies the offsets (and the rebuild) and resumes it; for
+/// another group, refuses while it has members. Every partition moves or none does.
+/// `progress` hears each step; `cancellation` stops the reset until the apply step starts
+/// (what was paused is resumed, nothing moves, `cancelled` is set). Writes an audit record
+/// either way (ok, failed or cancelled).
+Result<ResetOutcome> executeReset(const ResetContext &context, const ResetPlan &plan,
+                                  const ResetProgressHandler &progress = {},
+                                  ResetCancellation *cancellation = nullptr);
+
+/// A past reset, from the audit log.
+struct ResetRecord
+{
+    std::int64_t auditId = 0;
+    std::int64_t atMs = 0;
+    std::string user;
+    std::string host;
+    std::string group;
+    std::string strategy;
+    bool rebuild = false;
+    std::string result; ///< the audit record's result
+    bool ok = false; ///< every partition moved
+    bool cancelled = false;
+    /// The offsets before and after (after = before when nothing moved).
+    std::vector<kafka::TopicPartitionOffset> before;
+    std::vector<kafka::TopicPartitionOffset> after;
+    std::string undoPath; ///< the undo file, when recorded and still there
+};
+
+/// The newest `limit` resets of DATA (the audit log's groups.reset-offsets records), newest
+/// first; only `group`'s when not empty. No audit log yet: none.
+Result<std::vector<ResetRecord>> listResets(const std::string &dataDir, int limit = 200,
+                                            const std::string &group = {});
+
+/// The request that undoes `record`: --from-file of its undo file, or of its previous
+/// offsets when the file is gone. Refused for a reset that moved nothing.
+Result<ResetRequest> undoRequest(const ResetRecord &record);
 
 /// The engine's part of a reset, run where the group's SQLite file is: in one SQLite
 /// transaction, for --rebuild deletes, for every tenant with events in the replayed

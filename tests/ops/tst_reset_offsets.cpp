@@ -9,6 +9,7 @@
 #include "kafka/producer.h"
 #include "kafka/topic_catalog.h"
 #include "ops/control_plane.h"
+#include "ops/offset_reset.h"
 #include "support/cli_runner.h"
 #include "support/test_broker.h"
 
@@ -273,6 +274,114 @@ private Q_SLOTS:
                    QStringLiteral("--from-file"), undo.captured(1), QStringLiteral("--execute")});
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.err));
         QCOMPARE(committedBy(m_group, m_topic), kBaseline);
+    }
+
+    /// Through ops, as the console calls it.
+    ops::ResetContext opsContext() const
+    {
+        ops::ResetContext context;
+        context.cluster = test::brokerSettings();
+        context.dataDir = m_dir.path().toStdString();
+        return context;
+    }
+
+    ops::ResetPlan earliestPlan() const
+    {
+        ops::ResetRequest request;
+        request.group = m_group;
+        request.strategy = ops::ResetStrategy::ToEarliest;
+        request.topics[m_topic] = {};
+        auto plan = ops::planReset(opsContext(), request);
+        return plan ? *plan : ops::ResetPlan {};
+    }
+
+    void executeReportsItsStepsInOrder()
+    {
+        const auto plan = earliestPlan();
+        QCOMPARE(plan.partitions.size(), std::size_t {kPartitions});
+        std::vector<ops::ResetStep> steps;
+        std::int64_t lastAt = 0;
+        const auto outcome = ops::executeReset(opsContext(), plan, [&](const ops::ResetProgress &p) {
+            QVERIFY(p.atMs >= lastAt && !p.text.empty());
+            lastAt = p.atMs;
+            steps.push_back(p.step);
+        });
+        QVERIFY2(outcome, outcome ? "" : outcome.error().message.c_str());
+        // No Logdeck engine runs this group: nothing to stop or resume.
+        QCOMPARE(steps, (std::vector<ops::ResetStep> {ops::ResetStep::CheckingMembers,
+                                                      ops::ResetStep::Empty,
+                                                      ops::ResetStep::Applying,
+                                                      ops::ResetStep::Applied}));
+        QCOMPARE(committedBy(m_group, m_topic), (std::vector<std::int64_t> {0, 0, 0}));
+        // The undo file holds the previous offsets; the history names it, and undoing it is
+        // a --from-file plan back to them.
+        QVERIFY(QFile::exists(QString::fromStdString(outcome->undoPath)));
+        auto history = ops::listResets(m_dir.path().toStdString(), 50, m_group);
+        QVERIFY(history);
+        QVERIFY(!history->empty());
+        const auto &last = history->front();
+        QCOMPARE(last.auditId, outcome->auditId);
+        QVERIFY(last.ok);
+        QCOMPARE(last.strategy, std::string("--to-earliest"));
+        QCOMPARE(last.undoPath, outcome->undoPath);
+        QVERIFY(!last.user.empty());
+        auto undo = ops::undoRequest(last);
+        QVERIFY2(undo, undo ? "" : undo.error().message.c_str());
+        QCOMPARE(undo->strategy, ops::ResetStrategy::FromFile);
+        auto undoPlan = ops::planReset(opsContext(), *undo);
+        QVERIFY2(undoPlan, undoPlan ? "" : undoPlan.error().message.c_str());
+        QCOMPARE(undoPlan->partitions.size(), std::size_t {kPartitions});
+        for (const auto &p : undoPlan->partitions) {
+            QCOMPARE(p.current, std::int64_t {0});
+            QCOMPARE(p.target, kBaseline[static_cast<std::size_t>(p.partition)]);
+        }
+        QVERIFY(ops::executeReset(opsContext(), *undoPlan));
+        QCOMPARE(committedBy(m_group, m_topic), kBaseline);
+    }
+
+    void aResetCancelledBeforeItsApplyStepMovesNothing()
+    {
+        const auto plan = earliestPlan();
+        QCOMPARE(plan.partitions.size(), std::size_t {kPartitions});
+        ops::ResetCancellation cancellation;
+        std::vector<ops::ResetStep> steps;
+        const auto outcome = ops::executeReset(
+            opsContext(), plan,
+            [&](const ops::ResetProgress &p) {
+                steps.push_back(p.step);
+                if (p.step == ops::ResetStep::CheckingMembers) {
+                    QVERIFY(cancellation.cancel());
+                }
+            },
+            &cancellation);
+        QVERIFY2(outcome, outcome ? "" : outcome.error().message.c_str());
+        QVERIFY(outcome->cancelled);
+        QCOMPARE(steps, (std::vector<ops::ResetStep> {ops::ResetStep::CheckingMembers,
+                                                      ops::ResetStep::Cancelled}));
+        QCOMPARE(committedBy(m_group, m_topic), kBaseline);
+        QVERIFY(outcome->undoPath.empty());
+        auto history = ops::listResets(m_dir.path().toStdString(), 50, m_group);
+        QVERIFY(history && !history->empty());
+        QCOMPARE(history->front().auditId, outcome->auditId);
+        QVERIFY(history->front().cancelled);
+        QVERIFY(!history->front().ok);
+        QVERIFY(!ops::undoRequest(history->front()));
+
+        // Once the apply step has started, a cancel is too late and the reset completes.
+        ops::ResetCancellation late;
+        bool lateRefused = false;
+        const auto applied = ops::executeReset(
+            opsContext(), plan,
+            [&](const ops::ResetProgress &p) {
+                if (p.step == ops::ResetStep::Applying) {
+                    lateRefused = !late.cancel();
+                }
+            },
+            &late);
+        QVERIFY(applied);
+        QVERIFY(lateRefused);
+        QVERIFY(!applied->cancelled);
+        QCOMPARE(committedBy(m_group, m_topic), (std::vector<std::int64_t> {0, 0, 0}));
     }
 
     void badInputIsRefusedBeforeAnythingChanges_data()

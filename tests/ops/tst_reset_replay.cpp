@@ -13,6 +13,7 @@
 #include "kafka/admin_client.h"
 #include "kafka/producer.h"
 #include "ops/control_plane.h"
+#include "ops/offset_reset.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "store/group_store.h"
@@ -330,6 +331,71 @@ class TestResetReplay : public QObject
             QVERIFY(entries->front().result.starts_with("ok"));
             QVERIFY(entries->front().before != entries->front().after);
         }
+
+        // Through ops, as the console calls it: the steps arrive in order, and a reset
+        // cancelled once the group is empty resumes the group and moves nothing.
+        ops::ResetContext context;
+        context.cluster = cluster;
+        context.dataDir = dataDir;
+        context.mockCluster = embedded;
+        ops::ResetRequest request;
+        request.group = "analytics";
+        request.strategy = ops::ResetStrategy::ToCurrent;
+        request.topics["events.raw"] = {};
+        auto plan = ops::planReset(context, request);
+        QVERIFY2(plan, plan ? "" : plan.error().message.c_str());
+        std::vector<ops::ResetStep> steps;
+        const auto record = [&](const ops::ResetProgress &p) {
+            QVERIFY(p.atMs > 0 && !p.text.empty());
+            steps.push_back(p.step);
+        };
+        auto executed = ops::executeReset(context, *plan, record);
+        QVERIFY2(executed, executed ? "" : executed.error().message.c_str());
+        QCOMPARE(steps, (std::vector<ops::ResetStep> {ops::ResetStep::Stopping,
+                                                      ops::ResetStep::Empty,
+                                                      ops::ResetStep::Applying,
+                                                      ops::ResetStep::Applied,
+                                                      ops::ResetStep::Resumed}));
+        QVERIFY(!executed->cancelled);
+        QVERIFY(waitFor([&] { return caughtUp(**admin, "analytics", 3); }, 30));
+
+        request.strategy = ops::ResetStrategy::ToEarliest;
+        plan = ops::planReset(context, request);
+        QVERIFY2(plan, plan ? "" : plan.error().message.c_str());
+        const QString committedBefore = positions(**admin, "analytics", 3);
+        steps.clear();
+        ops::ResetCancellation cancellation;
+        bool refusedTooLate = false;
+        executed = ops::executeReset(
+            context, *plan,
+            [&](const ops::ResetProgress &p) {
+                steps.push_back(p.step);
+                if (p.step == ops::ResetStep::Empty) {
+                    QVERIFY(cancellation.cancel());
+                }
+                if (p.step == ops::ResetStep::Resumed) {
+                    refusedTooLate = !cancellation.cancel();
+                }
+            },
+            &cancellation);
+        QVERIFY2(executed, executed ? "" : executed.error().message.c_str());
+        QVERIFY(executed->cancelled);
+        QVERIFY(!refusedTooLate); // a cancelled reset stays cancelled
+        QCOMPARE(steps, (std::vector<ops::ResetStep> {ops::ResetStep::Stopping,
+                                                      ops::ResetStep::Empty,
+                                                      ops::ResetStep::Resumed,
+                                                      ops::ResetStep::Cancelled}));
+        QVERIFY(executed->undoPath.empty()); // nothing moved: nothing to undo
+        QCOMPARE(positions(**admin, "analytics", 3), committedBefore);
+        QVERIFY(
+            waitFor([&] { return groupStateInFleet(data.path(), "analytics") == "running"; }, 15));
+        auto history = ops::listResets(dataDir, 10, "analytics");
+        QVERIFY(history);
+        QCOMPARE(history->size(), std::size_t {3});
+        QVERIFY(history->front().cancelled);
+        QVERIFY2(history->front().result.starts_with("cancelled"), history->front().result.c_str());
+        QVERIFY(!ops::undoRequest(history->front())); // a cancelled reset has nothing to undo
+        QVERIFY(history->at(1).ok && !history->at(1).undoPath.empty());
 
         // Pause and resume through the control plane.
         outcome =
