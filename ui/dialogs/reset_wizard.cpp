@@ -73,7 +73,7 @@ QString stepLabel(ops::ResetStep step)
 {
     switch (step) {
     case ops::ResetStep::Stopping:
-        return ResetWizard::tr("Stop the group in the engines that run it");
+        return ResetWizard::tr("Stop the group in the Logdeck engines that run it");
     case ops::ResetStep::CheckingMembers:
         return ResetWizard::tr("Check that the group has no active members");
     case ops::ResetStep::Empty:
@@ -152,7 +152,7 @@ ResetWizard::ResetWizard(ResetService *service, QString group, GroupPartitions p
 {
     setWindowTitle(tr("Reset offsets of %1").arg(m_group));
     setObjectName(QStringLiteral("resetWizard"));
-    resize(900, 620);
+    resize(880, 560);
     m_stages->addWidget(createChoose());
     m_stages->addWidget(createPreview());
     m_stages->addWidget(createRun());
@@ -724,9 +724,12 @@ void ResetWizard::showStep(std::uint64_t requestId, ops::ResetStep step, const Q
         item->setData(Qt::UserRole, static_cast<int>(step));
     }
     const bool bad = step == ops::ResetStep::Failed || step == ops::ResetStep::Cancelled;
-    item->setText(QStringLiteral("%1  %2 — %3  (%4)")
-                      .arg(bad ? QStringLiteral("✗") : QStringLiteral("✓"), stepLabel(step), text,
-                           QDateTime::fromMSecsSinceEpoch(atMs).toString(QStringLiteral("HH:mm:ss.zzz"))));
+    const QString at =
+        QDateTime::fromMSecsSinceEpoch(atMs).toString(QStringLiteral("HH:mm:ss.zzz"));
+    // The engine's words are shown where they add to the label: why it failed or stopped.
+    item->setText(bad ? QStringLiteral("✗  %1  %2: %3").arg(at, stepLabel(step), text)
+                      : QStringLiteral("✓  %1  %2").arg(at, stepLabel(step)));
+    item->setToolTip(text);
     item->setForeground(bad ? QColor(0xc0, 0x1c, 0x28) : palette().color(QPalette::Text));
     updateButtons();
 }
@@ -747,6 +750,7 @@ void ResetWizard::showFinished(std::uint64_t requestId, const ResetOutcomePtr &o
             item->setText(QStringLiteral("–  ") + stepLabel(static_cast<ops::ResetStep>(
                                                       item->data(Qt::UserRole).toInt()))
                           + tr(" (not done)"));
+            item->setForeground(QColor(0x6b, 0x6b, 0x6b));
         }
     }
     if (!error.isEmpty()) {

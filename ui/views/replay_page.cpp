@@ -22,7 +22,7 @@ namespace logdeck::ui {
 namespace {
 
 const QString kLag = QObject::tr("Lag (messages)");
-constexpr std::chrono::minutes kChartWindow {15};
+constexpr std::chrono::minutes kChartWindow {5};
 const QColor kGrey(0x6b, 0x6b, 0x6b);
 
 QTableWidget *makeTable(const QStringList &headers, QWidget *parent)
@@ -128,7 +128,7 @@ ReplayPage::ReplayPage(ClusterFeed *feed, QWidget *parent)
     auto *chartBox = new QWidget(middle);
     auto *chartLayout = new QVBoxLayout(chartBox);
     chartLayout->setContentsMargins(0, 0, 0, 0);
-    chartLayout->addWidget(new QLabel(tr("<b>Catch-up</b> (the group's lag, last 15 minutes)"),
+    chartLayout->addWidget(new QLabel(tr("<b>Catch-up</b> (the group's lag, last 5 minutes)"),
                                       chartBox));
     chartLayout->addWidget(m_chart, 1);
     middle->addWidget(chartBox);
