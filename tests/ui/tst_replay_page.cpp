@@ -198,7 +198,16 @@ private Q_SLOTS:
             session.control()->resumeGroup(QStringLiteral("analytics"));
         }
         QTRY_VERIFY_WITH_TIMEOUT(analyticsState() == "running", 15000);
-        QTRY_VERIFY_WITH_TIMEOUT(analyticsLag() >= 0 && analyticsLag() < 300, 60000);
+        // Caught up: every partition known again and the lag back to a few batches.
+        const auto analyticsPartitions = [&]() -> std::size_t {
+            const auto *group = last && last->lag ? last->lag->find("analytics") : nullptr;
+            return group != nullptr ? group->partitions.size() : 0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(analyticsPartitions() == plan->partitions.size()
+                                     && analyticsLag() >= 0 && analyticsLag() < 300,
+                                 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->partitionTable()->rowCount(),
+                                  static_cast<int>(plan->partitions.size()), 5000);
         QVERIFY(page->chart()->shownPointCount(QObject::tr("Lag (messages)")) > 0);
 
         // The history has it, and Undo previews the plan back to the offsets before it.
@@ -210,6 +219,7 @@ private Q_SLOTS:
         QVERIFY(page->historyTable()->item(0, 4)->text().contains(
             QString::fromStdString(record.user)));
         page->historyTable()->selectRow(0);
+        saveShot(&window, QStringLiteral("replay-page-after-reset.png"));
         QVERIFY(page->undoButton()->isEnabled());
         page->undoButton()->click();
         QTRY_VERIFY_WITH_TIMEOUT(page->wizard() && page->wizard()->plan(), 30000);

@@ -61,16 +61,17 @@ void ResetService::post(std::function<std::function<void()>()> work)
         Qt::QueuedConnection);
 }
 
-std::uint64_t ResetService::plan(const ops::ResetRequest &request)
+std::uint64_t ResetService::postPlan(std::function<Result<ops::ResetPlan>(const ops::ResetContext &)> make)
 {
     const auto id = ++m_lastRequest;
     const auto generation = m_target.generation;
     const bool set = m_target.isSet();
-    post([this, id, generation, set, context = context(), request]() -> std::function<void()> {
+    post([this, id, generation, set, context = context(),
+          make = std::move(make)]() -> std::function<void()> {
         if (!set) {
             return [this, id] { Q_EMIT planReady(id, nullptr, tr("not connected")); };
         }
-        auto made = ops::planReset(context, request);
+        auto made = make(context);
         return [this, id, generation, made = std::move(made)] {
             if (!current(generation)) {
                 return;
@@ -80,6 +81,13 @@ std::uint64_t ResetService::plan(const ops::ResetRequest &request)
         };
     });
     return id;
+}
+
+std::uint64_t ResetService::plan(const ops::ResetRequest &request)
+{
+    return postPlan([request](const ops::ResetContext &context) {
+        return ops::planReset(context, request);
+    });
 }
 
 std::uint64_t ResetService::execute(const ops::ResetPlan &plan)
@@ -143,25 +151,13 @@ std::uint64_t ResetService::history(const QString &group)
 
 std::uint64_t ResetService::undoPlan(const ops::ResetRecord &record)
 {
-    const auto id = ++m_lastRequest;
-    const auto generation = m_target.generation;
-    post([this, id, generation, context = context(), record]() -> std::function<void()> {
+    return postPlan([record](const ops::ResetContext &context) -> Result<ops::ResetPlan> {
         auto request = ops::undoRequest(record);
-        Result<ops::ResetPlan> made = fail(Error::internal("no plan"));
-        if (request) {
-            made = ops::planReset(context, *request);
-        } else {
-            made = fail(request.error());
+        if (!request) {
+            return fail(request.error());
         }
-        return [this, id, generation, made = std::move(made)] {
-            if (!current(generation)) {
-                return;
-            }
-            made ? Q_EMIT planReady(id, std::make_shared<const ops::ResetPlan>(*made), {})
-                 : Q_EMIT planReady(id, nullptr, messageOf(made.error()));
-        };
+        return ops::planReset(context, *request);
     });
-    return id;
 }
 
 } // namespace logdeck::ui

@@ -64,6 +64,8 @@ private:
     /// Runs `work` on the service's thread; its answer is delivered on this object's thread
     /// unless the target changed meanwhile.
     void post(std::function<std::function<void()>()> work);
+    /// Makes a plan on the service's thread; planReady answers.
+    std::uint64_t postPlan(std::function<Result<ops::ResetPlan>(const ops::ResetContext &)> make);
     bool current(std::uint64_t generation) const { return generation == m_target.generation; }
 
     QThread m_thread;

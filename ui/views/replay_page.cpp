@@ -272,10 +272,13 @@ void ReplayPage::showGroup()
         ? tr("not run by Logdeck: a reset needs it to have no active members")
         : tr("run by Logdeck engine %1: a reset stops it there, moves the offsets and resumes it")
               .arg(QString::fromStdString(group->hostedBy).toHtmlEscaped());
+    const QString lag = group->partitions.empty()
+        ? tr("<span style='color:#6b6b6b'>lag unknown (no partition sampled yet)</span>")
+        : tr("lag <b>%1</b>").arg(formatCount(group->lag).toHtmlEscaped());
     m_groupLine->setText(
-        tr("%1 · %2 · lag <b>%3</b> · <span style='color:%4;font-weight:600'>%5</span> · %6")
-            .arg(state, members, formatCount(group->lag).toHtmlEscaped(),
-                 lagStatusColour(group->status).name(), lagStatusText(group->status), runBy));
+        tr("%1 · %2 · %3 · <span style='color:%4;font-weight:600'>%5</span> · %6")
+            .arg(state, members, lag, lagStatusColour(group->status).name(),
+                 lagStatusText(group->status), runBy));
     m_partitions->setRowCount(static_cast<int>(group->partitions.size()));
     int row = 0;
     for (const auto &p : group->partitions) {
