@@ -170,6 +170,35 @@ private Q_SLOTS:
         }
         wizard->confirmation()->setText(QStringLiteral("analytics"));
         QVERIFY(wizard->executeButton()->isEnabled());
+
+        // Cancelled at once, before its apply step: nothing moves and the history says so.
+        wizard->executeButton()->click();
+        QCOMPARE(wizard->stage(), ResetWizard::Stage::Run);
+        QVERIFY(wizard->cancelButton()->isEnabled());
+        wizard->cancelButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(wizard->outcome() || !wizard->errorText().isEmpty(), 90000);
+        QVERIFY2(wizard->errorText().isEmpty(), qPrintable(wizard->errorText()));
+        QVERIFY(wizard->outcome()->cancelled);
+        QVERIFY2(wizard->shownSteps().last().contains(QStringLiteral("Cancelled")),
+                 qPrintable(wizard->shownSteps().join(QLatin1Char('\n'))));
+        QVERIFY(!wizard->shownSteps().join(QLatin1Char('\n')).contains(QStringLiteral("✓")));
+        const auto unchanged = ops::planReset(page->service()->context(), *request);
+        QVERIFY(unchanged);
+        QCOMPARE(planRows(*unchanged), planRows(*plan));
+        QTRY_VERIFY_WITH_TIMEOUT(page->historyTable()->rowCount() == 1, 10000);
+        QVERIFY(page->resets().front().cancelled);
+        page->historyTable()->selectRow(0);
+        QVERIFY(!page->undoButton()->isEnabled()); // nothing moved: nothing to undo
+        wizard->close();
+
+        // Again, to the end.
+        wizard = page->openWizard();
+        QVERIFY(wizard != nullptr);
+        wizard->setStrategy(ops::ResetStrategy::ToEarliest);
+        wizard->preview();
+        QTRY_COMPARE_WITH_TIMEOUT(wizard->stage(), ResetWizard::Stage::Preview, 30000);
+        QCOMPARE(planRows(*wizard->plan()), planRows(*plan));
+        wizard->confirmation()->setText(QStringLiteral("analytics"));
         wizard->executeButton()->click();
         QCOMPARE(wizard->stage(), ResetWizard::Stage::Run);
 
@@ -211,8 +240,8 @@ private Q_SLOTS:
         QVERIFY(page->chart()->shownPointCount(QObject::tr("Lag (messages)")) > 0);
 
         // The history has it, and Undo previews the plan back to the offsets before it.
-        QTRY_VERIFY_WITH_TIMEOUT(page->historyTable()->rowCount() == 1, 10000);
-        const auto &record = page->resets().front();
+        QTRY_VERIFY_WITH_TIMEOUT(page->historyTable()->rowCount() == 2, 10000);
+        const auto &record = page->resets().front(); // newest first
         QVERIFY(record.ok);
         QCOMPARE(record.group, std::string("analytics"));
         QCOMPARE(record.strategy, std::string("--to-earliest"));
