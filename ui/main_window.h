@@ -13,9 +13,12 @@ class QStackedWidget;
 namespace logdeck::ui {
 
 class ConsoleSession;
+class AuditPage;
 class DemoControls;
+class FleetPage;
 class LagPage;
 class OverviewPage;
+class TenantsPage;
 
 /// The console's main window: navigation between the pages, a banner for a lost cluster or
 /// a warning, and a status bar that always says the mode, the cluster, its brokers, the
@@ -39,6 +42,9 @@ public:
     OverviewPage *overviewPage() const { return m_overview; }
     LagPage *lagPage() const { return m_lag; }
     DemoControls *demoControls() const { return m_demo; }
+    TenantsPage *tenantsPage() const { return m_tenants; }
+    FleetPage *fleetPage() const { return m_fleet; }
+    AuditPage *auditPage() const { return m_audit; }
     /// The status bar's fields, joined, as shown.
     QString statusText() const;
     /// The banner's text; empty when it is hidden.
@@ -75,6 +81,9 @@ private:
     OverviewPage *m_overview;
     LagPage *m_lag;
     DemoControls *m_demo;
+    TenantsPage *m_tenants;
+    FleetPage *m_fleet;
+    AuditPage *m_audit;
     QDockWidget *m_demoDock;
     QLabel *m_modeField;
     QLabel *m_clusterField;
