@@ -116,10 +116,19 @@ struct Engine::Impl
             return fail(db.error());
         }
         store::TenantStore tenants(**db);
+        store::AuditLog audit(**db);
         for (const char *name : kDemoTenants) {
-            auto key = tenants.addTenant(name);
-            if (!key) {
-                key = tenants.addKey(name); // the tenant is there from an earlier run
+            // Audited like `logdeck-cli tenants add`: a key made is a key change.
+            const int keysBefore = tenants.activeKeysOf(name);
+            const bool add = keysBefore < 0;
+            auto key = add ? tenants.addTenant(name)
+                           : tenants.addKey(name); // the tenant is there from an earlier run
+            auto entry = store::TenantStore::keyChangeAuditEntry(
+                add ? "tenants.add" : "tenants.add-key", name, keysBefore,
+                tenants.activeKeysOf(name), key ? "ok" : key.error().message);
+            entry.parameters = nlohmann::json {{"tenant", name}, {"via", "demo"}}.dump();
+            if (auto appended = audit.append(std::move(entry)); !appended) {
+                log::warn("engine.audit_failed", {{"error", appended.error().message}});
             }
             if (!key) {
                 return fail(key.error());

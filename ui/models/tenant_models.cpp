@@ -211,6 +211,14 @@ QVariant TenantTimelineModel::data(const QModelIndex &index, int role) const
         }
         return lines.join(QLatin1Char('\n'));
     }
+    if (role == Qt::ToolTipRole) {
+        return tr("%1\nevent %2\ntype %3, campaign %4\nreceived %5")
+            .arg(timestampText(event->occurredAtMs), QString::fromStdString(event->eventId),
+                 QString::fromStdString(event->type),
+                 event->campaignId.empty() ? QStringLiteral("–")
+                                           : QString::fromStdString(event->campaignId),
+                 timestampText(event->receivedAtMs));
+    }
     if (role == Qt::ForegroundRole && column == Where && event->partition < 0) {
         return QBrush(eventStateColour(std::nullopt));
     }
@@ -219,14 +227,11 @@ QVariant TenantTimelineModel::data(const QModelIndex &index, int role) const
     }
     switch (column) {
     case Time:
-        return timestampText(event->occurredAtMs);
+        return timeOfDayText(event->occurredAtMs);
     case Event:
         return QString::fromStdString(event->eventId);
     case Type:
         return QString::fromStdString(event->type);
-    case Campaign:
-        return event->campaignId.empty() ? QStringLiteral("–")
-                                         : QString::fromStdString(event->campaignId);
     case States:
         return {};
     case Where:
@@ -249,8 +254,6 @@ QVariant TenantTimelineModel::headerData(int section, Qt::Orientation orientatio
         return tr("Event");
     case Type:
         return tr("Type");
-    case Campaign:
-        return tr("Campaign");
     case States:
         return tr("State in each group");
     case Where:

@@ -14,7 +14,8 @@ QColor eventStateColour(std::optional<ops::EventState> state);
 /// "processed", "pending", "retry", "DLQ", "redriven"; "unknown" for nullopt.
 QString eventStateLabel(std::optional<ops::EventState> state);
 
-/// A tenant's events, newest first, each with a chip per group for its state there
+/// A tenant's events, newest first (the time of day; the date and the campaign in the
+/// tooltips), each with a chip per group for its state there
 /// (kChipsRole on the States column; a group the inspection could not tell is "unknown",
 /// grey). Filters by state, group and free text narrow the rows without a new inspection.
 class TenantTimelineModel : public QAbstractTableModel
@@ -22,7 +23,7 @@ class TenantTimelineModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Time, Event, Type, Campaign, States, Where, ColumnCount };
+    enum Column { Time, Event, Type, Where, States, ColumnCount };
 
     struct Filter
     {

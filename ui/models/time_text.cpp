@@ -15,6 +15,22 @@ QString timestampText(std::int64_t unixMs)
         QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
 }
 
+QString timeOfDayText(std::int64_t unixMs)
+{
+    if (unixMs <= 0) {
+        return QStringLiteral("–");
+    }
+    const QDateTime time = QDateTime::fromMSecsSinceEpoch(unixMs);
+    const QDate today = QDate::currentDate();
+    if (time.date() == today) {
+        return time.toString(QStringLiteral("HH:mm:ss.zzz"));
+    }
+    if (time.date().year() == today.year()) {
+        return time.toString(QStringLiteral("MM-dd HH:mm:ss.zzz"));
+    }
+    return timestampText(unixMs);
+}
+
 QString durationText(std::int64_t ms)
 {
     if (ms < 0) {

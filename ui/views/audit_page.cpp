@@ -86,6 +86,7 @@ AuditPage::AuditPage(QWidget *parent)
     m_target->setObjectName(QStringLiteral("auditTarget"));
     m_target->setPlaceholderText(tr("Group, tenant or task"));
     m_target->setClearButtonEnabled(true);
+    m_target->setMinimumWidth(180);
     m_text->setObjectName(QStringLiteral("auditText"));
     m_text->setPlaceholderText(tr("Any text: user, host, parameters, before, after, result"));
     m_text->setClearButtonEnabled(true);
@@ -132,7 +133,7 @@ AuditPage::AuditPage(QWidget *parent)
     filterRow->addWidget(m_text, 1);
     filterRow->addWidget(m_range);
 
-    auto *sides = new QSplitter(Qt::Horizontal, this);
+    auto *sides = new QSplitter(Qt::Vertical, this);
     sides->addWidget(titled(tr("<b>Before</b>"), m_before, this));
     sides->addWidget(titled(tr("<b>After</b>"), m_after, this));
     auto *detail = new QSplitter(Qt::Horizontal, this);
@@ -141,9 +142,7 @@ AuditPage::AuditPage(QWidget *parent)
                                 "fields highlighted)</span>"),
                              m_changeView, this));
     detail->addWidget(sides);
-    detail->setStretchFactor(0, 1);
-    detail->setStretchFactor(1, 2);
-    detail->setStretchFactor(2, 2);
+    detail->setSizes({280, 360, 280});
 
     auto *bottom = new QWidget(this);
     auto *bottomLayout = new QVBoxLayout(bottom);
@@ -274,7 +273,11 @@ void AuditPage::showLog(std::uint64_t id, const AuditEntriesPtr &entries, const 
     entrySelected();
     const int count = m_log->rowCount();
     m_status->setText(
-        (count == 0 ? tr("No audited operation matches.")
+        (count == 0 ? (m_operation->currentIndex() == 0 && m_target->text().isEmpty()
+                               && m_text->text().isEmpty() && m_range->currentIndex() == 4
+                           ? tr("Nothing audited here yet: pauses, resumes, offset resets, "
+                                "redrives and tenant key changes appear as they happen.")
+                           : tr("No audited operation matches the filters."))
          : count == 1 ? tr("<b>1</b> operation")
                       : tr("<b>%1</b> operations").arg(count))
         + tr(" <span style='color:#6b6b6b'>· newest first · %1 · read %2, again every %3 s "

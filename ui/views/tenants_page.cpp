@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace logdeck::ui {
@@ -83,6 +84,7 @@ TenantsPage::TenantsPage(QWidget *parent)
     , m_pathSummary(new QLabel(this))
     , m_path(new EventPathModel(this))
     , m_pathView(makeTable(m_path, this))
+    , m_poll(new QTimer(this))
 {
     setObjectName(QStringLiteral("tenantsPage"));
     m_tenantChoice->setObjectName(QStringLiteral("tenantChoice"));
@@ -136,11 +138,10 @@ TenantsPage::TenantsPage(QWidget *parent)
     m_timelineView->setObjectName(QStringLiteral("tenantTimeline"));
     auto *header = m_timelineView->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::Interactive);
-    header->resizeSection(TenantTimelineModel::Time, 190);
-    header->resizeSection(TenantTimelineModel::Event, 250);
+    header->resizeSection(TenantTimelineModel::Time, 100);
+    header->resizeSection(TenantTimelineModel::Event, 110);
     header->resizeSection(TenantTimelineModel::Type, 80);
-    header->resizeSection(TenantTimelineModel::Campaign, 90);
-    header->resizeSection(TenantTimelineModel::States, 470);
+    header->resizeSection(TenantTimelineModel::Where, 75);
     m_pathView->setObjectName(QStringLiteral("tenantEventPath"));
     m_pathView->setSelectionMode(QAbstractItemView::NoSelection);
     auto *pathHeader = m_pathView->horizontalHeader();
@@ -217,6 +218,27 @@ TenantsPage::TenantsPage(QWidget *parent)
                 Q_EMIT exportFinished(path, error);
             });
     m_status->setText(tr("Pick a tenant to see its events and where each one is."));
+    m_poll->setInterval(kPollIntervalMs);
+    connect(m_poll, &QTimer::timeout, this, [this] {
+        if (!m_inspecting) {
+            refresh();
+        }
+    });
+}
+
+void TenantsPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_inspecting) {
+        refresh();
+    }
+    m_poll->start();
+}
+
+void TenantsPage::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    m_poll->stop();
 }
 
 void TenantsPage::setTarget(const OpsTarget &target)
@@ -225,6 +247,7 @@ void TenantsPage::setTarget(const OpsTarget &target)
     m_service.setTarget(target);
     m_inspectRequest = 0;
     m_traceRequest = 0;
+    m_inspecting = false;
     m_timeline->setInspection(nullptr);
     m_path->setTrace(nullptr);
     if (!target.isSet()) {
@@ -288,7 +311,11 @@ void TenantsPage::inspect(const QString &tenant)
     if (m_tenantChoice->currentText() != tenant) {
         m_tenantChoice->setEditText(tenant);
     }
-    m_status->setText(tr("Inspecting %1…").arg(tenant.toHtmlEscaped()));
+    if (m_timeline->inspection() == nullptr
+        || m_timeline->inspection()->tenant != tenant.toStdString()) {
+        m_status->setText(tr("Inspecting %1…").arg(tenant.toHtmlEscaped()));
+    }
+    m_inspecting = true;
     m_inspectRequest = m_service.inspect(query());
 }
 
@@ -312,6 +339,7 @@ void TenantsPage::showInspection(std::uint64_t id, const TenantInspectionPtr &in
     if (id != m_inspectRequest) {
         return;
     }
+    m_inspecting = false;
     const ops::InspectedEvent *selected = m_timeline->eventAt(m_timelineView->currentIndex().row());
     const QString selectedId = selected != nullptr ? QString::fromStdString(selected->eventId)
                                                    : QString();
@@ -354,8 +382,13 @@ void TenantsPage::showInspection(std::uint64_t id, const TenantInspectionPtr &in
         status += tr(" · <span style='color:#b26a00'>older events left out: narrow the time "
                      "range</span>");
     }
-    status += tr(" · newest first, inspected %1")
-                  .arg(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss")));
+    status += tr(" · newest first · inspected %1, again every %2 s while shown")
+                  .arg(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss")))
+                  .arg(kPollIntervalMs / 1000);
+    if (events == 0) {
+        status += tr("<br><span style='color:#6b6b6b'>No event of this tenant in the time range "
+                     "yet: widen the range, or send some.</span>");
+    }
     m_status->setText(status);
     m_exportButton->setEnabled(m_timeline->rowCount() > 0);
     int row = selectedId.isEmpty() ? -1 : m_timeline->rowOf(selectedId);

@@ -11,6 +11,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QTableView;
+class QTimer;
 
 namespace logdeck::ui {
 
@@ -48,6 +49,8 @@ public:
     /// The line under the filters: what was inspected, or why not.
     QString statusText() const;
     QComboBox *stateFilter() const { return m_stateFilter; }
+    /// While shown, the tenant is inspected again this often.
+    static constexpr int kPollIntervalMs = 5000;
     QComboBox *groupFilter() const { return m_groupFilter; }
     QLineEdit *textFilter() const { return m_textFilter; }
 
@@ -56,6 +59,10 @@ Q_SIGNALS:
     void inspectionShown(const QString &error);
     void traceShown(const QString &error);
     void exportFinished(const QString &path, const QString &error);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     void showTenants(std::uint64_t id, const QStringList &tenants, const QString &error);
@@ -89,6 +96,8 @@ private:
     std::uint64_t m_traceRequest = 0;
     std::uint64_t m_exportRequest = 0;
     bool m_preselect = false;
+    bool m_inspecting = false;
+    QTimer *m_poll;
 };
 
 } // namespace logdeck::ui
