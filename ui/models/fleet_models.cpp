@@ -111,7 +111,10 @@ QVariant FleetModel::data(const QModelIndex &index, int role) const
     if (role == kChipsRole && column == Groups) {
         QVariantList chips;
         for (const auto &group : engine->groups) {
-            chips.append(chip(QString::fromStdString(group.group + ": " + group.state),
+            // A running group is named only (green); any other state is spelled out.
+            chips.append(chip(QString::fromStdString(group.state == "running"
+                                                         ? group.group
+                                                         : group.group + ": " + group.state),
                               alive ? groupStateColour(group.state) : kGrey));
         }
         return chips;
@@ -126,6 +129,13 @@ QVariant FleetModel::data(const QModelIndex &index, int role) const
         QFont font;
         font.setBold(true);
         return font;
+    }
+    if (role == Qt::ToolTipRole && column == Groups) {
+        QStringList lines;
+        for (const auto &group : engine->groups) {
+            lines << QString::fromStdString(group.group + ": " + group.state);
+        }
+        return lines.join(QLatin1Char('\n'));
     }
     if (role == Qt::ToolTipRole) {
         switch (liveness) {

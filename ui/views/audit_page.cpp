@@ -2,6 +2,7 @@
 
 #include "models/audit_models.h"
 #include "models/time_text.h"
+#include "views/page_widgets.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -20,20 +21,6 @@
 namespace logdeck::ui {
 
 namespace {
-
-struct RangeChoice
-{
-    const char *label;
-    std::int64_t ms; ///< 0: all time
-};
-
-constexpr RangeChoice kRanges[] = {
-    {QT_TRANSLATE_NOOP("AuditPage", "Last hour"), 3'600'000LL},
-    {QT_TRANSLATE_NOOP("AuditPage", "Last 24 hours"), 24 * 3'600'000LL},
-    {QT_TRANSLATE_NOOP("AuditPage", "Last 7 days"), 7 * 24 * 3'600'000LL},
-    {QT_TRANSLATE_NOOP("AuditPage", "Last 30 days"), 30 * 24 * 3'600'000LL},
-    {QT_TRANSLATE_NOOP("AuditPage", "All time"), 0},
-};
 
 /// The newest entries the page shows.
 constexpr int kLimit = 1000;
@@ -70,7 +57,7 @@ AuditPage::AuditPage(QWidget *parent)
     , m_range(new QComboBox(this))
     , m_status(new QLabel(this))
     , m_log(new AuditLogModel(this))
-    , m_logView(new QTableView(this))
+    , m_logView(makeRowTable(m_log, this))
     , m_entryTitle(new QLabel(this))
     , m_parameters(jsonBox(this))
     , m_changes(new AuditChangeModel(this))
@@ -90,25 +77,14 @@ AuditPage::AuditPage(QWidget *parent)
     m_text->setObjectName(QStringLiteral("auditText"));
     m_text->setPlaceholderText(tr("Any text: user, host, parameters, before, after, result"));
     m_text->setClearButtonEnabled(true);
-    for (const auto &range : kRanges) {
-        m_range->addItem(tr(range.label), QVariant::fromValue(range.ms));
-    }
-    m_range->setCurrentIndex(4);
+    addTimeRanges(m_range, 0);
     m_status->setObjectName(QStringLiteral("auditStatus"));
     m_status->setTextFormat(Qt::RichText);
 
     m_logView->setObjectName(QStringLiteral("auditLog"));
-    m_logView->setModel(m_log);
-    m_logView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_logView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_logView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_logView->setAlternatingRowColors(true);
-    m_logView->setWordWrap(false);
-    m_logView->verticalHeader()->hide();
     m_logView->verticalHeader()->setDefaultSectionSize(m_logView->fontMetrics().height() + 8);
     m_logView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_logView->horizontalHeader()->setStretchLastSection(true);
-    m_logView->horizontalHeader()->setHighlightSections(false);
 
     m_changeView->setObjectName(QStringLiteral("auditChanges"));
     m_changeView->setModel(m_changes);
@@ -191,9 +167,8 @@ ops::AuditFilter AuditPage::filter() const
     filter.operation = m_operation->currentData().toString().toStdString();
     filter.target = m_target->text().trimmed().toStdString();
     filter.text = m_text->text().trimmed().toStdString();
-    const auto range = m_range->currentData().toLongLong();
-    if (range > 0) {
-        filter.sinceMs = QDateTime::currentMSecsSinceEpoch() - range;
+    if (const qint64 since = rangeStartMs(m_range); since > 0) {
+        filter.sinceMs = since;
     }
     filter.limit = kLimit;
     return filter;
@@ -274,7 +249,7 @@ void AuditPage::showLog(std::uint64_t id, const AuditEntriesPtr &entries, const 
     const int count = m_log->rowCount();
     m_status->setText(
         (count == 0 ? (m_operation->currentIndex() == 0 && m_target->text().isEmpty()
-                               && m_text->text().isEmpty() && m_range->currentIndex() == 4
+                               && m_text->text().isEmpty() && m_range->currentData().toLongLong() == 0
                            ? tr("Nothing audited here yet: pauses, resumes, offset resets, "
                                 "redrives and tenant key changes appear as they happen.")
                            : tr("No audited operation matches the filters."))

@@ -2,7 +2,7 @@
 
 #include "bridge/group_control.h"
 #include "models/fleet_models.h"
-#include "widgets/chip_delegate.h"
+#include "views/page_widgets.h"
 
 #include <QDateTime>
 #include <QHBoxLayout>
@@ -16,35 +16,13 @@
 
 namespace logdeck::ui {
 
-namespace {
-
-QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
-{
-    auto *view = new QTableView(parent);
-    view->setModel(model);
-    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->setAlternatingRowColors(true);
-    view->setWordWrap(false);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 10);
-    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    view->horizontalHeader()->setStretchLastSection(true);
-    view->horizontalHeader()->setHighlightSections(false);
-    view->setItemDelegate(new ChipDelegate(view));
-    return view;
-}
-
-} // namespace
-
 FleetPage::FleetPage(GroupControl *control, QWidget *parent)
     : QWidget(parent)
     , m_control(control)
     , m_fleet(new FleetModel(this))
-    , m_fleetView(makeTable(m_fleet, this))
+    , m_fleetView(makeRowTable(m_fleet, this))
     , m_groups(new EngineGroupModel(this))
-    , m_groupView(makeTable(m_groups, this))
+    , m_groupView(makeRowTable(m_groups, this))
     , m_summary(new QLabel(this))
     , m_groupTitle(new QLabel(this))
     , m_steer(new QPushButton(this))
@@ -52,6 +30,9 @@ FleetPage::FleetPage(GroupControl *control, QWidget *parent)
     , m_steerNote(new QLabel(this))
 {
     setObjectName(QStringLiteral("fleetPage"));
+    for (QTableView *view : {m_fleetView, m_groupView}) {
+        view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    }
     m_fleetView->setObjectName(QStringLiteral("fleetEngines"));
     m_groupView->setObjectName(QStringLiteral("fleetGroups"));
     m_summary->setObjectName(QStringLiteral("fleetSummary"));

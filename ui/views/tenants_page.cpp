@@ -2,7 +2,7 @@
 
 #include "models/tenant_models.h"
 #include "models/time_text.h"
-#include "widgets/chip_delegate.h"
+#include "views/page_widgets.h"
 
 #include <QComboBox>
 #include <QCompleter>
@@ -23,43 +23,12 @@ namespace logdeck::ui {
 
 namespace {
 
-struct RangeChoice
-{
-    const char *label;
-    std::int64_t ms; ///< 0: all time
-};
-
-constexpr RangeChoice kRanges[] = {
-    {QT_TRANSLATE_NOOP("TenantsPage", "Last 15 minutes"), 15 * 60'000LL},
-    {QT_TRANSLATE_NOOP("TenantsPage", "Last hour"), 3'600'000LL},
-    {QT_TRANSLATE_NOOP("TenantsPage", "Last 24 hours"), 24 * 3'600'000LL},
-    {QT_TRANSLATE_NOOP("TenantsPage", "Last 7 days"), 7 * 24 * 3'600'000LL},
-    {QT_TRANSLATE_NOOP("TenantsPage", "All time"), 0},
-};
-
 constexpr ops::EventState kStates[] = {ops::EventState::Processed, ops::EventState::Pending,
                                        ops::EventState::InRetry, ops::EventState::DeadLettered,
                                        ops::EventState::Redriven};
 
 /// The newest events an inspection shows.
 constexpr int kInspectLimit = 500;
-
-QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
-{
-    auto *view = new QTableView(parent);
-    view->setModel(model);
-    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->setAlternatingRowColors(true);
-    view->setWordWrap(false);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 10);
-    view->horizontalHeader()->setStretchLastSection(true);
-    view->horizontalHeader()->setHighlightSections(false);
-    view->setItemDelegate(new ChipDelegate(view));
-    return view;
-}
 
 QString text(std::string_view view)
 {
@@ -79,11 +48,11 @@ TenantsPage::TenantsPage(QWidget *parent)
     , m_exportButton(new QPushButton(tr("Export…"), this))
     , m_status(new QLabel(this))
     , m_timeline(new TenantTimelineModel(this))
-    , m_timelineView(makeTable(m_timeline, this))
+    , m_timelineView(makeRowTable(m_timeline, this))
     , m_eventTitle(new QLabel(this))
     , m_pathSummary(new QLabel(this))
     , m_path(new EventPathModel(this))
-    , m_pathView(makeTable(m_path, this))
+    , m_pathView(makeRowTable(m_path, this))
     , m_poll(new QTimer(this))
 {
     setObjectName(QStringLiteral("tenantsPage"));
@@ -94,10 +63,7 @@ TenantsPage::TenantsPage(QWidget *parent)
     m_tenantChoice->lineEdit()->setPlaceholderText(tr("tenant id"));
     m_tenantChoice->completer()->setCompletionMode(QCompleter::PopupCompletion);
     m_tenantChoice->completer()->setFilterMode(Qt::MatchContains);
-    for (const auto &range : kRanges) {
-        m_range->addItem(tr(range.label), QVariant::fromValue(range.ms));
-    }
-    m_range->setCurrentIndex(2);
+    addTimeRanges(m_range, 24 * 3'600'000LL);
     m_stateFilter->setObjectName(QStringLiteral("tenantStateFilter"));
     m_stateFilter->addItem(tr("Any state"), -1);
     for (const auto state : kStates) {
@@ -144,6 +110,7 @@ TenantsPage::TenantsPage(QWidget *parent)
     header->resizeSection(TenantTimelineModel::Where, 75);
     m_pathView->setObjectName(QStringLiteral("tenantEventPath"));
     m_pathView->setSelectionMode(QAbstractItemView::NoSelection);
+    m_pathView->setAlternatingRowColors(false);
     auto *pathHeader = m_pathView->horizontalHeader();
     pathHeader->setSectionResizeMode(QHeaderView::Interactive);
     pathHeader->resizeSection(EventPathModel::Time, 190);
@@ -295,9 +262,8 @@ ops::TenantQuery TenantsPage::query() const
     ops::TenantQuery query;
     query.tenant = m_inspected.toStdString();
     query.limit = kInspectLimit;
-    const auto range = m_range->currentData().toLongLong();
-    if (range > 0) {
-        query.sinceMs = QDateTime::currentMSecsSinceEpoch() - range;
+    if (const qint64 since = rangeStartMs(m_range); since > 0) {
+        query.sinceMs = since;
     }
     return query;
 }
