@@ -116,10 +116,19 @@ struct Engine::Impl
             return fail(db.error());
         }
         store::TenantStore tenants(**db);
+        store::AuditLog audit(**db);
         for (const char *name : kDemoTenants) {
-            auto key = tenants.addTenant(name);
-            if (!key) {
-                key = tenants.addKey(name); // the tenant is there from an earlier run
+            // Audited like `logdeck-cli tenants add`: a key made is a key change.
+            const int keysBefore = tenants.activeKeysOf(name);
+            const bool add = keysBefore < 0;
+            auto key = add ? tenants.addTenant(name)
+                           : tenants.addKey(name); // the tenant is there from an earlier run
+            auto entry = store::TenantStore::keyChangeAuditEntry(
+                add ? "tenants.add" : "tenants.add-key", name, keysBefore,
+                tenants.activeKeysOf(name), key ? "ok" : key.error().message);
+            entry.parameters = nlohmann::json {{"tenant", name}, {"via", "demo"}}.dump();
+            if (auto appended = audit.append(std::move(entry)); !appended) {
+                log::warn("engine.audit_failed", {{"error", appended.error().message}});
             }
             if (!key) {
                 return fail(key.error());
@@ -239,13 +248,36 @@ struct Engine::Impl
         return {};
     }
 
+    /// Pauses or resumes a hosted group asked in-process (the console), audited with the
+    /// group's state here before and after, as ops::steerGroup records it for the cluster.
+    Result<void> steerHere(const std::string &group, bool pause)
+    {
+        std::string before;
+        if (auto done = withGroup(group,
+                                  [&](consume::GroupRuntime &runtime) {
+                                      before = runtime.metrics().paused ? "paused" : "running";
+                                      pause ? runtime.pause() : runtime.resume();
+                                  });
+            !done) {
+            return done;
+        }
+        log::info(pause ? "group.paused" : "group.resumed", {{"group", group}});
+        audit(pause ? "groups.pause" : "groups.resume", group,
+              nlohmann::json {{"state", {{instanceId, before}}}}.dump(),
+              nlohmann::json {{"state", {{instanceId, pause ? "paused" : "running"}}}}.dump());
+        return {};
+    }
+
     /// Records an operation asked of this engine in-process (the console) in the audit log.
-    void audit(const std::string &operation, const std::string &target) const
+    void audit(const std::string &operation, const std::string &target,
+               const std::string &before = "{}", const std::string &after = "{}") const
     {
         store::AuditEntry entry;
         entry.operation = operation;
         entry.target = target;
-        entry.parameters = R"({"via":"console"})";
+        entry.parameters = nlohmann::json {{"via", "console"}, {"engines", {instanceId}}}.dump();
+        entry.before = before;
+        entry.after = after;
         if (auto appended = store::AuditLog::appendTo(dataDir, entry); !appended) {
             log::warn("engine.audit_failed", {{"error", appended.error().message}});
         }
@@ -776,24 +808,12 @@ std::vector<consume::GroupMetrics> Engine::groupMetrics() const
 
 Result<void> Engine::pauseGroup(const std::string &group)
 {
-    if (auto done = d->withGroup(group, [](consume::GroupRuntime &runtime) { runtime.pause(); });
-        !done) {
-        return done;
-    }
-    log::info("group.paused", {{"group", group}});
-    d->audit("groups.pause", group);
-    return {};
+    return d->steerHere(group, true);
 }
 
 Result<void> Engine::resumeGroup(const std::string &group)
 {
-    if (auto done = d->withGroup(group, [](consume::GroupRuntime &runtime) { runtime.resume(); });
-        !done) {
-        return done;
-    }
-    log::info("group.resumed", {{"group", group}});
-    d->audit("groups.resume", group);
-    return {};
+    return d->steerHere(group, false);
 }
 
 Result<void> Engine::setGroupFaults(const std::string &group, const consume::FaultInjection &faults)

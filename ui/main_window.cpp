@@ -3,10 +3,13 @@
 #include "bridge/console_session.h"
 #include "dialogs/connect_dialog.h"
 #include "models/lag_models.h"
+#include "views/audit_page.h"
 #include "views/demo_controls.h"
+#include "views/fleet_page.h"
 #include "views/lag_page.h"
 #include "views/replay_page.h"
 #include "views/overview_page.h"
+#include "views/tenants_page.h"
 
 #include <QAction>
 #include <QApplication>
@@ -47,19 +50,9 @@ constexpr PageInfo kPages[] = {
                        "<code>logdeck-cli dlq list</code>, <code>dlq show</code> and "
                        "<code>dlq redrive</code>.")},
     {MainWindow::Page::Replay, "replay", QT_TRANSLATE_NOOP("MainWindow", "Replay"), nullptr},
-    {MainWindow::Page::Tenants, "tenants", QT_TRANSLATE_NOOP("MainWindow", "Tenants"),
-     QT_TRANSLATE_NOOP("MainWindow",
-                       "A tenant's events on a timeline, each with its state in every group and "
-                       "its path through the pipeline, comes to this page next.<br><br>Today: "
-                       "<code>logdeck-cli tenant events</code> and <code>tenant trace</code>.")},
-    {MainWindow::Page::Fleet, "fleet", QT_TRANSLATE_NOOP("MainWindow", "Fleet"),
-     QT_TRANSLATE_NOOP("MainWindow",
-                       "The engines on the cluster with their groups and heartbeats comes to this "
-                       "page next.<br><br>Today: <code>logdeck-cli fleet</code>.")},
-    {MainWindow::Page::Audit, "audit", QT_TRANSLATE_NOOP("MainWindow", "Audit"),
-     QT_TRANSLATE_NOOP("MainWindow",
-                       "Every reset, redrive, pause and key change with its before and after comes "
-                       "to this page next.<br><br>Today: <code>logdeck-cli audit list</code>.")},
+    {MainWindow::Page::Tenants, "tenants", QT_TRANSLATE_NOOP("MainWindow", "Tenants"), nullptr},
+    {MainWindow::Page::Fleet, "fleet", QT_TRANSLATE_NOOP("MainWindow", "Fleet"), nullptr},
+    {MainWindow::Page::Audit, "audit", QT_TRANSLATE_NOOP("MainWindow", "Audit"), nullptr},
 };
 
 QLabel *statusField(QWidget *parent, const QString &name)
@@ -115,6 +108,9 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_lag(new LagPage(session->feed(), session->control(), this))
     , m_replay(new ReplayPage(session->feed(), this))
     , m_demo(new DemoControls(session->control(), this))
+    , m_tenants(new TenantsPage(this))
+    , m_fleet(new FleetPage(session->control(), this))
+    , m_audit(new AuditPage(this))
     , m_demoDock(new QDockWidget(tr("Demo controls"), this))
     , m_modeField(statusField(this, QStringLiteral("statusMode")))
     , m_clusterField(statusField(this, QStringLiteral("statusCluster")))
@@ -150,6 +146,12 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             page = m_lag;
         } else if (info.page == Page::Replay) {
             page = m_replay;
+        } else if (info.page == Page::Tenants) {
+            page = m_tenants;
+        } else if (info.page == Page::Fleet) {
+            page = m_fleet;
+        } else if (info.page == Page::Audit) {
+            page = m_audit;
         } else {
             auto *coming = new QLabel(
                 QStringLiteral("<h2>%1</h2><p>%2</p>")
@@ -212,6 +214,10 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     connect(m_session->feed(), &ClusterFeed::snapshotReady, this, &MainWindow::showSnapshot);
     connect(m_session, &ConsoleSession::targetChanged, m_replay, &ReplayPage::setTarget);
     m_replay->setTarget(m_session->target());
+    connect(m_session, &ConsoleSession::targetChanged, this, [this](const OpsTarget &target) {
+        m_tenants->setTarget(target);
+        m_audit->setTarget(target);
+    });
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -276,8 +282,14 @@ void MainWindow::createMenus()
         action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + number++)));
     }
     view->addSeparator();
-    QAction *refresh =
-        view->addAction(tr("&Refresh"), this, [this] { m_session->feed()->refreshNow(); });
+    QAction *refresh = view->addAction(tr("&Refresh"), this, [this] {
+        m_session->feed()->refreshNow();
+        if (m_pages->currentWidget() == m_tenants) {
+            m_tenants->refresh();
+        } else if (m_pages->currentWidget() == m_audit) {
+            m_audit->refresh();
+        }
+    });
     refresh->setShortcut(QKeySequence::Refresh);
     view->addAction(m_demoDock->toggleViewAction());
 
@@ -326,8 +338,8 @@ QString MainWindow::bannerText() const
 
 bool MainWindow::mutationsVisible() const
 {
-    return !m_demoDock->isHidden() || m_lag->mutationsVisible()
-        || m_replay->mutationsVisible();
+    return !m_demoDock->isHidden() || m_lag->mutationsVisible() || m_replay->mutationsVisible()
+        || m_fleet->mutationsVisible();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -402,6 +414,7 @@ void MainWindow::updateMutations()
 {
     m_lag->setMutationsAllowed(!m_session->isReadOnly());
     m_replay->setMutationsAllowed(!m_session->isReadOnly());
+    m_fleet->setMutationsAllowed(!m_session->isReadOnly());
 }
 
 void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)
@@ -420,6 +433,7 @@ void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)
     m_overview->showSnapshot(snapshot);
     m_lag->showSnapshot(snapshot);
     m_replay->showSnapshot(snapshot);
+    m_fleet->showSnapshot(snapshot);
     if (snapshot->mode == ConsoleMode::Demo) {
         m_demo->showSnapshot(snapshot);
     }

@@ -13,10 +13,13 @@ class QStackedWidget;
 namespace logdeck::ui {
 
 class ConsoleSession;
+class AuditPage;
 class DemoControls;
+class FleetPage;
 class LagPage;
 class OverviewPage;
 class ReplayPage;
+class TenantsPage;
 
 /// The console's main window: navigation between the pages, a banner for a lost cluster or
 /// a warning, and a status bar that always says the mode, the cluster, its brokers, the
@@ -41,6 +44,9 @@ public:
     LagPage *lagPage() const { return m_lag; }
     ReplayPage *replayPage() const { return m_replay; }
     DemoControls *demoControls() const { return m_demo; }
+    TenantsPage *tenantsPage() const { return m_tenants; }
+    FleetPage *fleetPage() const { return m_fleet; }
+    AuditPage *auditPage() const { return m_audit; }
     /// The status bar's fields, joined, as shown.
     QString statusText() const;
     /// The banner's text; empty when it is hidden.
@@ -78,6 +84,9 @@ private:
     LagPage *m_lag;
     ReplayPage *m_replay;
     DemoControls *m_demo;
+    TenantsPage *m_tenants;
+    FleetPage *m_fleet;
+    AuditPage *m_audit;
     QDockWidget *m_demoDock;
     QLabel *m_modeField;
     QLabel *m_clusterField;

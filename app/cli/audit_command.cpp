@@ -3,14 +3,12 @@
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
-#include "store/audit_log.h"
-#include "store/database.h"
+#include "ops/audit_trail.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <cstdio>
-#include <filesystem>
 
 namespace logdeck::cli {
 
@@ -69,7 +67,7 @@ void printTable(const std::vector<store::AuditEntry> &entries)
     std::printf("%-24s  %-20s  %-22s  %-20s  %-8s  %s\n", "TIME", "USER@HOST", "OPERATION",
                 "TARGET", "RESULT", "PARAMETERS");
     for (const auto &entry : entries) {
-        const std::string who = entry.user + "@" + entry.host;
+        const std::string who = ops::auditActor(entry);
         std::printf("%-24s  %-20s  %-22s  %-20s  %-8s  %s\n", formatRfc3339(entry.atMs).c_str(),
                     who.c_str(), entry.operation.c_str(), entry.target.c_str(),
                     entry.result.c_str(), entry.parameters.c_str());
@@ -121,22 +119,15 @@ int auditCommand(const QStringList &arguments)
         printError(dataDir.error().message);
         return RuntimeError;
     }
-    const std::string path = store::Database::pathIn(*dataDir);
-    std::vector<store::AuditEntry> entries;
-    // No database yet: nothing was ever done here, and listing must not create one.
-    if (std::error_code ec; std::filesystem::exists(path, ec)) {
-        auto db = store::Database::open(path);
-        if (!db) {
-            printError(db.error().message);
-            return RuntimeError;
-        }
-        auto listed = store::AuditLog(**db).list(count, parser.value(operation).toStdString());
-        if (!listed) {
-            printError(listed.error().message);
-            return RuntimeError;
-        }
-        entries = std::move(*listed);
+    ops::AuditFilter filter;
+    filter.operation = parser.value(operation).toStdString();
+    filter.limit = count;
+    auto listed = ops::readAuditLog(*dataDir, filter);
+    if (!listed) {
+        printError(listed.error().message);
+        return RuntimeError;
     }
+    const std::vector<store::AuditEntry> &entries = *listed;
     if (parser.isSet(json)) {
         printJson(entries);
     } else {

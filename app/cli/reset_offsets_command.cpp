@@ -465,14 +465,9 @@ int fleetCommand(const QStringList &arguments)
         return *exit;
     }
     const auto &heartbeats = std::get<std::vector<ops::EngineHeartbeat>>(read);
-    const auto live = ops::liveEngines(heartbeats, ops::kHeartbeatFreshness);
+    const std::int64_t now = nowMillis();
     const auto stateOf = [&](const ops::EngineHeartbeat &h) {
-        if (h.stopping) {
-            return "stopped";
-        }
-        return std::ranges::any_of(live, [&](const auto &l) { return l.instance == h.instance; })
-            ? "alive"
-            : "silent";
+        return ops::engineLiveness(h, now, ops::kHeartbeatFreshness);
     };
     const bool all = parser.isSet(QStringLiteral("all"));
     QJsonArray array;
@@ -482,8 +477,8 @@ int fleetCommand(const QStringList &arguments)
     }
     int shown = 0;
     for (const auto &h : heartbeats) {
-        const std::string state = stateOf(h);
-        if (!all && state != "alive") {
+        const std::string state(ops::livenessName(stateOf(h)));
+        if (!all && stateOf(h) != ops::EngineLiveness::Alive) {
             continue;
         }
         ++shown;

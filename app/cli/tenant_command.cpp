@@ -66,22 +66,9 @@ QJsonValue timeJson(std::int64_t ms)
     return ms > 0 ? QJsonValue(QString::fromStdString(formatRfc3339(ms))) : QJsonValue();
 }
 
-QJsonObject eventJson(const ops::InspectedEvent &event)
+QJsonObject eventObject(const ops::InspectedEvent &event)
 {
-    QJsonObject states;
-    for (const auto &[group, state] : event.states) {
-        states.insert(QString::fromStdString(group),
-                      QString::fromLatin1(ops::stateName(state).data(),
-                                          static_cast<qsizetype>(ops::stateName(state).size())));
-    }
-    return {{QStringLiteral("time"), timeJson(event.occurredAtMs)},
-            {QStringLiteral("eventId"), QString::fromStdString(event.eventId)},
-            {QStringLiteral("type"), QString::fromStdString(event.type)},
-            {QStringLiteral("campaignId"), QString::fromStdString(event.campaignId)},
-            {QStringLiteral("receivedAt"), timeJson(event.receivedAtMs)},
-            {QStringLiteral("partition"), event.partition},
-            {QStringLiteral("offset"), static_cast<qint64>(event.offset)},
-            {QStringLiteral("states"), states}};
+    return QJsonDocument::fromJson(QByteArray::fromStdString(ops::eventJson(event))).object();
 }
 
 QString text(std::string_view view)
@@ -141,7 +128,7 @@ void printInspection(const ops::TenantInspection &inspection, bool json, bool cs
         }
         QJsonArray events;
         for (const auto &event : inspection.events) {
-            events.append(eventJson(event));
+            events.append(eventObject(event));
         }
         const QJsonObject document {
             {QStringLiteral("tenant"), QString::fromStdString(inspection.tenant)},
@@ -215,7 +202,7 @@ void printTrace(const ops::EventTrace &trace, bool json, bool csv)
         const QJsonObject document {
             {QStringLiteral("tenant"), QString::fromStdString(trace.tenant)},
             {QStringLiteral("source"), text(ops::sourceName(trace.source))},
-            {QStringLiteral("event"), eventJson(trace.event)},
+            {QStringLiteral("event"), eventObject(trace.event)},
             {QStringLiteral("hops"), hops}};
         std::fputs(QJsonDocument(document).toJson(QJsonDocument::Indented).constData(), stdout);
         return;

@@ -66,40 +66,13 @@ void printJson(const std::vector<Tenant> &tenants)
 
 /// The tenant's count of active keys, or -1 when there is no such tenant (or it cannot be
 /// told): the before and after of an audit entry.
-int activeKeysOf(store::TenantStore &tenants, const std::string &name)
-{
-    auto all = tenants.list();
-    if (!all) {
-        return -1;
-    }
-    const auto found = std::ranges::find(*all, name, &Tenant::id);
-    return found != all->end() ? found->activeKeys : -1;
-}
-
-std::string keysJson(int activeKeys)
-{
-    const QJsonObject object = activeKeys < 0
-        ? QJsonObject {{QStringLiteral("exists"), false}}
-        : QJsonObject {{QStringLiteral("exists"), true},
-                       {QStringLiteral("activeKeys"), activeKeys}};
-    return QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString();
-}
-
 /// Appends the audit entry of a key change: counts of active keys, never a key. Returns
 /// false (having said why) when the entry could not be written.
 bool auditKeyChange(store::Database &db, const std::string &operation, const std::string &name,
                     int keysBefore, int keysAfter, const std::string &result)
 {
-    store::AuditEntry entry;
-    entry.operation = operation;
-    entry.target = name;
-    entry.parameters =
-        QJsonDocument(QJsonObject {{QStringLiteral("tenant"), QString::fromStdString(name)}})
-            .toJson(QJsonDocument::Compact)
-            .toStdString();
-    entry.before = keysJson(keysBefore);
-    entry.after = keysJson(keysAfter);
-    entry.result = result;
+    auto entry =
+        store::TenantStore::keyChangeAuditEntry(operation, name, keysBefore, keysAfter, result);
     if (auto appended = store::AuditLog(db).append(std::move(entry)); !appended) {
         printError("the change was made but not written to the audit log: "
                    + appended.error().message);
@@ -196,11 +169,11 @@ int tenantsCommand(const QStringList &arguments)
         return Ok;
     }
     const std::string operation = "tenants." + command.toStdString();
-    const int keysBefore = activeKeysOf(tenants, name);
+    const int keysBefore = tenants.activeKeysOf(name);
     if (command == QLatin1String("revoke")) {
         auto revoked = tenants.revoke(name);
         const bool audited =
-            auditKeyChange(**db, operation, name, keysBefore, activeKeysOf(tenants, name),
+            auditKeyChange(**db, operation, name, keysBefore, tenants.activeKeysOf(name),
                            revoked ? "ok" : revoked.error().message);
         if (!revoked) {
             printError(revoked.error().message);
@@ -213,7 +186,7 @@ int tenantsCommand(const QStringList &arguments)
     const bool add = command == QLatin1String("add");
     auto key = add ? tenants.addTenant(name) : tenants.addKey(name);
     const bool audited =
-        auditKeyChange(**db, operation, name, keysBefore, activeKeysOf(tenants, name),
+        auditKeyChange(**db, operation, name, keysBefore, tenants.activeKeysOf(name),
                        key ? "ok" : key.error().message);
     if (!key) {
         printError(key.error().message);

@@ -430,13 +430,36 @@ std::vector<std::string> enginesRunning(const std::vector<EngineHeartbeat> &hear
     return instances;
 }
 
+std::string_view livenessName(EngineLiveness liveness)
+{
+    switch (liveness) {
+    case EngineLiveness::Alive:
+        return "alive";
+    case EngineLiveness::Silent:
+        return "silent";
+    case EngineLiveness::Stopped:
+        return "stopped";
+    }
+    return "unknown";
+}
+
+EngineLiveness engineLiveness(const EngineHeartbeat &heartbeat, std::int64_t nowMs,
+                              std::chrono::milliseconds freshness)
+{
+    if (heartbeat.stopping) {
+        return EngineLiveness::Stopped;
+    }
+    return heartbeat.sentAtMs >= nowMs - freshness.count() ? EngineLiveness::Alive
+                                                           : EngineLiveness::Silent;
+}
+
 std::vector<EngineHeartbeat> liveEngines(const std::vector<EngineHeartbeat> &heartbeats,
                                          std::chrono::milliseconds freshness)
 {
-    const std::int64_t oldest = nowMillis() - freshness.count();
+    const std::int64_t now = nowMillis();
     std::vector<EngineHeartbeat> live;
     for (const auto &h : heartbeats) {
-        if (!h.stopping && h.sentAtMs >= oldest) {
+        if (engineLiveness(h, now, freshness) == EngineLiveness::Alive) {
             live.push_back(h);
         }
     }

@@ -91,6 +91,19 @@ Result<ControlAck> decodeAck(std::string_view value);
 Result<std::vector<EngineHeartbeat>> readHeartbeats(const kafka::ClientSettings &cluster,
                                                     std::chrono::milliseconds timeout);
 
+/// Whether an engine is alive, as `logdeck-cli fleet` and the console's Fleet page say:
+///   Alive    not stopping, and its heartbeat was sent within the freshness window;
+///   Silent   its last heartbeat is older than that (crashed, hung or cut off);
+///   Stopped  its last heartbeat said it was stopping.
+enum class EngineLiveness { Alive, Silent, Stopped };
+
+/// "alive", "silent", "stopped".
+std::string_view livenessName(EngineLiveness liveness);
+
+/// `heartbeat`'s liveness at `nowMs` (Unix ms).
+EngineLiveness engineLiveness(const EngineHeartbeat &heartbeat, std::int64_t nowMs,
+                              std::chrono::milliseconds freshness);
+
 /// Heartbeats of engines that are alive: not stopping, and sent within `freshness`.
 std::vector<EngineHeartbeat> liveEngines(const std::vector<EngineHeartbeat> &heartbeats,
                                          std::chrono::milliseconds freshness);

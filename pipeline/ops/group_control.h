@@ -25,12 +25,32 @@ struct GroupSteerOutcome
 
 /// Sends group.pause or group.resume to every live engine in `heartbeats` that runs
 /// `group` and waits up to `timeout` for their answers; the operation, its engines and its
-/// result go to the audit log of `auditDataDir` (skipped when empty). NotFound, with nothing
+/// result, with each engine's state before and after, go to the audit log of `auditDataDir`
+/// (skipped when empty). NotFound, with nothing
 /// sent, when no live engine runs the group.
 Result<GroupSteerOutcome> steerGroup(const kafka::ClientSettings &cluster,
                                      const std::vector<EngineHeartbeat> &heartbeats,
                                      const std::string &group, bool pause,
                                      const std::string &auditDataDir,
                                      std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+/// The same for the one live engine `instance` (addressed by its instance id on
+/// logdeck.control): the group keeps running in every other engine. NotFound, with nothing
+/// sent, when that engine is not alive or does not run the group.
+Result<GroupSteerOutcome> steerGroupOn(const kafka::ClientSettings &cluster,
+                                       const std::vector<EngineHeartbeat> &heartbeats,
+                                       const std::string &instance, const std::string &group,
+                                       bool pause, const std::string &auditDataDir,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+/// The audit record's before and after of a pause or resume: {"state": {instance: state}}
+/// for each engine, the state as its heartbeat said and as it is once its answer came in.
+struct GroupSteerAudit
+{
+    std::string before;
+    std::string after;
+};
+GroupSteerAudit steerAudit(const std::vector<EngineHeartbeat> &heartbeats,
+                           const std::string &group, bool pause, const GroupSteerOutcome &outcome);
 
 } // namespace logdeck::ops

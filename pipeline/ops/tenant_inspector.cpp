@@ -15,6 +15,8 @@
 #include "store/redrive_store.h"
 #include "store/tenant_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -763,19 +765,12 @@ private:
     Result<void> checkTenantKnown()
     {
         const std::string path = store::Database::pathIn(m_sources.dataDir);
-        if (fileExists(path)) {
-            auto db = store::Database::open(path);
-            if (!db) {
-                return fail(db.error());
-            }
-            auto tenants = store::TenantStore(**db).list();
-            if (!tenants) {
-                return fail(tenants.error());
-            }
-            if (std::ranges::find(*tenants, m_query.tenant, &store::TenantStore::Tenant::id)
-                != tenants->end()) {
-                return {};
-            }
+        auto tenants = knownTenants(m_sources.dataDir);
+        if (!tenants) {
+            return fail(tenants.error());
+        }
+        if (std::ranges::find(*tenants, m_query.tenant) != tenants->end()) {
+            return {};
         }
         return fail(Error::notFound("unknown tenant '" + m_query.tenant + "': it is not in " + path
                                     + " and has no events on " + kRawTopic
@@ -828,6 +823,47 @@ std::string_view sourceName(EventSource source)
         return "scan";
     }
     return "unknown";
+}
+
+Result<std::vector<std::string>> knownTenants(const std::string &dataDir)
+{
+    const std::string path = store::Database::pathIn(dataDir);
+    std::vector<std::string> ids;
+    if (!fileExists(path)) {
+        return ids;
+    }
+    auto db = store::Database::open(path);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto tenants = store::TenantStore(**db).list();
+    if (!tenants) {
+        return fail(tenants.error());
+    }
+    for (const auto &tenant : *tenants) {
+        ids.push_back(tenant.id);
+    }
+    return ids;
+}
+
+std::string eventJson(const InspectedEvent &event)
+{
+    const auto time = [](std::int64_t ms) {
+        return ms > 0 ? nlohmann::json(formatRfc3339(ms)) : nlohmann::json();
+    };
+    nlohmann::json states = nlohmann::json::object();
+    for (const auto &[group, state] : event.states) {
+        states[group] = std::string(stateName(state));
+    }
+    return nlohmann::json {{"time", time(event.occurredAtMs)},
+                           {"eventId", event.eventId},
+                           {"type", event.type},
+                           {"campaignId", event.campaignId},
+                           {"receivedAt", time(event.receivedAtMs)},
+                           {"partition", event.partition},
+                           {"offset", event.offset},
+                           {"states", states}}
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string_view hopName(Hop::Kind kind)

@@ -69,6 +69,11 @@ struct InspectedEvent
 /// persister here, it does not own the partition, or scanOnly).
 enum class EventSource { Index, IndexAndScan, PartitionScan };
 
+/// One event as a JSON object on one line, as `logdeck-cli tenant inspect --json` and the
+/// console's export write it: time, eventId, type, campaignId, receivedAt (RFC 3339, null
+/// when not known), partition, offset and states (group → stateName).
+std::string eventJson(const InspectedEvent &event);
+
 /// "index", "index+scan", "scan".
 std::string_view sourceName(EventSource source);
 
@@ -120,6 +125,10 @@ Result<TenantInspection> inspectTenant(const InspectorSources &sources, const Te
 /// apply; its time range, type and limit do not). NotFound when the event is not found.
 Result<EventTrace> traceEvent(const InspectorSources &sources, const TenantQuery &query,
                               const std::string &eventId);
+
+/// The tenants of DATA/logdeck.db, sorted; none when there is no database (it is not
+/// created). Reads the disk: not on a UI thread.
+Result<std::vector<std::string>> knownTenants(const std::string &dataDir);
 
 /// The groups with a database in `dataDir`/groups, sorted.
 std::vector<std::string> hostedGroups(const std::string &dataDir);

@@ -1,8 +1,11 @@
 #include "store/tenant_store.h"
 
 #include "common/time_format.h"
+#include "store/audit_log.h"
 #include "store/database.h"
 #include "store/sqlite_support.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QByteArray>
 #include <QCryptographicHash>
@@ -230,6 +233,35 @@ std::string TenantStore::hashKey(const std::string &key)
                                     QCryptographicHash::Sha256)
         .toHex()
         .toStdString();
+}
+
+int TenantStore::activeKeysOf(const std::string &tenant)
+{
+    auto all = list();
+    if (!all) {
+        return -1;
+    }
+    const auto found = std::ranges::find(*all, tenant, &Tenant::id);
+    return found != all->end() ? found->activeKeys : -1;
+}
+
+AuditEntry TenantStore::keyChangeAuditEntry(const std::string &operation,
+                                            const std::string &tenant, int keysBefore,
+                                            int keysAfter, const std::string &result)
+{
+    const auto keys = [](int activeKeys) {
+        return (activeKeys < 0 ? nlohmann::json {{"exists", false}}
+                               : nlohmann::json {{"exists", true}, {"activeKeys", activeKeys}})
+            .dump();
+    };
+    AuditEntry entry;
+    entry.operation = operation;
+    entry.target = tenant;
+    entry.parameters = nlohmann::json {{"tenant", tenant}}.dump();
+    entry.before = keys(keysBefore);
+    entry.after = keys(keysAfter);
+    entry.result = result;
+    return entry;
 }
 
 } // namespace logdeck::store

@@ -11,6 +11,7 @@
 namespace logdeck::store {
 
 class Database;
+struct AuditEntry;
 
 /// Tenants and their API keys. A key is shown in plain text once, when it is made; the
 /// database keeps only its SHA-256, so a copy of the file holds no working key.
@@ -55,6 +56,16 @@ public:
 
     /// The SHA-256 of `key` in lower-case hex, as the database stores it.
     static std::string hashKey(const std::string &key);
+
+    /// The tenant's count of active keys; -1 when there is no such tenant (or it cannot be
+    /// read).
+    int activeKeysOf(const std::string &tenant);
+
+    /// The audit entry of a change to a tenant's keys ("tenants.add", "tenants.add-key",
+    /// "tenants.revoke"): parameters {"tenant"}, before and after {"exists", "activeKeys"}
+    /// (`keys` -1: the tenant did not exist). Counts only, never a key.
+    static AuditEntry keyChangeAuditEntry(const std::string &operation, const std::string &tenant,
+                                          int keysBefore, int keysAfter, const std::string &result);
 
 private:
     Database &m_db;

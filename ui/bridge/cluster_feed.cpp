@@ -130,6 +130,7 @@ public:
         Q_EMIT snapshotReady(std::move(snapshot));
         if (m_engine) {
             m_clusterStatus = m_engine->queryStatus(kStatusTimeout);
+            readHeartbeats();
         }
     }
 
@@ -175,6 +176,7 @@ private:
         m_engine.reset();
         m_clusterStatus.reset();
         m_observer.reset();
+        m_heartbeats = std::vector<ops::EngineHeartbeat> {};
         m_cluster.clear();
         m_rates.clear();
         m_lastIngest.reset();
@@ -194,8 +196,33 @@ private:
         tick();
     }
 
+    /// The fleet next to this process's engine, read after a tick like the cluster's status
+    /// (the observer reads logdeck.status again every kHeartbeatAge at most).
+    void readHeartbeats()
+    {
+        if (m_clusterStatus && !m_clusterStatus->connected) {
+            return;
+        }
+        if (!m_observer) {
+            auto observer = ops::ClusterObserver::open(m_engine->clientSettings());
+            if (!observer) {
+                m_heartbeats = fail(observer.error());
+                return;
+            }
+            m_observer = std::move(*observer);
+        }
+        m_heartbeats = m_observer->heartbeats(kHeartbeatAge);
+    }
+
     void sampleEngine(ConsoleSnapshot &snapshot)
     {
+        snapshot.inProcessInstance = m_engine->instanceId();
+        if (m_heartbeats) {
+            snapshot.heartbeats = *m_heartbeats;
+            snapshot.engines = ops::liveEngines(*m_heartbeats, ops::kHeartbeatFreshness);
+        } else {
+            snapshot.enginesError = QString::fromStdString(m_heartbeats.error().message);
+        }
         // The cluster's answer is the one asked for after the previous tick: a first connection
         // can take seconds, and the engine's own figures should not wait for it.
         const EngineStatus status = m_engine->localStatus();
@@ -289,6 +316,7 @@ private:
 
         auto heartbeats = m_observer->heartbeats(kHeartbeatAge);
         if (heartbeats) {
+            snapshot.heartbeats = *heartbeats;
             snapshot.engines = ops::liveEngines(*heartbeats, ops::kHeartbeatFreshness);
         } else {
             snapshot.enginesError = QString::fromStdString(heartbeats.error().message);
@@ -345,6 +373,8 @@ private:
     std::optional<EngineStatus> m_clusterStatus; ///< the engine's cluster, as last asked
     kafka::ClientSettings m_cluster;
     std::unique_ptr<ops::ClusterObserver> m_observer;
+    /// Demo and host mode: the engines' heartbeats, read after each tick.
+    Result<std::vector<ops::EngineHeartbeat>> m_heartbeats = std::vector<ops::EngineHeartbeat> {};
     RateTracker m_rates;
     std::optional<collector::CollectorCounters> m_lastIngest;
     std::int64_t m_lastIngestAtMs = 0;

@@ -76,6 +76,11 @@ struct ConsoleSnapshot
     std::shared_ptr<const ops::LagSnapshot> lag;
     std::vector<HostedGroupFigures> hostedGroups;
     std::vector<ops::EngineHeartbeat> engines; ///< live engines on logdeck.status
+    /// Every engine's latest heartbeat on logdeck.status, silent and stopped ones included
+    /// (ops::engineLiveness tells them apart); in every mode.
+    std::vector<ops::EngineHeartbeat> heartbeats;
+    /// The instance id of the engine in this process (demo and host mode), else empty.
+    std::string inProcessInstance;
     QString enginesError; ///< why logdeck.status could not be read, when it could not
 
     const HostedGroupFigures *hosted(const std::string &group) const;

@@ -32,22 +32,51 @@ public:
         if (engine) {
             return errorOf(pause ? engine->pauseGroup(name) : engine->resumeGroup(name));
         }
-        if (cluster.empty()) {
+        return steerThroughCluster(cluster, auditDataDir,
+                                   [&](const std::vector<ops::EngineHeartbeat> &heartbeats) {
+                                       return ops::steerGroup(cluster, heartbeats, name, pause,
+                                                              auditDataDir);
+                                   });
+    }
+
+    QString steerOn(const QString &instance, const QString &group, bool pause)
+    {
+        const std::string id = instance.toStdString();
+        if (engine && engine->instanceId() == id) {
+            return steer(group, pause);
+        }
+        // Another engine, even next to this process's: through the cluster's logdeck.control.
+        const kafka::ClientSettings settings = engine ? engine->clientSettings() : cluster;
+        const std::string auditDir = engine ? engine->dataDir() : auditDataDir;
+        return steerThroughCluster(settings, auditDir,
+                                   [&](const std::vector<ops::EngineHeartbeat> &heartbeats) {
+                                       return ops::steerGroupOn(settings, heartbeats, id,
+                                                                group.toStdString(), pause,
+                                                                auditDir);
+                                   });
+    }
+
+    QString steerThroughCluster(
+        const kafka::ClientSettings &settings, const std::string &auditDir,
+        const std::function<Result<ops::GroupSteerOutcome>(
+            const std::vector<ops::EngineHeartbeat> &)> &command)
+    {
+        if (settings.empty()) {
             return tr("not connected");
         }
-        auto heartbeats = ops::readHeartbeats(cluster, std::chrono::seconds(3));
+        auto heartbeats = ops::readHeartbeats(settings, std::chrono::seconds(3));
         if (!heartbeats) {
             return tr("cannot read the engines' heartbeats: %1")
                 .arg(QString::fromStdString(heartbeats.error().message));
         }
-        auto outcome = ops::steerGroup(cluster, *heartbeats, name, pause, auditDataDir);
+        auto outcome = command(*heartbeats);
         if (!outcome) {
             return QString::fromStdString(outcome.error().message);
         }
         if (!outcome->ok) {
             return QString::fromStdString(outcome->result);
         }
-        if (!outcome->auditError.empty()) {
+        if (!auditDir.empty() && !outcome->auditError.empty()) {
             return tr("done, but the audit record was not written: %1")
                 .arg(QString::fromStdString(outcome->auditError));
         }
@@ -141,6 +170,15 @@ std::uint64_t GroupControl::resumeGroup(const QString &group)
 {
     return post(tr("Resume %1").arg(group),
                 [group](ControlWorker &worker) { return worker.steer(group, false); });
+}
+
+std::uint64_t GroupControl::steerGroupOn(const QString &instance, const QString &group,
+                                         bool pause)
+{
+    return post((pause ? tr("Pause %1 on %2") : tr("Resume %1 on %2")).arg(group, instance),
+                [instance, group, pause](ControlWorker &worker) {
+                    return worker.steerOn(instance, group, pause);
+                });
 }
 
 std::uint64_t GroupControl::setGroupFaults(const QString &group,

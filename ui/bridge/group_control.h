@@ -34,6 +34,9 @@ public:
 
     std::uint64_t pauseGroup(const QString &group);
     std::uint64_t resumeGroup(const QString &group);
+    /// Pauses or resumes `group` in the one engine `instance` only (this process's engine
+    /// directly, any other through logdeck.control addressed to it; ops::steerGroupOn).
+    std::uint64_t steerGroupOn(const QString &instance, const QString &group, bool pause);
     /// Demo mode only (the engine refuses otherwise).
     std::uint64_t setGroupFaults(const QString &group, const consume::FaultInjection &faults);
     std::uint64_t setTraffic(const DemoTraffic &traffic);
