@@ -11,7 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QRegularExpression>
+#include <QTextDocumentFragment>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -185,13 +185,13 @@ RedriveDialog::RedriveDialog(RedriveService *service, const ops::RedriveSpec &se
     }
     m_rate->setText(QString::number(selection.ratePerSecond, 'g', 10));
     m_force->setChecked(selection.force);
-    m_topic->setEnabled(m_target->currentIndex() == NamedTopic);
+    m_topic->setVisible(m_target->currentIndex() == NamedTopic);
 
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(kDebounceMs);
     connect(m_debounce, &QTimer::timeout, this, &RedriveDialog::requestPlan);
     connect(m_target, &QComboBox::currentIndexChanged, this, [this](int index) {
-        m_topic->setEnabled(index == NamedTopic);
+        m_topic->setVisible(index == NamedTopic);
         if (index == NamedTopic) {
             m_topic->setFocus();
         }
@@ -203,7 +203,7 @@ RedriveDialog::RedriveDialog(RedriveService *service, const ops::RedriveSpec &se
     connect(m_service, &RedriveService::planned, this, &RedriveDialog::showPlan);
     connect(m_service, &RedriveService::started, this, &RedriveDialog::showStarted);
 
-    resize(640, 560);
+    resize(640, 520);
     inputsChanged();
 }
 
@@ -306,7 +306,8 @@ void RedriveDialog::showPlan(std::uint64_t requestId, const RedrivePlanSummary &
         }
         const double seconds = static_cast<double>(plan.toMove) / plan.spec.ratePerSecond;
         status += tr(". About %1 at %2.")
-                      .arg(formatSeconds(seconds), rateText(plan.spec.ratePerSecond));
+                      .arg(formatSeconds(seconds).toHtmlEscaped(),
+                           rateText(plan.spec.ratePerSecond).toHtmlEscaped());
     }
     m_planStatus->setText(status);
 
@@ -416,9 +417,7 @@ void RedriveDialog::showStarted(std::uint64_t requestId, const QString &taskId,
 
 QString RedriveDialog::planText() const
 {
-    QString text = m_planStatus->text();
-    text.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
-    return text;
+    return QTextDocumentFragment::fromHtml(m_planStatus->text()).toPlainText();
 }
 
 QString RedriveDialog::warningText() const
@@ -426,9 +425,7 @@ QString RedriveDialog::warningText() const
     if (m_warning->isHidden()) {
         return {};
     }
-    QString text = m_warning->text();
-    text.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
-    return text;
+    return QTextDocumentFragment::fromHtml(m_warning->text()).toPlainText();
 }
 
 QString RedriveDialog::targetError() const

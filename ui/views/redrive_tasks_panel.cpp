@@ -10,7 +10,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QPushButton>
-#include <QRegularExpression>
+#include <QTextDocumentFragment>
 #include <QSplitter>
 #include <QStyledItemDelegate>
 #include <QTableView>
@@ -187,9 +187,7 @@ QString RedriveTasksPanel::selectedTask() const
 
 QString RedriveTasksPanel::outcomeSummary() const
 {
-    QString text = m_summary->text();
-    text.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
-    return text;
+    return QTextDocumentFragment::fromHtml(m_summary->text()).toPlainText();
 }
 
 QString RedriveTasksPanel::statusText() const
