@@ -16,6 +16,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QLineEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -72,6 +73,23 @@ QString stateOf(const RedriveTasksPanel &panel, const QString &taskId)
 class TestRedriveUi : public QObject
 {
     Q_OBJECT
+
+    /// Starts the demo with more poison than usual; `deadLettered` follows `group`'s count.
+    void startPoisonedDemo(ConsoleSession &session, const char *group, std::int64_t &deadLettered)
+    {
+        connect(session.feed(), &ClusterFeed::snapshotReady, this,
+                [group, &deadLettered](const ConsoleSnapshotPtr &snapshot) {
+                    if (const auto *figures = snapshot->hosted(group)) {
+                        deadLettered = figures->deadLettered.value_or(0);
+                    }
+                });
+        session.start(ConsoleMode::Demo, demoConfig());
+        QTRY_VERIFY_WITH_TIMEOUT(session.target().isSet(), 30000);
+        QVERIFY(session.target().engine != nullptr);
+        DemoTraffic traffic;
+        traffic.poisonRate = 0.05;
+        session.control()->setTraffic(traffic);
+    }
 
 private Q_SLOTS:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
@@ -145,6 +163,9 @@ private Q_SLOTS:
         RedriveDialog all(&service, everything, QStringLiteral("every dead letter"));
         QVERIFY(all.spec().all);
         QVERIFY(all.spec().filter.selectsEverything());
+        QCOMPARE(redriveSelectionText(everything), QStringLiteral("every dead letter"));
+        QCOMPARE(redriveSelectionText(filterSelection()),
+                 QStringLiteral("all matching: tenant=acme, error class=PoisonEvent"));
 
         // Without a cluster the plan fails and says why, beside the plan; nothing can start.
         QTRY_VERIFY_WITH_TIMEOUT(!dialog.planError().isEmpty(), 5000);
@@ -167,6 +188,15 @@ private Q_SLOTS:
         QVERIFY(spec.filter.selectsEverything()); // the ids select, no filter narrows them
         QCOMPARE(spec.target.kind, ops::RedriveTarget::Kind::Retry);
         QVERIFY(spec.validate().has_value());
+        QCOMPARE(redriveSelectionText(selection), QStringLiteral("3 selected dead letters"));
+
+        // Opened for the DLQ page's request: not modal, gone when closed.
+        QPointer<RedriveDialog> opened = openRedriveDialog(nullptr, &service, selection);
+        QVERIFY(opened->isVisible());
+        QVERIFY(!opened->isModal());
+        QCOMPARE(opened->spec().ids, selection.ids);
+        opened->close();
+        QTRY_VERIFY(opened.isNull());
     }
 
     void badRateIsRefusedWithAMessage_data()
@@ -217,18 +247,10 @@ private Q_SLOTS:
         panel.show();
 
         std::int64_t deadLettered = 0;
-        connect(session.feed(), &ClusterFeed::snapshotReady, this,
-                [&deadLettered](const ConsoleSnapshotPtr &snapshot) {
-                    if (const auto *group = snapshot->hosted("analytics")) {
-                        deadLettered = group->deadLettered.value_or(0);
-                    }
-                });
-        session.start(ConsoleMode::Demo, demoConfig());
-        QTRY_VERIFY_WITH_TIMEOUT(session.target().isSet(), 30000);
-        QVERIFY(session.target().engine != nullptr);
-        DemoTraffic traffic;
-        traffic.poisonRate = 0.05;
-        session.control()->setTraffic(traffic);
+        startPoisonedDemo(session, "analytics", deadLettered);
+        if (QTest::currentTestFailed()) {
+            return;
+        }
         QTRY_VERIFY_WITH_TIMEOUT(deadLettered >= 5, 60000);
         panel.taskView()->setFocus();
 
@@ -256,6 +278,18 @@ private Q_SLOTS:
         QCOMPARE(dialog.startButton()->text(),
                  toMove == 1 ? QStringLiteral("Redrive 1 message at 100/s")
                              : QStringLiteral("Redrive %1 messages at 100/s").arg(toMove));
+
+        // A topic that does not exist: the planning error says so beside the target.
+        dialog.targetChoice()->setCurrentIndex(RedriveDialog::NamedTopic);
+        dialog.topicEdit()->setText(QStringLiteral("no-such-topic"));
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.targetError().isEmpty(), 30000);
+        QVERIFY2(dialog.targetError().contains(QStringLiteral("no-such-topic"))
+                     && dialog.targetError().contains(QStringLiteral("do not exist")),
+                 qPrintable(dialog.targetError()));
+        QVERIFY(!dialog.plan().has_value());
+        QVERIFY(!dialog.startButton()->isEnabled());
+        screenshot(&dialog, QStringLiteral("redrive-dialog-error"));
+        dialog.targetChoice()->setCurrentIndex(RedriveDialog::RetryTopic);
 
         // A faster rate: planned again (debounced), the button says so.
         dialog.rateEdit()->setText(QStringLiteral("500"));
@@ -330,6 +364,7 @@ private Q_SLOTS:
             QTRY_COMPARE_WITH_TIMEOUT(stateOf(panel, slowId), QStringLiteral("paused"), 10000);
             QVERIFY(panel.resumeButton()->isEnabled());
             QVERIFY(!panel.pauseButton()->isEnabled());
+            screenshot(&panel, QStringLiteral("redrive-tasks-panel-paused"));
             panel.resumeButton()->click();
             QTRY_VERIFY_WITH_TIMEOUT(stateOf(panel, slowId) == QStringLiteral("running")
                                          || stateOf(panel, slowId) == QStringLiteral("pending"),
@@ -361,17 +396,10 @@ private Q_SLOTS:
     {
         ConsoleSession session;
         std::int64_t deadLettered = 0;
-        connect(session.feed(), &ClusterFeed::snapshotReady, this,
-                [&deadLettered](const ConsoleSnapshotPtr &snapshot) {
-                    if (const auto *group = snapshot->hosted("persister")) {
-                        deadLettered = group->deadLettered.value_or(0);
-                    }
-                });
-        session.start(ConsoleMode::Demo, demoConfig());
-        QTRY_VERIFY_WITH_TIMEOUT(session.target().isSet(), 30000);
-        DemoTraffic traffic;
-        traffic.poisonRate = 0.05;
-        session.control()->setTraffic(traffic);
+        startPoisonedDemo(session, "persister", deadLettered);
+        if (QTest::currentTestFailed()) {
+            return;
+        }
         QTRY_VERIFY_WITH_TIMEOUT(deadLettered >= 2, 60000);
 
         // The demo's mock cluster, observed as if attached: no engine, an empty data dir.

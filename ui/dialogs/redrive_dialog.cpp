@@ -4,6 +4,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -443,10 +444,51 @@ QString RedriveDialog::planError() const
     return m_planError->isHidden() ? QString() : m_planError->text();
 }
 
+QString redriveSelectionText(const ops::RedriveSpec &selection)
+{
+    const ops::DeadLetterFilter &f = selection.filter;
+    QStringList criteria;
+    auto add = [&](const QString &name, const std::string &value) {
+        if (!value.empty()) {
+            criteria << QStringLiteral("%1=%2").arg(name, qs(value));
+        }
+    };
+    add(RedriveDialog::tr("group"), f.group);
+    add(RedriveDialog::tr("tenant"), f.tenant);
+    add(RedriveDialog::tr("error class"), f.errorClass);
+    add(RedriveDialog::tr("original topic"), f.originalTopic);
+    if (!f.text.empty()) {
+        criteria << RedriveDialog::tr("text \"%1\"").arg(qs(f.text));
+    }
+    auto time = [](std::int64_t ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    };
+    if (f.sinceMs) {
+        criteria << RedriveDialog::tr("since %1").arg(time(*f.sinceMs));
+    }
+    if (f.untilMs) {
+        criteria << RedriveDialog::tr("until %1").arg(time(*f.untilMs));
+    }
+    const QString narrowed = criteria.join(QStringLiteral(", "));
+    if (!selection.ids.empty()) {
+        const QString ids = selection.ids.size() == 1
+            ? RedriveDialog::tr("1 selected dead letter")
+            : RedriveDialog::tr("%1 selected dead letters")
+                  .arg(formatCount(static_cast<qint64>(selection.ids.size())));
+        return narrowed.isEmpty() ? ids : RedriveDialog::tr("%1 (%2)").arg(ids, narrowed);
+    }
+    if (!narrowed.isEmpty()) {
+        return RedriveDialog::tr("all matching: %1").arg(narrowed);
+    }
+    return RedriveDialog::tr("every dead letter");
+}
+
 RedriveDialog *openRedriveDialog(QWidget *parent, RedriveService *service,
                                  const ops::RedriveSpec &selection, const QString &selectionText)
 {
-    auto *dialog = new RedriveDialog(service, selection, selectionText, parent);
+    auto *dialog = new RedriveDialog(
+        service, selection,
+        selectionText.isEmpty() ? redriveSelectionText(selection) : selectionText, parent);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
     return dialog;

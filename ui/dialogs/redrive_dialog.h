@@ -91,9 +91,15 @@ private:
     std::uint64_t m_startRequest = 0;
 };
 
+/// What `selection` selects, in words: "3 selected dead letters", "all matching: tenant=acme,
+/// error class=PoisonEvent", "every dead letter".
+QString redriveSelectionText(const ops::RedriveSpec &selection);
+
 /// Opens the redrive dialog for `selection` (not modal; it deletes itself when closed) and
-/// returns it, e.g. from the DLQ page's redriveRequested.
+/// returns it, e.g. from the DLQ page's redriveRequested. Without `selectionText`, it says
+/// what redriveSelectionText says.
 RedriveDialog *openRedriveDialog(QWidget *parent, RedriveService *service,
-                                 const ops::RedriveSpec &selection, const QString &selectionText);
+                                 const ops::RedriveSpec &selection,
+                                 const QString &selectionText = {});
 
 } // namespace logdeck::ui
