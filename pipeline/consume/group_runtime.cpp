@@ -737,8 +737,8 @@ struct GroupRuntime::Impl
             headers.push_back({h::kSpringOriginalTimestamp, binary(originalTimestamp, 8)});
             headers.push_back({h::kSpringOriginalTimestampType, "CreateTime"});
             headers.push_back({h::kSpringOriginalGroup, options.group});
-            headers.push_back(
-                {h::kSpringExceptionClass, std::string(error_class::kQualifier) + failure.errorClass});
+            headers.push_back({h::kSpringExceptionClass,
+                               std::string(error_class::kQualifier) + failure.errorClass});
             headers.push_back({h::kSpringExceptionMessage, failure.message});
         } else {
             const std::int64_t dueAt = now + options.retry.delayBefore(attempt + 1).count();

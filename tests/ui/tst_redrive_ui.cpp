@@ -244,6 +244,8 @@ private Q_SLOTS:
         QAbstractItemModelTester outcomeTester(
             panel.outcomeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         panel.resize(1100, 520);
+        QVERIFY(!panel.mutationsVisible()); // until the window allows them
+        panel.setMutationsAllowed(true);
         panel.show();
 
         std::int64_t deadLettered = 0;
@@ -260,8 +262,7 @@ private Q_SLOTS:
         selection.filter.group = "analytics";
         selection.filter.errorClass = "PoisonEvent";
         selection.filter.untilMs = QDateTime::currentMSecsSinceEpoch();
-        RedriveDialog dialog(session.redrive(), selection,
-                             QStringLiteral("all matching: group=analytics, error class=PoisonEvent"));
+        RedriveDialog dialog(session.redrive(), selection, redriveSelectionText(selection));
         dialog.show();
         QTRY_VERIFY_WITH_TIMEOUT(dialog.plan().has_value(), 30000);
         QVERIFY2(dialog.planError().isEmpty(), qPrintable(dialog.planError()));

@@ -72,8 +72,8 @@ public:
     {
     }
 
-    void run(std::uint64_t epoch, std::uint64_t generation, const ops::RedriveRunnerOptions &options,
-             const std::string &taskId)
+    void run(std::uint64_t epoch, std::uint64_t generation,
+             const ops::RedriveRunnerOptions &options, const std::string &taskId)
     {
         {
             const std::lock_guard lock(m_service->m_runMutex);

@@ -61,7 +61,17 @@ class RedriveOutcomeModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { DeadLetter, Event, Tenant, Group, ErrorClass, Target, Outcome, Detail, ColumnCount };
+    enum Column {
+        DeadLetter,
+        Event,
+        Tenant,
+        Group,
+        ErrorClass,
+        Target,
+        Outcome,
+        Detail,
+        ColumnCount
+    };
 
     using QAbstractTableModel::QAbstractTableModel;
 

@@ -300,9 +300,10 @@ void RedriveTasksPanel::updateButtons()
 void RedriveTasksPanel::updateSummary(const QString &error)
 {
     if (m_selected.isEmpty()) {
-        m_summary->setText(m_tasksKnown && m_tasks->rowCount() == 0
-                               ? tr("<i>No redrive task yet.</i>")
-                               : tr("<i>Select a task to see what became of each dead letter.</i>"));
+        m_summary->setText(
+            m_tasksKnown && m_tasks->rowCount() == 0
+                ? tr("<i>No redrive task yet.</i>")
+                : tr("<i>Select a task to see what became of each dead letter.</i>"));
         return;
     }
     if (!error.isEmpty()) {

@@ -25,7 +25,7 @@ class RedriveTasksPanel : public QWidget
 public:
     explicit RedriveTasksPanel(RedriveService *service, QWidget *parent = nullptr);
 
-    /// Shows or hides pause, resume and cancel.
+    /// Shows or hides pause, resume and cancel (hidden until allowed).
     void setMutationsAllowed(bool allowed);
     bool mutationsVisible() const;
 
@@ -70,7 +70,7 @@ private:
     QPushButton *m_cancel;
     QString m_selected;
     QString m_wanted; ///< to select once listed
-    bool m_mutationsAllowed = true;
+    bool m_mutationsAllowed = false; ///< until the window says the session may change things
     bool m_tasksKnown = false;
     bool m_listFailed = false; ///< the status line shows why the tasks are unknown
 };
