@@ -1,6 +1,7 @@
 #include "engine_info.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -113,6 +114,16 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::acquire(const std::string &dat
 DataDirLock::~DataDirLock()
 {
     ::close(m_fd); // releases the flock
+}
+
+bool engineRunsOn(const std::string &dataDir)
+{
+    const auto info = readEngineInfo(dataDir);
+    if (!info || info->pid <= 0) {
+        return false;
+    }
+    // Signal 0 only asks whether the process exists; EPERM means it does, as another user.
+    return ::kill(static_cast<pid_t>(info->pid), 0) == 0 || errno == EPERM;
 }
 
 } // namespace logdeck

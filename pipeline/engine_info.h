@@ -30,6 +30,10 @@ Result<EngineInfo> readEngineInfo(const std::string &dataDir);
 /// Removes `dataDir`/engine.json.
 void removeEngineInfo(const std::string &dataDir);
 
+/// True when the engine that wrote `dataDir`/engine.json is alive on this machine: it runs
+/// the data directory's redrive tasks, so no other process should.
+bool engineRunsOn(const std::string &dataDir);
+
 /// An exclusive lock on a data directory, held while an engine runs there: an flock on
 /// `dataDir`/engine.lock, which holds the pid of its holder. The kernel lets it go when the
 /// process ends, SIGKILL included, so a stale lock never blocks a restart.

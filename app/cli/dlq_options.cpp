@@ -2,11 +2,8 @@
 
 #include "cli/cli.h"
 #include "common/time_format.h"
-#include "engine_info.h"
 
 #include <QJsonArray>
-#include <cerrno>
-#include <csignal>
 
 namespace logdeck::cli {
 
@@ -108,16 +105,6 @@ QJsonObject deadLetterJson(const ops::DeadLetter &d)
         {QStringLiteral("id"), QString::fromStdString(ops::coordinatesOf(d))},
         {QStringLiteral("convention"), QString::fromStdString(d.convention)},
         {QStringLiteral("redriveCount"), d.redriveCount}};
-}
-
-bool engineRunsOn(const std::string &dataDir)
-{
-    const auto info = readEngineInfo(dataDir);
-    if (!info || info->pid <= 0) {
-        return false;
-    }
-    // Signal 0 only asks whether the process exists; EPERM means it does, as another user.
-    return ::kill(static_cast<pid_t>(info->pid), 0) == 0 || errno == EPERM;
 }
 
 int exitCodeFor(const Error &error)

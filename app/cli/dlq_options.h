@@ -20,9 +20,6 @@ Result<ops::DeadLetterFilter> deadLetterFilterFrom(const QCommandLineParser &par
 /// A dead letter's decoded fields, for --json.
 QJsonObject deadLetterJson(const ops::DeadLetter &letter);
 
-/// True when the engine that wrote `dataDir`/engine.json is alive on this machine.
-bool engineRunsOn(const std::string &dataDir);
-
 /// The exit code for an error from the engine: 2 for bad input, 1 for anything else.
 int exitCodeFor(const Error &error);
 

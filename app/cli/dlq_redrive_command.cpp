@@ -8,10 +8,10 @@
 #include "cli/stop_signals.h"
 #include "cli/usage.h"
 #include "common/time_format.h"
+#include "engine_info.h"
 #include "ops/redrive.h"
 #include "ops/redrive_outcomes.h"
 #include "ops/redrive_runner.h"
-#include "store/audit_log.h"
 #include "store/database.h"
 #include "store/redrive_store.h"
 
@@ -23,7 +23,6 @@
 #include <filesystem>
 #include <map>
 #include <thread>
-#include <unistd.h>
 
 namespace logdeck::cli::dlq {
 
@@ -37,12 +36,6 @@ constexpr std::chrono::seconds kClusterTimeout {30};
 QString qs(const std::string &text)
 {
     return QString::fromStdString(text);
-}
-
-bool isFinished(const std::string &taskState)
-{
-    return taskState == state::kCompleted || taskState == state::kCancelled
-        || taskState == state::kFailed;
 }
 
 double rateOf(const store::RedriveTaskRow &task)
@@ -114,7 +107,7 @@ int runInForeground(const kafka::ClientSettings &cluster, const std::string &dat
     ops::RedriveRunnerOptions options;
     options.cluster = cluster;
     options.dataDir = dataDir;
-    options.runnerId = "cli-" + store::AuditLog::currentHost() + "-" + std::to_string(::getpid());
+    options.runnerId = ops::foregroundRunnerId("cli");
     auto lastPrint = std::chrono::steady_clock::now();
     options.onProgress = [&](const store::RedriveTaskRow &task) {
         if (std::chrono::steady_clock::now() - lastPrint >= 1s) {
@@ -126,22 +119,17 @@ int runInForeground(const kafka::ClientSettings &cluster, const std::string &dat
                  "logdeck-cli: no engine runs on %s: running task %s here (Ctrl+C pauses it)\n",
                  dataDir.c_str(), taskId.c_str());
     const StopSignals signals;
-    auto left = ops::runRedriveTask(options, taskId, g_stopRequested, /*waitWhilePaused=*/true);
+    auto left =
+        ops::runRedriveTaskHere(options, taskId, g_stopRequested, /*waitWhilePaused=*/true);
     if (!left) {
         printError(left.error().message);
         return RuntimeError;
     }
-    if (g_stopRequested && !isFinished(left->state)) {
-        auto db = store::Database::open(store::Database::pathIn(dataDir));
-        if (db) {
-            (void)ops::pauseRedriveTask(**db, taskId);
-        }
+    if (left->state == state::kPaused) {
         std::fprintf(stderr, "logdeck-cli: task %s paused; `logdeck-cli dlq resume %s` goes on\n",
                      taskId.c_str(), taskId.c_str());
     }
-    auto db = store::Database::open(store::Database::pathIn(dataDir));
-    auto final = db ? findTask(**db, taskId) : left;
-    printReport(final ? *final : *left);
+    printReport(*left);
     return Ok;
 }
 
@@ -160,7 +148,7 @@ int follow(const std::string &dataDir, const std::string &taskId)
             printError(task.error().message);
             return RuntimeError;
         }
-        if (isFinished(task->state)) {
+        if (ops::isFinishedRedriveState(task->state)) {
             printReport(*task);
             return Ok;
         }
@@ -195,6 +183,7 @@ QJsonObject planJson(const ops::RedrivePlan &plan)
             {QStringLiteral("selected"), static_cast<qint64>(plan.candidates.size())},
             {QStringLiteral("toMove"), static_cast<qint64>(plan.toMove)},
             {QStringLiteral("toSkip"), static_cast<qint64>(plan.toSkip)},
+            {QStringLiteral("permanent"), static_cast<qint64>(plan.permanent)},
             {QStringLiteral("rate"), plan.spec.ratePerSecond},
             {QStringLiteral("byTarget"), counts(plan.byTarget)},
             {QStringLiteral("byGroup"), counts(plan.byGroup)},
@@ -233,6 +222,15 @@ void printPlan(const ops::RedrivePlan &plan, bool dryRun)
         }
         std::printf("%s\n", plan.toSkip > kShown ? " ..." : "");
     }
+    if (plan.allPermanent()) {
+        std::string classes;
+        for (const auto &[name, count] : plan.byErrorClass) {
+            classes += (classes.empty() ? "" : ", ") + name;
+        }
+        std::printf("  warning:    every one to move failed permanently (%s): they will most "
+                    "likely be dead-lettered again unless the cause was fixed\n",
+                    classes.c_str());
+    }
     std::printf("  at %g msg/s: about %.0f s\n", plan.spec.ratePerSecond,
                 static_cast<double>(plan.toMove) / plan.spec.ratePerSecond);
     if (dryRun) {
@@ -257,8 +255,7 @@ Result<std::vector<std::string>> idsFrom(const QCommandLineParser &parser)
 /// Outcome counts per task, and the outcome of each redrive, when the cluster answers.
 struct Outcomes
 {
-    std::map<std::string, std::map<ops::RedriveOutcome, std::int64_t>> perTask;
-    std::map<std::tuple<std::string, std::int32_t, std::int64_t>, ops::RedriveOutcomeRow> latest;
+    ops::RedriveOutcomeIndex index;
     bool known = false;
 };
 
@@ -278,11 +275,7 @@ Outcomes outcomesOf(const QCommandLineParser &parser, const std::string &dataDir
         return outcomes;
     }
     outcomes.known = true;
-    for (const auto &row : *rows) {
-        outcomes.perTask[row.redrive.taskId][row.outcome] += 1;
-        outcomes.latest[{row.redrive.dlqTopic, row.redrive.dlqPartition, row.redrive.dlqOffset}] =
-            row;
-    }
+    outcomes.index = ops::RedriveOutcomeIndex(*rows);
     return outcomes;
 }
 
@@ -304,11 +297,8 @@ QJsonObject taskJson(const store::RedriveTaskRow &task, const Outcomes &outcomes
         {QStringLiteral("runner"), qs(task.runner)},
     };
     if (outcomes.known) {
-        const auto it = outcomes.perTask.find(task.id);
         auto count = [&](ops::RedriveOutcome o) {
-            return it == outcomes.perTask.end() || !it->second.contains(o)
-                ? qint64(0)
-                : static_cast<qint64>(it->second.at(o));
+            return static_cast<qint64>(outcomes.index.count(task.id, o));
         };
         object.insert(
             QStringLiteral("outcomes"),
@@ -345,26 +335,15 @@ void printTasks(const std::vector<store::RedriveTaskRow> &tasks, const Outcomes 
 int printTaskDetails(QCommandLineParser &parser, store::Database &db, const std::string &dataDir,
                      const std::string &taskId, bool json)
 {
-    auto task = findTask(db, taskId);
-    if (!task) {
-        printError(task.error().message);
+    auto details = ops::redriveTaskDetails(db, taskId);
+    if (!details) {
+        printError(details.error().message);
         return RuntimeError;
     }
-    store::RedriveStore store(db);
-    auto items = store.items(taskId);
-    auto ledger = store.ledgerOfTask(taskId);
-    if (!items || !ledger) {
-        printError(!items ? items.error().message : ledger.error().message);
-        return RuntimeError;
-    }
-    const Outcomes outcomes = outcomesOf(parser, dataDir, *ledger);
-    std::map<std::tuple<std::string, std::int32_t, std::int64_t>, store::RedriveRecord> moves;
-    for (const auto &r : *ledger) {
-        moves[{r.dlqTopic, r.dlqPartition, r.dlqOffset}] = r;
-    }
+    const Outcomes outcomes = outcomesOf(parser, dataDir, details->ledger);
     QJsonArray rows;
-    for (const auto &item : *items) {
-        const auto key = std::make_tuple(item.dlqTopic, item.dlqPartition, item.dlqOffset);
+    for (const auto &entry : details->items) {
+        const auto &[item, move] = entry;
         QJsonObject row {{QStringLiteral("id"),
                           qs(item.dlqTopic + ":" + std::to_string(item.dlqPartition) + ":"
                              + std::to_string(item.dlqOffset))},
@@ -374,27 +353,24 @@ int printTaskDetails(QCommandLineParser &parser, store::Database &db, const std:
                          {QStringLiteral("errorClass"), qs(item.errorClass)},
                          {QStringLiteral("state"), qs(item.state)},
                          {QStringLiteral("note"), qs(item.note)}};
-        if (const auto move = moves.find(key); move != moves.end()) {
-            const auto &r = move->second;
+        if (move) {
             row.insert(QStringLiteral("target"),
-                       qs(r.targetTopic + ":" + std::to_string(r.targetPartition) + ":"
-                          + std::to_string(r.targetOffset)));
+                       qs(move->targetTopic + ":" + std::to_string(move->targetPartition) + ":"
+                          + std::to_string(move->targetOffset)));
         }
-        if (const auto outcome = outcomes.latest.find(key);
-            outcome != outcomes.latest.end() && outcome->second.redrive.taskId == taskId) {
-            row.insert(QStringLiteral("outcome"),
-                       QString::fromLatin1(toString(outcome->second.outcome)));
-            row.insert(QStringLiteral("outcomeDetail"), qs(outcome->second.detail));
+        if (const auto *outcome = outcomes.index.latestOf(entry.key(), taskId)) {
+            row.insert(QStringLiteral("outcome"), QString::fromLatin1(toString(outcome->outcome)));
+            row.insert(QStringLiteral("outcomeDetail"), qs(outcome->detail));
         }
         rows.append(row);
     }
-    QJsonObject object = taskJson(*task, outcomes);
+    QJsonObject object = taskJson(details->task, outcomes);
     object.insert(QStringLiteral("items"), rows);
     if (json) {
         std::fputs(QJsonDocument(object).toJson(QJsonDocument::Indented).constData(), stdout);
         return Ok;
     }
-    printTasks({*task}, outcomes);
+    printTasks({details->task}, outcomes);
     std::printf("\n%-28s  %-36s  %-10s  %-12s  %-9s  %-28s  %s\n", "DEAD LETTER", "EVENT", "TENANT",
                 "GROUP", "STATE", "TARGET", "OUTCOME");
     for (const auto &value : rows) {

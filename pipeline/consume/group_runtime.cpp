@@ -121,6 +121,19 @@ bool carriesPoisonMarker(const Event &event)
     return marker != event.attributes.end() && marker->second == "true";
 }
 
+bool isPermanentErrorClass(std::string_view errorClass)
+{
+    if (errorClass.starts_with(error_class::kQualifier)) {
+        errorClass.remove_prefix(error_class::kQualifier.size());
+    }
+    return errorClass == error_class::kSchemaError || errorClass == error_class::kPoisonEvent;
+}
+
+Failure failureOf(std::string_view errorClass, std::string message)
+{
+    return Failure {isPermanentErrorClass(errorClass), std::string(errorClass), std::move(message)};
+}
+
 namespace {
 
 /// Reads a record value of the form the collector writes without building a DOM (which cost
@@ -724,7 +737,8 @@ struct GroupRuntime::Impl
             headers.push_back({h::kSpringOriginalTimestamp, binary(originalTimestamp, 8)});
             headers.push_back({h::kSpringOriginalTimestampType, "CreateTime"});
             headers.push_back({h::kSpringOriginalGroup, options.group});
-            headers.push_back({h::kSpringExceptionClass, "dev.logdeck." + failure.errorClass});
+            headers.push_back({h::kSpringExceptionClass,
+                               std::string(error_class::kQualifier) + failure.errorClass});
             headers.push_back({h::kSpringExceptionMessage, failure.message});
         } else {
             const std::int64_t dueAt = now + options.retry.delayBefore(attempt + 1).count();
@@ -877,8 +891,8 @@ struct GroupRuntime::Impl
             std::string problem;
             if (!parseEvent(*ready[i], events[i], &problem)) {
                 events[i].record = ready[i];
-                failures[i] = Failure {true, "SchemaError",
-                                       "the record value is not a Logdeck event: " + problem};
+                failures[i] = failureOf(error_class::kSchemaError,
+                                        "the record value is not a Logdeck event: " + problem);
                 continue;
             }
             auto isNew =
@@ -894,13 +908,13 @@ struct GroupRuntime::Impl
                 continue;
             }
             if (injected.poisonIsPermanent && carriesPoisonMarker(events[i])) {
-                failures[i] =
-                    Failure {true, "PoisonEvent", "the event carries the logdeck.poison marker"};
+                failures[i] = failureOf(error_class::kPoisonEvent,
+                                        "the event carries the logdeck.poison marker");
             } else if (injected.transientFailureRate > 0
                        && chance(random) < injected.transientFailureRate) {
                 failures[i] =
-                    Failure {false, "InjectedFailure",
-                             "a transient failure injected by the group's fault settings"};
+                    failureOf(error_class::kInjectedFailure,
+                              "a transient failure injected by the group's fault settings");
                 forget(i); // it comes back through the retry topic
             } else {
                 fresh.push_back(i);

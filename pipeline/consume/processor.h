@@ -43,6 +43,25 @@ struct Failure
     std::string message;
 };
 
+/// The error classes of the runtime and the shipped processors. A permanent one fails the
+/// same event the same way however often it is tried, so the runtime dead-letters it at once
+/// rather than through the retry topic; a redrive of it fails again unless its cause (the
+/// processor, or the fault that put it there) has changed.
+namespace error_class {
+inline constexpr const char *kSchemaError = "SchemaError"; ///< not an event: permanent
+inline constexpr const char *kPoisonEvent = "PoisonEvent"; ///< the poison marker: permanent
+inline constexpr const char *kInjectedFailure = "InjectedFailure"; ///< a demo fault: transient
+/// How Spring Kafka's headers qualify the runtime's classes ("dev.logdeck.PoisonEvent").
+inline constexpr std::string_view kQualifier = "dev.logdeck.";
+} // namespace error_class
+
+/// Whether `errorClass`, bare or qualified as Spring's headers carry it, is one the runtime
+/// treats as permanent. A class it does not know (another application's) is not.
+bool isPermanentErrorClass(std::string_view errorClass);
+
+/// A failure of `errorClass`, permanent exactly when isPermanentErrorClass says so.
+Failure failureOf(std::string_view errorClass, std::string message);
+
 /// What one batch produced: per event, nothing (processed) or a Failure; and records to
 /// publish downstream (enrichment's output), which the runtime acknowledges before it
 /// commits the batch's input offsets.

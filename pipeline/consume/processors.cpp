@@ -425,7 +425,7 @@ public:
             const Event &event = events[i];
             kafka::OutgoingRecord output;
             if (!enrichedValue(event, output.value)) {
-                result.failures[i] = Failure {true, "SchemaError", notAnObject(event)};
+                result.failures[i] = failureOf(error_class::kSchemaError, notAnObject(event));
                 continue;
             }
             output.topic = kEnrichedTopic;

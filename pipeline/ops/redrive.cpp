@@ -1,6 +1,7 @@
 #include "ops/redrive.h"
 
 #include "common/time_format.h"
+#include "consume/processor.h"
 #include "kafka/admin_client.h"
 #include "kafka/record_headers.h"
 #include "kafka/topic_catalog.h"
@@ -195,6 +196,17 @@ Result<RedriveSpec> RedriveSpec::fromJson(const std::string &text)
     return spec;
 }
 
+bool isPermanentFailure(const DeadLetter &letter)
+{
+    return consume::isPermanentErrorClass(letter.errorClass);
+}
+
+bool isFinishedRedriveState(const std::string &state)
+{
+    return state == redrive_state::kCompleted || state == redrive_state::kCancelled
+        || state == redrive_state::kFailed;
+}
+
 Result<RedrivePlan> planRedrive(const kafka::ClientSettings &cluster, store::Database &db,
                                 const RedriveSpec &spec, std::chrono::milliseconds timeout)
 {
@@ -278,6 +290,7 @@ Result<RedrivePlan> planRedrive(const kafka::ClientSettings &cluster, store::Dat
             plan.byTenant[d.tenant.empty() ? "(none)" : d.tenant] += 1;
             plan.byErrorClass[d.errorClass.empty() ? "(none)" : d.errorClass] += 1;
             plan.byTarget[candidate.targetTopic] += 1;
+            plan.permanent += isPermanentFailure(d) ? 1 : 0;
         }
     }
     if (!missing.empty()) {

@@ -69,8 +69,18 @@ struct RedrivePlan
     std::vector<RedriveCandidate> candidates;
     std::int64_t toMove = 0;
     std::int64_t toSkip = 0;
+    /// Of those to move, the ones whose failure was permanent (isPermanentFailure).
+    std::int64_t permanent = 0;
     std::map<std::string, std::int64_t> byGroup, byTenant, byErrorClass, byTarget;
+
+    /// Something moves, and every record that moves failed permanently: the redrive will
+    /// most likely only dead-letter them again.
+    bool allPermanent() const { return toMove > 0 && permanent == toMove; }
 };
+
+/// Whether `letter` failed with an error the engine treats as permanent (a SchemaError, a
+/// PoisonEvent: consume::isPermanentErrorClass), so that redriving it as it is fails again.
+bool isPermanentFailure(const DeadLetter &letter);
 
 /// Selects the dead letters of `spec`, resolves each one's target and checks that every
 /// target topic exists, then looks the selection up in the ledger. Refuses, changing
@@ -95,6 +105,9 @@ inline constexpr const char *kCompleted = "completed";
 inline constexpr const char *kCancelled = "cancelled";
 inline constexpr const char *kFailed = "failed";
 } // namespace redrive_state
+
+/// Completed, cancelled or failed: no runner works on the task (a failed one can be resumed).
+bool isFinishedRedriveState(const std::string &state);
 
 /// Pause (pending or running), resume (paused, or failed to try its pending items again)
 /// and cancel (anything not finished). The runner sees the change before its next batch.

@@ -4,6 +4,7 @@
 #include "ops/dead_letters.h"
 #include "store/database.h"
 #include "store/group_store.h"
+#include "store/redrive_store.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -134,6 +135,68 @@ redriveOutcomes(const kafka::ClientSettings &cluster, const std::string &dataDir
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+RedriveOutcomeIndex::RedriveOutcomeIndex(const std::vector<RedriveOutcomeRow> &rows)
+{
+    for (const auto &row : rows) {
+        perTask[row.redrive.taskId][row.outcome] += 1;
+        latest[{row.redrive.dlqTopic, row.redrive.dlqPartition, row.redrive.dlqOffset}] = row;
+    }
+}
+
+std::int64_t RedriveOutcomeIndex::count(const std::string &taskId, RedriveOutcome outcome) const
+{
+    const auto task = perTask.find(taskId);
+    if (task == perTask.end()) {
+        return 0;
+    }
+    const auto it = task->second.find(outcome);
+    return it == task->second.end() ? 0 : it->second;
+}
+
+const RedriveOutcomeRow *RedriveOutcomeIndex::latestOf(const Key &key,
+                                                       const std::string &taskId) const
+{
+    const auto it = latest.find(key);
+    return it != latest.end() && it->second.redrive.taskId == taskId ? &it->second : nullptr;
+}
+
+Result<RedriveTaskDetails> redriveTaskDetails(store::Database &db, const std::string &taskId)
+{
+    store::RedriveStore store(db);
+    auto task = store.task(taskId);
+    if (!task) {
+        return fail(task.error());
+    }
+    if (!*task) {
+        return fail(Error::notFound("no redrive task '" + taskId
+                                    + "'; `logdeck-cli dlq tasks` lists them"));
+    }
+    auto items = store.items(taskId);
+    if (!items) {
+        return fail(items.error());
+    }
+    auto ledger = store.ledgerOfTask(taskId);
+    if (!ledger) {
+        return fail(ledger.error());
+    }
+    RedriveTaskDetails details;
+    details.task = std::move(**task);
+    std::map<RedriveOutcomeIndex::Key, const store::RedriveRecord *> moves;
+    for (const auto &r : *ledger) {
+        moves[{r.dlqTopic, r.dlqPartition, r.dlqOffset}] = &r;
+    }
+    details.items.reserve(items->size());
+    for (auto &item : *items) {
+        RedriveTaskItem row {std::move(item), std::nullopt};
+        if (const auto move = moves.find(row.key()); move != moves.end()) {
+            row.move = *move->second;
+        }
+        details.items.push_back(std::move(row));
+    }
+    details.ledger = std::move(*ledger);
+    return details;
 }
 
 } // namespace logdeck::ops

@@ -5,6 +5,7 @@
 #include "kafka/partition_scan.h"
 #include "kafka/producer.h"
 #include "ops/redrive.h"
+#include "store/audit_log.h"
 #include "store/database.h"
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unistd.h>
 
 namespace logdeck::ops {
 
@@ -409,6 +411,35 @@ Result<store::RedriveTaskRow> runRedriveTask(const RedriveRunnerOptions &options
     }
     TaskRun run(options, taskId, **db, stop);
     return run.run(waitWhilePaused);
+}
+
+std::string foregroundRunnerId(const std::string &program)
+{
+    return program + "-" + store::AuditLog::currentHost() + "-" + std::to_string(::getpid());
+}
+
+Result<store::RedriveTaskRow> runRedriveTaskHere(const RedriveRunnerOptions &options,
+                                                 const std::string &taskId,
+                                                 const std::atomic<bool> &stop,
+                                                 bool waitWhilePaused)
+{
+    auto left = runRedriveTask(options, taskId, stop, waitWhilePaused);
+    if (!left || !stop || isFinishedRedriveState(left->state)) {
+        return left;
+    }
+    auto db = store::Database::open(store::Database::pathIn(options.dataDir));
+    if (!db) {
+        return fail(db.error());
+    }
+    // Paused from running or pending; a task paused meanwhile stays as it is.
+    if (auto paused = pauseRedriveTask(**db, taskId); paused) {
+        return *paused;
+    }
+    auto now = store::RedriveStore(**db).task(taskId);
+    if (!now) {
+        return fail(now.error());
+    }
+    return now->value_or(*left);
 }
 
 struct RedriveRunner::Impl

@@ -61,6 +61,18 @@ Result<store::RedriveTaskRow> runRedriveTask(const RedriveRunnerOptions &options
                                              const std::string &taskId,
                                              const std::atomic<bool> &stop, bool waitWhilePaused);
 
+/// The runner id of a process that runs tasks itself, e.g. "cli-<host>-<pid>".
+std::string foregroundRunnerId(const std::string &program);
+
+/// Runs the task in this process because no engine runs on the data directory (`dlq
+/// redrive --execute`, `dlq resume`, the console attached): runRedriveTask, except that a
+/// stop pauses the task if it is not finished, so that none is left running without a
+/// runner (resuming it goes on). Returns the task as stored at the end.
+Result<store::RedriveTaskRow> runRedriveTaskHere(const RedriveRunnerOptions &options,
+                                                 const std::string &taskId,
+                                                 const std::atomic<bool> &stop,
+                                                 bool waitWhilePaused);
+
 /// The engine's redrive worker: one thread that runs the pending and running tasks of the
 /// data directory one at a time, oldest first, picking them up again after a restart.
 class RedriveRunner

@@ -179,6 +179,7 @@ void ConsoleSession::setTarget(OpsTarget target)
 {
     target.generation = m_generation;
     m_target = std::move(target);
+    m_redrive.setTarget(m_target);
     Q_EMIT targetChanged(m_target);
 }
 
@@ -190,6 +191,7 @@ void ConsoleSession::stop()
     }
     m_feed.stop();
     m_control.stop();
+    m_redrive.stop();
     QMetaObject::invokeMethod(
         m_worker, [worker = m_worker] { worker->stop(); }, Qt::BlockingQueuedConnection);
 }

@@ -4,6 +4,7 @@
 #include "bridge/console_snapshot.h"
 #include "bridge/group_control.h"
 #include "bridge/ops_target.h"
+#include "bridge/redrive_service.h"
 #include "config.h"
 
 #include <QObject>
@@ -38,6 +39,8 @@ public:
 
     ClusterFeed *feed() { return &m_feed; }
     GroupControl *control() { return &m_control; }
+    /// DLQ redrive, pointed at target().
+    RedriveService *redrive() { return &m_redrive; }
     /// Where operations act now; not set (isSet() false) while connecting or stopped.
     const OpsTarget &target() const { return m_target; }
 
@@ -59,6 +62,7 @@ private:
     SessionWorker *m_worker;
     ClusterFeed m_feed;
     GroupControl m_control;
+    RedriveService m_redrive;
     ConsoleMode m_mode = ConsoleMode::Attach;
     bool m_readOnly = false;
     std::uint64_t m_generation = 0;
