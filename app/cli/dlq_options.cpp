@@ -78,38 +78,6 @@ Result<ops::DeadLetterFilter> deadLetterFilterFrom(const QCommandLineParser &par
     return filter;
 }
 
-QJsonObject deadLetterJson(const ops::DeadLetter &d)
-{
-    QJsonArray notes; // what in the headers was missing or unreadable
-    for (const auto &note : d.notes) {
-        notes.append(QString::fromStdString(note));
-    }
-    return {
-        {QStringLiteral("eventId"), QString::fromStdString(d.eventId)},
-        {QStringLiteral("tenant"), QString::fromStdString(d.tenant)},
-        {QStringLiteral("group"), QString::fromStdString(d.group)},
-        {QStringLiteral("errorClass"), QString::fromStdString(d.errorClass)},
-        {QStringLiteral("errorMessage"), QString::fromStdString(d.errorMessage)},
-        {QStringLiteral("attempts"), d.attempts},
-        {QStringLiteral("originalTopic"), QString::fromStdString(d.originalTopic)},
-        {QStringLiteral("originalPartition"),
-         d.originalPartition ? QJsonValue(*d.originalPartition) : QJsonValue()},
-        {QStringLiteral("originalOffset"),
-         d.originalOffset ? QJsonValue(static_cast<qint64>(*d.originalOffset)) : QJsonValue()},
-        {QStringLiteral("originalTimestamp"),
-         d.originalTimestampMs
-             ? QJsonValue(QString::fromStdString(formatRfc3339(*d.originalTimestampMs)))
-             : QJsonValue()},
-        {QStringLiteral("notes"), notes},
-        {QStringLiteral("deadLetteredAt"), QString::fromStdString(formatRfc3339(d.timestampMs))},
-        {QStringLiteral("topic"), QString::fromStdString(d.topic)},
-        {QStringLiteral("partition"), d.partition},
-        {QStringLiteral("offset"), static_cast<qint64>(d.offset)},
-        {QStringLiteral("id"), QString::fromStdString(ops::coordinatesOf(d))},
-        {QStringLiteral("convention"), QString::fromStdString(d.convention)},
-        {QStringLiteral("redriveCount"), d.redriveCount}};
-}
-
 bool engineRunsOn(const std::string &dataDir)
 {
     const auto info = readEngineInfo(dataDir);

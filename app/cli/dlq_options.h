@@ -17,8 +17,7 @@ void addDeadLetterFilterOptions(QCommandLineParser &parser);
 /// duration (15m, 2h, 1d), a --since in the future, or a --since not before --until.
 Result<ops::DeadLetterFilter> deadLetterFilterFrom(const QCommandLineParser &parser);
 
-/// A dead letter's decoded fields, for --json.
-QJsonObject deadLetterJson(const ops::DeadLetter &letter);
+using ops::deadLetterJson;
 
 /// True when the engine that wrote `dataDir`/engine.json is alive on this machine.
 bool engineRunsOn(const std::string &dataDir);
