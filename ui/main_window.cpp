@@ -4,6 +4,7 @@
 #include "dialogs/connect_dialog.h"
 #include "models/lag_models.h"
 #include "views/demo_controls.h"
+#include "views/dlq_page.h"
 #include "views/lag_page.h"
 #include "views/overview_page.h"
 
@@ -40,11 +41,7 @@ constexpr PageInfo kPages[] = {
     {MainWindow::Page::Overview, "overview", QT_TRANSLATE_NOOP("MainWindow", "Overview"), nullptr},
     {MainWindow::Page::Lag, "lag", QT_TRANSLATE_NOOP("MainWindow", "Lag"), nullptr},
     {MainWindow::Page::DeadLetters, "dlq", QT_TRANSLATE_NOOP("MainWindow", "Dead letters"),
-     QT_TRANSLATE_NOOP("MainWindow",
-                       "Browsing dead letters with their decoded headers, and redriving them at a "
-                       "set rate with per-message outcomes, comes to this page next.<br><br>Today: "
-                       "<code>logdeck-cli dlq list</code>, <code>dlq show</code> and "
-                       "<code>dlq redrive</code>.")},
+     nullptr},
     {MainWindow::Page::Replay, "replay", QT_TRANSLATE_NOOP("MainWindow", "Replay"),
      QT_TRANSLATE_NOOP("MainWindow",
                        "Resetting a group's offsets with a preview of what would be re-read, typed "
@@ -117,6 +114,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_banner(new QLabel(this))
     , m_overview(new OverviewPage(this))
     , m_lag(new LagPage(session->feed(), session->control(), this))
+    , m_dlq(new DlqPage(session, this))
     , m_demo(new DemoControls(session->control(), this))
     , m_demoDock(new QDockWidget(tr("Demo controls"), this))
     , m_modeField(statusField(this, QStringLiteral("statusMode")))
@@ -151,6 +149,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             page = m_overview;
         } else if (info.page == Page::Lag) {
             page = m_lag;
+        } else if (info.page == Page::DeadLetters) {
+            page = m_dlq;
         } else {
             auto *coming = new QLabel(
                 QStringLiteral("<h2>%1</h2><p>%2</p>")
@@ -325,7 +325,7 @@ QString MainWindow::bannerText() const
 
 bool MainWindow::mutationsVisible() const
 {
-    return !m_demoDock->isHidden() || m_lag->mutationsVisible();
+    return !m_demoDock->isHidden() || m_lag->mutationsVisible() || m_dlq->mutationsVisible();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -399,6 +399,7 @@ void MainWindow::showBanner(const QString &text, bool error)
 void MainWindow::updateMutations()
 {
     m_lag->setMutationsAllowed(!m_session->isReadOnly());
+    m_dlq->setMutationsAllowed(!m_session->isReadOnly());
 }
 
 void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)

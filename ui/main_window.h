@@ -14,6 +14,7 @@ namespace logdeck::ui {
 
 class ConsoleSession;
 class DemoControls;
+class DlqPage;
 class LagPage;
 class OverviewPage;
 
@@ -38,6 +39,7 @@ public:
 
     OverviewPage *overviewPage() const { return m_overview; }
     LagPage *lagPage() const { return m_lag; }
+    DlqPage *dlqPage() const { return m_dlq; }
     DemoControls *demoControls() const { return m_demo; }
     /// The status bar's fields, joined, as shown.
     QString statusText() const;
@@ -74,6 +76,7 @@ private:
     QLabel *m_banner;
     OverviewPage *m_overview;
     LagPage *m_lag;
+    DlqPage *m_dlq;
     DemoControls *m_demo;
     QDockWidget *m_demoDock;
     QLabel *m_modeField;
