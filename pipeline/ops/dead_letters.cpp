@@ -298,6 +298,36 @@ QJsonObject deadLetterRecordJson(const DeadLetter &d)
     return object;
 }
 
+Result<void> setDeadLetterTimes(DeadLetterFilter &filter, const std::optional<std::string> &since,
+                                const std::optional<std::string> &until, std::int64_t nowMs,
+                                std::string_view prefix)
+{
+    const std::string p(prefix);
+    for (const auto &[name, given, field] :
+         {std::tuple("since", &since, &filter.sinceMs), std::tuple("until", &until, &filter.untilMs)}) {
+        *field = std::nullopt;
+        if (!*given) {
+            continue;
+        }
+        const auto at = parseTimePoint(**given, nowMs);
+        if (!at) {
+            return fail(Error::invalid(p + name + " '" + **given
+                                       + "' is neither an RFC 3339 time (2026-11-26T15:04:05Z) "
+                                         "nor a duration ago (30s, 15m, 2h, 1d, 1w)"));
+        }
+        *field = *at;
+    }
+    if (filter.sinceMs && *filter.sinceMs > nowMs) {
+        return fail(Error::invalid(p + "since " + *since
+                                   + " is in the future: nothing can have been dead-lettered "
+                                     "after it yet"));
+    }
+    if (filter.sinceMs && filter.untilMs && *filter.sinceMs >= *filter.untilMs) {
+        return fail(Error::invalid(p + "since must be before " + p + "until"));
+    }
+    return {};
+}
+
 bool DeadLetterFilter::matches(const DeadLetter &d) const
 {
     return (group.empty() || d.group == group) && (tenant.empty() || d.tenant == tenant)
@@ -318,8 +348,10 @@ namespace {
 
 /// One poll waits at most this long, so that a stalled read notices its timeout.
 constexpr std::chrono::milliseconds kPollWait {100};
-/// Per partition, matching letters buffered ahead of the merge before its fetching pauses.
-constexpr std::size_t kReadAhead = 2000;
+/// Per partition, matching letters buffered ahead of the merge before its fetching pauses;
+/// it resumes below half of it, early enough that a resumed fetch (which librdkafka takes
+/// most of a second to start again) arrives before the merge needs it.
+constexpr std::size_t kReadAhead = 5000;
 
 /// The stretch of a topic a read covers: from `start` up to, not including, `end` of each
 /// partition (the log end when the read began).
@@ -395,6 +427,9 @@ public:
         // A bounded read-ahead: a browser holds a page, not the topic.
         tuned.try_emplace("queued.max.messages.kbytes", "16384");
         tuned.try_emplace("queued.min.messages", "20000");
+        // A partition resumed after its read-ahead drained must not wait out a fetch held
+        // open for partitions already at their end.
+        tuned.try_emplace("fetch.wait.max.ms", "50");
         // assign() never joins the group, so the id only names this reader in broker logs.
         auto consumer = kafka::Consumer::create(tuned, "logdeck-dead-letter-reader");
         if (!consumer) {
@@ -577,18 +612,8 @@ Result<std::vector<DeadLetter>> DeadLetterReader::nextLetters(std::size_t pageSi
             s.buffered[*oldest].pop_front();
             continue;
         }
-        // Pause the partitions that are far ahead, resume those that caught up.
-        for (std::size_t p = 0; p < partitions; ++p) {
-            const bool full = s.buffered[p].size() >= kReadAhead;
-            if (full != s.paused[p] && !s.scan.finished(p)) {
-                const std::vector<kafka::TopicPartition> tp {
-                    {s.scan.range.topic, static_cast<std::int32_t>(p)}};
-                if (auto changed = full ? s.scan.consumer->pause(tp) : s.scan.consumer->resume(tp);
-                    !changed) {
-                    return fail(changed.error());
-                }
-                s.paused[p] = full;
-            }
+        if (auto adjusted = adjustFetching(); !adjusted) {
+            return fail(adjusted.error());
         }
         auto polled = s.scan.pollOnce(stallTimeout, [&](std::size_t p,
                                                         const kafka::ConsumedRecord &record) {
@@ -610,7 +635,35 @@ Result<std::vector<DeadLetter>> DeadLetterReader::nextLetters(std::size_t pageSi
             return fail(Error::cancelled("reading " + s.filter.topic + " was stopped"));
         }
     }
+    // Partitions drained below the low mark fetch again while the caller looks at the page.
+    if (auto adjusted = adjustFetching(); !adjusted) {
+        return fail(adjusted.error());
+    }
     return page;
+}
+
+Result<void> DeadLetterReader::adjustFetching()
+{
+    State &s = *m_state;
+    for (std::size_t p = 0; p < s.buffered.size(); ++p) {
+        if (s.scan.finished(p)) {
+            continue;
+        }
+        const std::size_t held = s.buffered[p].size();
+        const bool pause = !s.paused[p] && held >= kReadAhead;
+        const bool resume = s.paused[p] && held < kReadAhead / 2;
+        if (!pause && !resume) {
+            continue;
+        }
+        const std::vector<kafka::TopicPartition> tp {
+            {s.scan.range.topic, static_cast<std::int32_t>(p)}};
+        if (auto changed = pause ? s.scan.consumer->pause(tp) : s.scan.consumer->resume(tp);
+            !changed) {
+            return fail(changed.error());
+        }
+        s.paused[p] = pause;
+    }
+    return {};
 }
 
 Result<std::vector<DeadLetterSummary>>

@@ -110,6 +110,14 @@ struct DeadLetterFilter
     bool selectsEverything() const;
 };
 
+/// Sets the filter's since and until from RFC 3339 times or durations ago (30s, 15m, 2h, 1d,
+/// 1w); nothing leaves one unset. InvalidArgument, naming the criterion as `prefix` +
+/// "since" or "until", for a time of neither form, a since in the future, or a since not
+/// before the until.
+Result<void> setDeadLetterTimes(DeadLetterFilter &filter, const std::optional<std::string> &since,
+                                const std::optional<std::string> &until, std::int64_t nowMs,
+                                std::string_view prefix);
+
 /// Reads every record of `filter.topic` present now (from the first offset to the log end),
 /// without joining a group, and keeps the decoded ones `filter` matches, oldest first: a
 /// DeadLetterReader's pages, put together. `timeout`: how long the broker may deliver
@@ -207,6 +215,8 @@ public:
 
 private:
     struct State;
+    /// Pauses the partitions far ahead of the merge and resumes those that caught up.
+    Result<void> adjustFetching();
     explicit DeadLetterReader(std::unique_ptr<State> state);
     std::unique_ptr<State> m_state;
 };
