@@ -14,6 +14,7 @@
 #include "kafka/producer.h"
 #include "kafka/record_headers.h"
 #include "models/dead_letter_model.h"
+#include "process_stats.h"
 #include "views/dlq_page.h"
 
 #include <QApplication>
@@ -34,21 +35,9 @@ using namespace logdeck;
 using namespace logdeck::ui;
 namespace h = kafka::headers;
 
-namespace {
+using bench::rssKib;
 
-long rssKib()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly)) {
-        return -1;
-    }
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:")) {
-            return line.mid(6).trimmed().split(' ').first().toLong();
-        }
-    }
-    return -1;
-}
+namespace {
 
 /// Runs the event loop until `done` holds (checked every 2 ms) or `timeoutMs` passed.
 bool waitUntil(const std::function<bool()> &done, int timeoutMs)

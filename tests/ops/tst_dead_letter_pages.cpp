@@ -28,22 +28,6 @@ bool createTopic(const std::string &name, int partitions)
     return admin && (*admin)->createTopics({{name, partitions, {}}}, kTimeout).has_value();
 }
 
-bool produceAll(const std::vector<kafka::OutgoingRecord> &records)
-{
-    auto producer = kafka::Producer::create(test::brokerSettings());
-    if (!producer) {
-        return false;
-    }
-    std::atomic<int> failed {0};
-    for (const auto &record : records) {
-        if (!(*producer)->produce(
-                record, [&](const kafka::DeliveryReport &r) { failed += r.error ? 1 : 0; })) {
-            return false;
-        }
-    }
-    return (*producer)->flush(60s).has_value() && failed == 0;
-}
-
 const char *const kTenants[] = {"acme", "globex", "initech", "umbrella"};
 const char *const kGroups[] = {"analytics", "persister", "enrichment"};
 const char *const kErrors[] = {"PoisonEvent", "SchemaMismatch", "Timeout"};
@@ -127,7 +111,7 @@ private Q_SLOTS:
     {
         m_topic = test::uniqueName("pages") + ".dlq";
         QVERIFY(createTopic(m_topic, 3));
-        QVERIFY(produceAll(deadLetters(m_topic, kCount)));
+        QVERIFY(test::produceAll(deadLetters(m_topic, kCount)));
     }
 
     void pagesConcatenateToTheWholeRead_data()

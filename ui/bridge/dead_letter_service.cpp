@@ -82,10 +82,15 @@ std::vector<DecodedHeader> decodeHeaders(const ops::DeadLetter &letter)
         DecodedHeader d;
         d.name = QString::fromStdString(header.name);
         const std::string_view name = header.name;
-        d.family = name.starts_with(h::kSpringPrefix)    ? QStringLiteral("Spring")
-            : name.starts_with(h::kConnectPrefix)       ? QStringLiteral("Connect")
-            : name.find('-') != std::string_view::npos
-                && !name.starts_with("kafka_") && !name.starts_with("__")
+        static const std::string_view logdeckNames[] = {
+            h::kEventId,       h::kTenantId,        h::kContentType,      h::kReceivedAt,
+            h::kOriginalTopic, h::kOriginalPartition, h::kOriginalOffset, h::kOriginalTimestamp,
+            h::kFailingGroup,  h::kErrorClass,      h::kErrorMessage,     h::kAttempt,
+            h::kDueAt,         h::kDueAtMs,         h::kAttempts,         h::kDeadLetteredAt,
+            h::kRedriveCount,  h::kRedrivenBy,      h::kRedrivenAt,       h::kRedriveTask};
+        d.family = name.starts_with(h::kSpringPrefix)         ? QStringLiteral("Spring")
+            : name.starts_with(h::kConnectPrefix)              ? QStringLiteral("Connect")
+            : std::ranges::find(logdeckNames, name) != std::end(logdeckNames)
             ? QStringLiteral("Logdeck")
             : QStringLiteral("Other");
         const bool springNumber = name == h::kSpringOriginalPartition

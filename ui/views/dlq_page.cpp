@@ -133,13 +133,16 @@ DlqPage::DlqPage(ConsoleSession *session, QWidget *parent)
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     const int character = fontMetrics().horizontalAdvance(QLatin1Char('0'));
     const std::pair<int, int> widths[] = {
-        {DeadLetterModel::Time, 21},       {DeadLetterModel::Tenant, 12},
-        {DeadLetterModel::Group, 13},      {DeadLetterModel::ErrorClass, 18},
+        {DeadLetterModel::Time, 20},       {DeadLetterModel::Tenant, 10},
+        {DeadLetterModel::Group, 11},      {DeadLetterModel::ErrorClass, 16},
         {DeadLetterModel::Message, 36},    {DeadLetterModel::Attempts, 9},
         {DeadLetterModel::Origin, 22},     {DeadLetterModel::RedriveState, 14}};
     for (const auto &[column, chars] : widths) {
         m_table->setColumnWidth(column, chars * character);
     }
+    m_table->setColumnWidth(DeadLetterModel::Time,
+                            fontMetrics().horizontalAdvance(QStringLiteral("2026-12-04 10:30:28.861"))
+                                + 2 * character);
     m_groupsSorted->setSourceModel(m_groups);
     m_groupsSorted->setSortRole(DeadLetterGroupModel::SortRole);
     m_groupTable->setObjectName(QStringLiteral("deadLetterGroups"));
@@ -592,7 +595,7 @@ void DlqPage::showDetail(std::uint64_t requestId, const DeadLetterDetailPtr &det
 
     QString page;
     const auto row = [](const QString &name, const QString &valueHtml) {
-        return QStringLiteral("<tr><td nowrap style='color:#555; padding-right:10px'>%1</td><td>%2</td></tr>")
+        return QStringLiteral("<tr><td style='white-space:nowrap; color:#555; padding-right:10px'>%1</td><td>%2</td></tr>")
             .arg(name, valueHtml);
     };
     const auto known = [](const auto &value) {
@@ -644,25 +647,38 @@ void DlqPage::showDetail(std::uint64_t requestId, const DeadLetterDetailPtr &det
         page += QStringLiteral("</p>");
     }
 
-    page += QStringLiteral("<h4>%1</h4><table cellspacing='0' cellpadding='2'>").arg(tr("Headers"));
+    // Headers by convention: Logdeck's, Spring's kafka_dlt-*, Connect's __connect.errors.*.
     QString traces;
-    for (const DecodedHeader &h : detail->headers) {
-        if (h.multiline) {
-            traces += QStringLiteral("<p><b>%1</b> <span style='color:#555'>(%2)</span></p><pre>%3</pre>")
-                          .arg(html(h.name), html(h.family), html(h.value));
-            continue;
-        }
-        const QString problem =
-            h.problem.isEmpty()
+    const std::pair<QString, QString> families[] = {
+        {QStringLiteral("Logdeck"), tr("Logdeck headers")},
+        {QStringLiteral("Spring"), tr("Spring Kafka headers (kafka_dlt-*)")},
+        {QStringLiteral("Connect"), tr("Kafka Connect headers (__connect.errors.*)")},
+        {QStringLiteral("Other"), tr("Other headers")}};
+    for (const auto &[family, title] : families) {
+        QString rows;
+        for (const DecodedHeader &h : detail->headers) {
+            if (h.family != family) {
+                continue;
+            }
+            if (h.multiline) {
+                traces += QStringLiteral("<h4>%1</h4><pre>%2</pre>").arg(html(h.name), html(h.value));
+                continue;
+            }
+            const QString problem = h.problem.isEmpty()
                 ? QString()
                 : QStringLiteral(" <span style='color:%1'>⚠ %2</span>").arg(kAmber, html(h.problem));
-        page += QStringLiteral("<tr><td nowrap style='color:#555'>%1</td><td nowrap><code>%2</code></td>"
-                               "<td>%3%4</td></tr>")
-                    .arg(html(h.family), html(h.name), html(h.value), problem);
+            // The name above its value: Spring's and Connect's names are long.
+            rows += QStringLiteral("<tr><td><code style='color:#555'>%1</code></td></tr>"
+                                   "<tr><td style='padding-left:14px; padding-bottom:3px'>%2%3</td></tr>")
+                        .arg(html(h.name), html(h.value), problem);
+        }
+        if (!rows.isEmpty()) {
+            page += QStringLiteral("<h4>%1</h4><table cellspacing='0' cellpadding='1'>%2</table>")
+                        .arg(html(title), rows);
+        }
     }
-    page += QStringLiteral("</table>");
     if (detail->headers.empty()) {
-        page += tr("<p>No headers.</p>");
+        page += tr("<h4>Headers</h4><p>None.</p>");
     }
     page += traces;
     page += QStringLiteral("<h4>%1</h4>").arg(tr("Key"));
