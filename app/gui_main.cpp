@@ -6,6 +6,7 @@
 #include "common/engine_options.h"
 #include "common/log.h"
 #include "main_window.h"
+#include "views/dlq_page.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -172,11 +173,23 @@ int main(int argc, char **argv)
             // Live data: a few lag samples in, so that rates, health and the chart have
             // something to show; then a frame for the chart's coalesced redraw.
             auto sampled = std::make_shared<int>(0);
+            const bool deadLetters = page == logdeck::ui::MainWindow::Page::DeadLetters;
             QObject::connect(&window, &logdeck::ui::MainWindow::snapshotShown, &window,
-                             [save, sampled](const logdeck::ui::ConsoleSnapshotPtr &snapshot) {
+                             [save, sampled, deadLetters,
+                              &window](const logdeck::ui::ConsoleSnapshotPtr &snapshot) {
                                  if (snapshot->lag && snapshot->lag->sampledAtMs > 0
                                      && ++*sampled == kScreenshotSamples) {
-                                     QTimer::singleShot(600, save);
+                                     if (!deadLetters) {
+                                         QTimer::singleShot(600, save);
+                                         return;
+                                     }
+                                     // The dead letters of these seconds, with the first
+                                     // one open in the detail pane.
+                                     QObject::connect(window.dlqPage(),
+                                                      &logdeck::ui::DlqPage::detailShown, &window,
+                                                      [save] { QTimer::singleShot(300, save); },
+                                                      Qt::SingleShotConnection);
+                                     window.dlqPage()->refresh();
                                  }
                              });
         } else {

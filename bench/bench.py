@@ -1008,15 +1008,17 @@ def cmd_report(a):
     w("Nothing here is a pass/fail test: `scripts/test` and CI do not run it with "
       "thresholds. CI may run `scripts/bench --quick` to prove the harness still works.")
 
-    # The console's section is written by scripts/bench-console: kept as it is.
-    console = ""
+    # The console's and the dead-letter page's sections are written by scripts/bench-console
+    # and scripts/bench-dlq: kept as they are.
+    kept = []
     if os.path.exists(a.md):
         previous = open(a.md).read()
-        if "<!-- console:begin -->" in previous and "<!-- console:end -->" in previous:
-            console = ("<!-- console:begin -->" + previous.split("<!-- console:begin -->")[1]
-                       .split("<!-- console:end -->")[0] + "<!-- console:end -->\n")
+        for name in ("console", "dlq"):
+            begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+            if begin in previous and end in previous:
+                kept.append(begin + previous.split(begin)[1].split(end)[0] + end + "\n")
     with open(a.md, "w") as f:
-        f.write("\n".join(md) + "\n" + ("\n" + console if console else ""))
+        f.write("\n".join(md) + "\n" + "".join("\n" + section for section in kept))
     with open(a.json, "w") as f:
         json.dump(out, f, indent=1, sort_keys=False)
         f.write("\n")

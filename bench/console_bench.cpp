@@ -6,6 +6,7 @@
 
 #include "bridge/console_session.h"
 #include "main_window.h"
+#include "process_stats.h"
 #include "views/lag_page.h"
 #include "widgets/lag_chart.h"
 
@@ -24,6 +25,8 @@
 using namespace logdeck;
 using namespace logdeck::ui;
 
+using bench::rssKib;
+
 namespace {
 
 double cpuSeconds()
@@ -32,20 +35,6 @@ double cpuSeconds()
     getrusage(RUSAGE_SELF, &usage);
     return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
         + static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-long rssKib()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly)) {
-        return -1;
-    }
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:")) {
-            return line.mid(6).trimmed().split(' ').first().toLong();
-        }
-    }
-    return -1;
 }
 
 /// Milliseconds since this process started (from /proc/self/stat's start time).

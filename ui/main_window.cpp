@@ -2,10 +2,13 @@
 
 #include "bridge/console_session.h"
 #include "dialogs/connect_dialog.h"
+#include "dialogs/redrive_dialog.h"
 #include "models/lag_models.h"
 #include "views/audit_page.h"
 #include "views/demo_controls.h"
 #include "views/fleet_page.h"
+#include "views/dlq_page.h"
+#include "views/redrive_tasks_panel.h"
 #include "views/lag_page.h"
 #include "views/replay_page.h"
 #include "views/overview_page.h"
@@ -23,6 +26,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QVBoxLayout>
@@ -44,11 +48,7 @@ constexpr PageInfo kPages[] = {
     {MainWindow::Page::Overview, "overview", QT_TRANSLATE_NOOP("MainWindow", "Overview"), nullptr},
     {MainWindow::Page::Lag, "lag", QT_TRANSLATE_NOOP("MainWindow", "Lag"), nullptr},
     {MainWindow::Page::DeadLetters, "dlq", QT_TRANSLATE_NOOP("MainWindow", "Dead letters"),
-     QT_TRANSLATE_NOOP("MainWindow",
-                       "Browsing dead letters with their decoded headers, and redriving them at a "
-                       "set rate with per-message outcomes, comes to this page next.<br><br>Today: "
-                       "<code>logdeck-cli dlq list</code>, <code>dlq show</code> and "
-                       "<code>dlq redrive</code>.")},
+     nullptr},
     {MainWindow::Page::Replay, "replay", QT_TRANSLATE_NOOP("MainWindow", "Replay"), nullptr},
     {MainWindow::Page::Tenants, "tenants", QT_TRANSLATE_NOOP("MainWindow", "Tenants"), nullptr},
     {MainWindow::Page::Fleet, "fleet", QT_TRANSLATE_NOOP("MainWindow", "Fleet"), nullptr},
@@ -107,6 +107,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_overview(new OverviewPage(this))
     , m_lag(new LagPage(session->feed(), session->control(), this))
     , m_replay(new ReplayPage(session->feed(), this))
+    , m_dlq(new DlqPage(session, this))
+    , m_redriveTasks(new RedriveTasksPanel(session->redrive(), this))
     , m_demo(new DemoControls(session->control(), this))
     , m_tenants(new TenantsPage(this))
     , m_fleet(new FleetPage(session->control(), this))
@@ -152,6 +154,15 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             page = m_fleet;
         } else if (info.page == Page::Audit) {
             page = m_audit;
+        } else if (info.page == Page::DeadLetters) {
+            // The redrive tasks under the dead letters they move.
+            auto *split = new QSplitter(Qt::Vertical, this);
+            split->setObjectName(QStringLiteral("dlqSplit"));
+            split->addWidget(m_dlq);
+            split->addWidget(m_redriveTasks);
+            split->setStretchFactor(0, 3);
+            split->setStretchFactor(1, 1);
+            page = split;
         } else {
             auto *coming = new QLabel(
                 QStringLiteral("<h2>%1</h2><p>%2</p>")
@@ -212,6 +223,11 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
         showBanner(message, false);
     });
     connect(m_session->feed(), &ClusterFeed::snapshotReady, this, &MainWindow::showSnapshot);
+    connect(m_dlq, &DlqPage::redriveRequested, this, [this](const ops::RedriveSpec &spec) {
+        auto *dialog = openRedriveDialog(this, m_session->redrive(), spec);
+        connect(dialog, &RedriveDialog::taskStarted, m_redriveTasks,
+                &RedriveTasksPanel::selectTask);
+    });
     connect(m_session, &ConsoleSession::targetChanged, m_replay, &ReplayPage::setTarget);
     m_replay->setTarget(m_session->target());
     connect(m_session, &ConsoleSession::targetChanged, this, [this](const OpsTarget &target) {
@@ -338,7 +354,8 @@ QString MainWindow::bannerText() const
 
 bool MainWindow::mutationsVisible() const
 {
-    return !m_demoDock->isHidden() || m_lag->mutationsVisible() || m_replay->mutationsVisible()
+    return !m_demoDock->isHidden() || m_lag->mutationsVisible() || m_dlq->mutationsVisible()
+        || m_redriveTasks->mutationsVisible() || m_replay->mutationsVisible()
         || m_fleet->mutationsVisible();
 }
 
@@ -415,6 +432,8 @@ void MainWindow::updateMutations()
     m_lag->setMutationsAllowed(!m_session->isReadOnly());
     m_replay->setMutationsAllowed(!m_session->isReadOnly());
     m_fleet->setMutationsAllowed(!m_session->isReadOnly());
+    m_dlq->setMutationsAllowed(!m_session->isReadOnly());
+    m_redriveTasks->setMutationsAllowed(!m_session->isReadOnly());
 }
 
 void MainWindow::showSnapshot(const ConsoleSnapshotPtr &snapshot)

@@ -16,6 +16,8 @@ class ConsoleSession;
 class AuditPage;
 class DemoControls;
 class FleetPage;
+class DlqPage;
+class RedriveTasksPanel;
 class LagPage;
 class OverviewPage;
 class ReplayPage;
@@ -43,6 +45,8 @@ public:
     OverviewPage *overviewPage() const { return m_overview; }
     LagPage *lagPage() const { return m_lag; }
     ReplayPage *replayPage() const { return m_replay; }
+    DlqPage *dlqPage() const { return m_dlq; }
+    RedriveTasksPanel *redriveTasksPanel() const { return m_redriveTasks; }
     DemoControls *demoControls() const { return m_demo; }
     TenantsPage *tenantsPage() const { return m_tenants; }
     FleetPage *fleetPage() const { return m_fleet; }
@@ -83,6 +87,8 @@ private:
     OverviewPage *m_overview;
     LagPage *m_lag;
     ReplayPage *m_replay;
+    DlqPage *m_dlq;
+    RedriveTasksPanel *m_redriveTasks;
     DemoControls *m_demo;
     TenantsPage *m_tenants;
     FleetPage *m_fleet;

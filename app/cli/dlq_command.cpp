@@ -47,17 +47,6 @@ void printTable(const std::vector<ops::DeadLetter> &letters)
     std::fprintf(stderr, "%zu dead-lettered record(s)\n", letters.size());
 }
 
-/// A header value as text, or as hex when it is binary (Spring's numbers).
-QString printable(const std::string &value)
-{
-    const bool text = std::ranges::all_of(
-        value, [](char c) { return static_cast<unsigned char>(c) >= 0x20 || c == '\t'; });
-    if (text) {
-        return QString::fromStdString(value);
-    }
-    return QStringLiteral("0x") + QString::fromLatin1(QByteArray::fromStdString(value).toHex());
-}
-
 /// The ledger of one dead letter, when the data directory has a database.
 Result<std::vector<store::RedriveRecord>> historyOf(const std::string &dataDir,
                                                     const ops::DeadLetter &letter)
@@ -100,7 +89,7 @@ void printLetter(const ops::DeadLetter &d, const std::vector<store::RedriveRecor
     }
     std::printf("\nheaders:\n");
     for (const auto &h : d.headers) {
-        std::printf("  %-36s %s\n", h.name.c_str(), qPrintable(printable(h.value)));
+        std::printf("  %-36s %s\n", h.name.c_str(), qPrintable(ops::headerText(h.value)));
     }
     std::printf("\nkey: %s\n", d.key.c_str());
     const ops::ShownValue value = ops::showValue(d);
@@ -227,24 +216,11 @@ int show(const QStringList &arguments)
             return RuntimeError;
         }
         if (parser.isSet(QStringLiteral("json"))) {
-            QJsonObject object = deadLetterJson(d);
-            QJsonObject headers;
-            for (const auto &h : d.headers) {
-                headers.insert(QString::fromStdString(h.name), printable(h.value));
-            }
+            QJsonObject object = ops::deadLetterRecordJson(d);
             QJsonArray redrives;
             for (const auto &r : *history) {
                 redrives.append(redriveJson(r));
             }
-            object.insert(QStringLiteral("headers"), headers);
-            object.insert(QStringLiteral("key"), QString::fromStdString(d.key));
-            const ops::ShownValue value = ops::showValue(d);
-            object.insert(QStringLiteral("value"),
-                          value.encoding == ops::ShownValue::Encoding::Null
-                              ? QJsonValue(QJsonValue::Null)
-                              : QJsonValue(QString::fromStdString(value.text)));
-            object.insert(QStringLiteral("valueEncoding"),
-                          QString::fromLatin1(value.encodingName()));
             object.insert(QStringLiteral("redrives"), redrives);
             array.append(object);
         } else {

@@ -51,60 +51,15 @@ Result<ops::DeadLetterFilter> deadLetterFilterFrom(const QCommandLineParser &par
     if (filter.topic.empty()) {
         return fail(Error::invalid("--topic needs a topic name"));
     }
-    const std::int64_t now = nowMillis();
-    for (const char *name : {"since", "until"}) {
-        if (!parser.isSet(QString::fromLatin1(name))) {
-            continue;
-        }
-        const auto at = parseTimePoint(text(name), now);
-        if (!at) {
-            return fail(Error::invalid("--" + std::string(name) + " '" + text(name)
-                                       + "' is neither an RFC 3339 time (2026-11-26T15:04:05Z) "
-                                         "nor a duration ago (30s, 15m, 2h, 1d, 1w)"));
-        }
-        (std::string_view(name) == "since" ? filter.sinceMs : filter.untilMs) = *at;
-    }
-    if (filter.sinceMs && *filter.sinceMs > now) {
-        return fail(Error::invalid("--since " + text("since")
-                                   + " is in the future: nothing can have been dead-lettered "
-                                     "after it yet"));
-    }
-    if (filter.sinceMs && filter.untilMs && *filter.sinceMs >= *filter.untilMs) {
-        return fail(Error::invalid("--since must be before --until"));
+    const auto given = [&](const char *name) {
+        return parser.isSet(QString::fromLatin1(name)) ? std::optional(text(name)) : std::nullopt;
+    };
+    if (auto times = ops::setDeadLetterTimes(filter, given("since"), given("until"), nowMillis(),
+                                             "--");
+        !times) {
+        return fail(times.error());
     }
     return filter;
-}
-
-QJsonObject deadLetterJson(const ops::DeadLetter &d)
-{
-    QJsonArray notes; // what in the headers was missing or unreadable
-    for (const auto &note : d.notes) {
-        notes.append(QString::fromStdString(note));
-    }
-    return {
-        {QStringLiteral("eventId"), QString::fromStdString(d.eventId)},
-        {QStringLiteral("tenant"), QString::fromStdString(d.tenant)},
-        {QStringLiteral("group"), QString::fromStdString(d.group)},
-        {QStringLiteral("errorClass"), QString::fromStdString(d.errorClass)},
-        {QStringLiteral("errorMessage"), QString::fromStdString(d.errorMessage)},
-        {QStringLiteral("attempts"), d.attempts},
-        {QStringLiteral("originalTopic"), QString::fromStdString(d.originalTopic)},
-        {QStringLiteral("originalPartition"),
-         d.originalPartition ? QJsonValue(*d.originalPartition) : QJsonValue()},
-        {QStringLiteral("originalOffset"),
-         d.originalOffset ? QJsonValue(static_cast<qint64>(*d.originalOffset)) : QJsonValue()},
-        {QStringLiteral("originalTimestamp"),
-         d.originalTimestampMs
-             ? QJsonValue(QString::fromStdString(formatRfc3339(*d.originalTimestampMs)))
-             : QJsonValue()},
-        {QStringLiteral("notes"), notes},
-        {QStringLiteral("deadLetteredAt"), QString::fromStdString(formatRfc3339(d.timestampMs))},
-        {QStringLiteral("topic"), QString::fromStdString(d.topic)},
-        {QStringLiteral("partition"), d.partition},
-        {QStringLiteral("offset"), static_cast<qint64>(d.offset)},
-        {QStringLiteral("id"), QString::fromStdString(ops::coordinatesOf(d))},
-        {QStringLiteral("convention"), QString::fromStdString(d.convention)},
-        {QStringLiteral("redriveCount"), d.redriveCount}};
 }
 
 int exitCodeFor(const Error &error)

@@ -17,8 +17,7 @@ void addDeadLetterFilterOptions(QCommandLineParser &parser);
 /// duration (15m, 2h, 1d), a --since in the future, or a --since not before --until.
 Result<ops::DeadLetterFilter> deadLetterFilterFrom(const QCommandLineParser &parser);
 
-/// A dead letter's decoded fields, for --json.
-QJsonObject deadLetterJson(const ops::DeadLetter &letter);
+using ops::deadLetterJson;
 
 /// The exit code for an error from the engine: 2 for bad input, 1 for anything else.
 int exitCodeFor(const Error &error);

@@ -412,6 +412,49 @@ Result<int> RedriveStore::redriveCount(const std::string &dlqTopic, std::int32_t
     return rows->empty() ? 0 : rows->front();
 }
 
+Result<std::vector<DeadLetterRedriveState>>
+RedriveStore::redriveStates(const std::string &dlqTopic,
+                            const std::vector<std::pair<std::int32_t, std::int64_t>> &coordinates)
+{
+    const std::string_view context = "cannot read the redrive state of dead letters";
+    auto ledger = Statement::prepare(
+        m_db.handle(), "SELECT count(*) FROM redrive_ledger "
+                       "WHERE dlq_topic = ?1 AND dlq_partition = ?2 AND dlq_offset = ?3");
+    if (!ledger) {
+        return fail(ledger.error());
+    }
+    // Items are keyed by task first: a walk over the few live tasks, a seek in each.
+    auto live = Statement::prepare(
+        m_db.handle(),
+        "SELECT count(*) FROM redrive_tasks t JOIN redrive_items i ON i.task_id = t.id "
+        "WHERE t.state IN ('pending', 'running', 'paused') AND i.state = 'pending' "
+        "AND i.dlq_topic = ?1 AND i.dlq_partition = ?2 AND i.dlq_offset = ?3");
+    if (!live) {
+        return fail(live.error());
+    }
+    std::vector<DeadLetterRedriveState> states;
+    states.reserve(coordinates.size());
+    for (const auto &[partition, offset] : coordinates) {
+        DeadLetterRedriveState state;
+        for (Statement *s : {&*ledger, &*live}) {
+            s->reset();
+            s->bindText(1, dlqTopic).bindInt64(2, partition).bindInt64(3, offset);
+            auto step = s->step(context);
+            if (!step) {
+                return fail(step.error());
+            }
+            const std::int64_t count = *step == Statement::Step::Row ? s->columnInt64(0) : 0;
+            if (s == &*ledger) {
+                state.redriven = static_cast<int>(count);
+            } else {
+                state.inTask = count > 0;
+            }
+        }
+        states.push_back(state);
+    }
+    return states;
+}
+
 namespace {
 
 Result<std::vector<RedriveRecord>> ledgerWhere(Database &db, const std::string &where,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace logdeck::store {
@@ -28,6 +29,13 @@ struct RedriveRecord
 };
 
 class Database;
+
+/// What the ledger and the live tasks say of one dead letter.
+struct DeadLetterRedriveState
+{
+    int redriven = 0; ///< times the ledger says it was redriven
+    bool inTask = false; ///< a pending, running or paused task still has it to move
+};
 
 /// One `redrive_tasks` row: a DLQ redrive task and its progress.
 struct RedriveTaskRow
@@ -120,6 +128,11 @@ public:
     /// The redrive count of the latest redrive of a dead letter (0: never redriven).
     Result<int> redriveCount(const std::string &dlqTopic, std::int32_t dlqPartition,
                              std::int64_t dlqOffset);
+
+    /// The redrive state of each dead letter of `dlqTopic` at (partition, offset), in order.
+    Result<std::vector<DeadLetterRedriveState>>
+    redriveStates(const std::string &dlqTopic,
+                  const std::vector<std::pair<std::int32_t, std::int64_t>> &coordinates);
 
     /// Ledger rows of one dead letter, of one task, or of one event id, oldest first.
     Result<std::vector<RedriveRecord>> ledgerOfDeadLetter(const std::string &dlqTopic,

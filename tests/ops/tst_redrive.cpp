@@ -88,22 +88,6 @@ bool createTopics(const std::vector<std::string> &names, int partitions = 3)
     return (*admin)->createTopics(specs, kTimeout).has_value();
 }
 
-bool produceAll(const std::vector<kafka::OutgoingRecord> &records)
-{
-    auto producer = kafka::Producer::create(test::brokerSettings());
-    if (!producer) {
-        return false;
-    }
-    std::atomic<int> failed {0};
-    for (const auto &record : records) {
-        if (!(*producer)->produce(
-                record, [&](const kafka::DeliveryReport &r) { failed += r.error ? 1 : 0; })) {
-            return false;
-        }
-    }
-    return (*producer)->flush(60s).has_value() && failed == 0;
-}
-
 /// Every record of `topic` now.
 std::vector<kafka::ConsumedRecord> readAll(const std::string &topic)
 {
@@ -243,7 +227,7 @@ private Q_SLOTS:
               {h::kConnectExceptionClass, "org.apache.kafka.connect.errors.DataException"},
               {h::kConnectExceptionMessage, "Converting byte[] to Kafka Connect data failed"}},
              0});
-        QVERIFY(produceAll(records));
+        QVERIFY(test::produceAll(records));
 
         auto list = [&](QStringList filters) {
             filters = QStringList {"dlq",       "list",    "--broker",
@@ -335,7 +319,7 @@ private Q_SLOTS:
             return r;
         };
         // 3 and 5 bytes used to decode as payments[66051]@1099494718715, missing ones as 0.
-        QVERIFY(produceAll(
+        QVERIFY(test::produceAll(
             {spring("spring-bad", "payments",
                     {{h::kSpringOriginalPartition, std::string("\x01\x02\x03", 3)},
                      {h::kSpringOriginalOffset, std::string("\x01\x00\x00\x00\x0b", 5)}}),
@@ -412,7 +396,7 @@ private Q_SLOTS:
         bytes.value = binary;
         auto empty = logdeckDeadLetter(dlq, "empty-1", "acme", "analytics", "Malformed");
         empty.value.clear();
-        QVERIFY(produceAll({tombstone, bytes, empty}));
+        QVERIFY(test::produceAll({tombstone, bytes, empty}));
 
         const QStringList cluster = {"--broker", bootstrap(), "--topic",
                                      QString::fromStdString(dlq)};
@@ -465,7 +449,7 @@ private Q_SLOTS:
                                                 "tenant-" + std::to_string(i % 5), group,
                                                 i % 3 ? "Timeout" : "SchemaError"));
         }
-        QVERIFY(produceAll(records));
+        QVERIFY(test::produceAll(records));
 
         QTemporaryDir data;
         const std::string dataDir = data.path().toStdString();
@@ -614,7 +598,7 @@ private Q_SLOTS:
                               {{h::kEventId, id}, {h::kTenantId, "acme"}},
                               0});
         }
-        QVERIFY(produceAll(events));
+        QVERIFY(test::produceAll(events));
         {
             auto runtime = startGroup();
             QVERIFY(runtime != nullptr);
@@ -628,7 +612,7 @@ private Q_SLOTS:
             failedBefore.push_back(
                 logdeckDeadLetter(dlq, "out-" + std::to_string(i), "acme", group, "Timeout"));
         }
-        QVERIFY(produceAll(failedBefore));
+        QVERIFY(test::produceAll(failedBefore));
 
         // Redrive all 15 through the CLI, in the foreground (no engine on this data dir).
         const auto redrive = test::runCli({"dlq", "redrive", "--broker", bootstrap(), "--data",
@@ -668,7 +652,7 @@ private Q_SLOTS:
             records.push_back(
                 logdeckDeadLetter(dlq, "rs-" + std::to_string(i), "acme", "analytics", "Timeout"));
         }
-        QVERIFY(produceAll(records));
+        QVERIFY(test::produceAll(records));
         QTemporaryDir data;
         const std::string dataDir = data.path().toStdString();
         QFile config(data.filePath("engine-config.json"));

@@ -41,6 +41,22 @@ QString kafkaClasspath()
         + QStringLiteral("/kafka-4.1.1/libs/*");
 }
 
+bool produceAll(const std::vector<kafka::OutgoingRecord> &records)
+{
+    auto producer = kafka::Producer::create(brokerSettings());
+    if (!producer) {
+        return false;
+    }
+    std::atomic<int> failed {0};
+    for (const auto &record : records) {
+        if (!(*producer)->produce(
+                record, [&](const kafka::DeliveryReport &r) { failed += r.error ? 1 : 0; })) {
+            return false;
+        }
+    }
+    return (*producer)->flush(std::chrono::seconds(60)).has_value() && failed == 0;
+}
+
 std::string uniqueName(const std::string &prefix)
 {
     static std::atomic<int> counter {0};

@@ -1,11 +1,13 @@
 #pragma once
 
 #include "kafka/client_settings.h"
+#include "kafka/producer.h"
 
 #include <QString>
 #include <QTemporaryDir>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace logdeck::test {
 
@@ -20,6 +22,10 @@ kafka::ClientSettings brokerSettings();
 /// The classpath of the broker's jars and Kafka's own tools (java -cp), as scripts/kafka
 /// fetched them.
 QString kafkaClasspath();
+
+/// Produces `records` to the test broker and waits for every acknowledgement; false when
+/// any failed.
+bool produceAll(const std::vector<kafka::OutgoingRecord> &records);
 
 /// A topic or group name no other test run uses: "<prefix>-<pid>-<counter>".
 std::string uniqueName(const std::string &prefix);

@@ -3,6 +3,7 @@
 #include "kafka/record_headers.h"
 #include "ops/dead_letters.h"
 
+#include <QJsonObject>
 #include <QTest>
 
 using namespace logdeck;
@@ -34,6 +35,27 @@ class TestDeadLetters : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void summaryKeepsTheRowAndCutsTheMessageAtACharacter()
+    {
+        auto letter = ops::decodeDeadLetter(record({{"failing-group", "analytics"},
+                                                    {"error-class", "PoisonEvent"},
+                                                    {"error-message", std::string(9, 'x') + "é!"},
+                                                    {"original-topic", "events.raw"}}));
+        const auto whole = ops::summarize(letter);
+        QCOMPARE(whole.errorMessage, letter.errorMessage);
+        QCOMPARE(whole.tenant, std::string("acme"));
+        QCOMPARE(whole.partition, 2);
+        QCOMPARE(whole.offset, std::int64_t(77));
+        QVERIFY(whole.noteCount > 0); // original partition, offset and timestamp are missing
+        // "é" is two bytes at 9 and 10: a cut at 10 must not split it.
+        const auto cut = ops::summarize(letter, 10);
+        QCOMPARE(cut.errorMessage, std::string(9, 'x') + "\u2026");
+        const auto json = ops::deadLetterRecordJson(letter);
+        QCOMPARE(json.value(QStringLiteral("valueEncoding")).toString(), QStringLiteral("text"));
+        QCOMPARE(json.value(QStringLiteral("headers")).toObject().value(QStringLiteral("failing-group")).toString(),
+                 QStringLiteral("analytics"));
+    }
+
     void decodesLogdecksHeaders()
     {
         const auto d = ops::decodeDeadLetter(record({{"event-id", "e-42"},
