@@ -162,6 +162,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             split->addWidget(m_redriveTasks);
             split->setStretchFactor(0, 3);
             split->setStretchFactor(1, 1);
+            split->setSizes({560, 180}); // the dead letters first; the tasks below, resizable
             page = split;
         } else {
             auto *coming = new QLabel(
