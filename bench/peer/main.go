@@ -141,9 +141,13 @@ func readKeys(path string) (map[string]string, error) {
 	return tenants, nil
 }
 
-// kafkaProducer produces one record and waits for the broker's acknowledgement.
+// kafkaProducer produces one record and waits for the broker's acknowledgement. Not
+// ProduceSync: that un-lingers the record's partition on every call, so the records of
+// concurrent requests would not share batches.
 type kafkaProducer struct{ client *kgo.Client }
 
 func (p kafkaProducer) Produce(ctx context.Context, r *kgo.Record) error {
-	return p.client.ProduceSync(ctx, r).FirstErr()
+	done := make(chan error, 1)
+	p.client.Produce(ctx, r, func(_ *kgo.Record, err error) { done <- err })
+	return <-done
 }
