@@ -284,26 +284,25 @@ func depth(raw []byte) int {
 }
 
 func validID(s string) bool {
-	if len(s) == 0 || len(s) > maxIDLength {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == ':') {
-			return false
-		}
-	}
-	return true
+	return validChars(s, maxIDLength, func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == ':'
+	})
 }
 
 func validType(s string) bool {
-	if len(s) == 0 || len(s) > maxTypeLength {
+	return validChars(s, maxTypeLength, func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+	})
+}
+
+// validChars: 1 to maxLen bytes, each one allowed by ok.
+func validChars(s string, maxLen int, ok func(byte) bool) bool {
+	if len(s) == 0 || len(s) > maxLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !ok(s[i]) {
 			return false
 		}
 	}
