@@ -292,7 +292,7 @@ def cmd_e2e(a):
     wall = time.time() - wall0
     cpu = ((proc_ticks(a.pid) or 0) - start_ticks) / TICK
     rec = {"case": a.case, "events": a.events, "ok": len(done) == len(groups),
-           "groupNames": groups,
+           "groupNames": groups, "timeoutSeconds": a.timeout,
            "groups": {g: {"seconds": s, "eventsPerSecond": a.events / s} for g, s in done.items()},
            "procs": {"engine": {"cpuPercent": round(100 * cpu / max(wall, 0.001), 1),
                                 "peakRssMiB": peak}}}
@@ -302,6 +302,7 @@ def cmd_e2e(a):
     else:
         m = fetch_metrics(a.url)
         done_counts = [(g, m.get('logdeck_group_processed_total{group="%s"}' % g, 0)) for g in groups]
+        rec["processed"] = dict(done_counts)
         rec["error"] = f"not done within {a.timeout:.0f} s; processed of {a.events:,}: " + ", ".join(
             f"{g} {n:,.0f}" for g, n in done_counts)
     with open(a.results, "a") as f:
@@ -736,7 +737,7 @@ def cmd_report(a):
                "≤ 10 ms", f"{fmt(pp, 2)} ms", pp <= 10,
                f"{r.get('spilled', 0):,.0f} events went to the outbox; the outage's requests are their own "
                "loadgen run (see Reliability)"
-               + ("" if r["outageSeconds"] >= 60 else f"; --quick: a {r['outageSeconds']} s outage, not 60 s"))
+               + ("" if r["outageSeconds"] >= 60 else f"; --quick: the outage is {r['outageSeconds']} s, not 60 s"))
         ro = r.get("rollups") or {}
         target("6, 15", "Broker outage: non-2xx, lost, duplicated in rollups", "0, 0, 0",
                f"{r['non2xx']:,}, {r['lost']:,}, "
@@ -1056,13 +1057,20 @@ def cmd_report(a):
         for label, rows in (("three groups", e2e), ("persister alone", e2e_alone)):
             for r in rows:
                 eng = r.get("procs", {}).get("engine", {})
-                if not r.get("ok"):
-                    w(f"| {label} | did not finish: {r.get('error', '')} | — | — | — | — |")
+                if "groupNames" not in r and not r.get("ok"):
+                    w(f"| {label} | did not run: {r.get('error', '')} | — | — | — | — |")
                     continue
-                for g, v in r["groups"].items():
+                for g in r.get("groupNames") or list(r["groups"]):
+                    v = r["groups"].get(g)
+                    if v is None:
+                        n = (r.get("processed") or {}).get(g)
+                        w(f"| {label} | {g} | not done in {r.get('timeoutSeconds', 0):.0f} s "
+                          f"({fmt(n)} of {r['events']:,} processed) | — | "
+                          f"{fmt(eng.get('cpuPercent'))} | {fmt(eng.get('peakRssMiB'))} |")
+                        continue
                     w(f"| {label} | {g} | {v['seconds']:.1f} | {fmt(v['eventsPerSecond'])} | "
                       f"{fmt(eng.get('cpuPercent'))} | {fmt(eng.get('peakRssMiB'))} |")
-                if len(r["groups"]) > 1:
+                if r.get("ok") and len(r["groups"]) > 1:
                     w(f"| {label} | **all together** | {max(v['seconds'] for v in r['groups'].values()):.1f} | "
                       f"**{fmt(r.get('totalEventsPerSecond'))}** | | |")
         w("")
