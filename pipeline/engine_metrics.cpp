@@ -12,31 +12,33 @@ namespace logdeck {
 using prometheus::formatValue;
 using prometheus::TextWriter;
 
+namespace {
+
+/// Adds `from`'s counters and batch durations to `to`'s.
+void addCounters(consume::GroupMetrics &to, const consume::GroupMetrics &from)
+{
+    to.processed += from.processed;
+    to.batches += from.batches;
+    to.retried += from.retried;
+    to.deadLettered += from.deadLettered;
+    to.duplicates += from.duplicates;
+    to.batchDuration.add(from.batchDuration);
+}
+
+} // namespace
+
 void GroupCounterCarry::retire(const consume::GroupMetrics &final)
 {
     auto &retired = m_retired[final.group];
     retired.group = final.group;
-    retired.processed += final.processed;
-    retired.batches += final.batches;
-    retired.retried += final.retried;
-    retired.deadLettered += final.deadLettered;
-    retired.duplicates += final.duplicates;
-    retired.batchDuration.add(final.batchDuration);
+    addCounters(retired, final);
 }
 
 consume::GroupMetrics GroupCounterCarry::carried(consume::GroupMetrics current) const
 {
-    const auto it = m_retired.find(current.group);
-    if (it == m_retired.end()) {
-        return current;
+    if (const auto it = m_retired.find(current.group); it != m_retired.end()) {
+        addCounters(current, it->second);
     }
-    const auto &retired = it->second;
-    current.processed += retired.processed;
-    current.batches += retired.batches;
-    current.retried += retired.retried;
-    current.deadLettered += retired.deadLettered;
-    current.duplicates += retired.duplicates;
-    current.batchDuration.add(retired.batchDuration);
     return current;
 }
 
