@@ -26,6 +26,7 @@ need() {
 need dpkg-deb dpkg
 need objdump binutils
 need desktop-file-validate desktop-file-utils
+need help2man help2man # the build writes the man pages with it (installer/man_page.cmake)
 
 rm -rf "$scratch"
 mkdir -p "$scratch/out" "$root"
@@ -84,6 +85,9 @@ for script in postinst prerm postrm; do
   check "logdeck-engine $script: executable, valid sh" bash -c '[ -x "$1" ] && sh -n "$1"' _ "$file"
 done
 check "postinst adds the logdeck system user" grep -q 'adduser --system' "$scratch/control/engine/postinst"
+check "postinst makes the config (which may hold secrets) 0640 root:logdeck" \
+  grep -q 'dpkg-statoverride --update --add root logdeck 0640 /etc/logdeck/logdeck.json' \
+  "$scratch/control/engine/postinst"
 for script in postinst prerm postrm; do
   # systemctl or deb-systemd-invoke only where systemd runs: chroots and image builds have none.
   unguarded=$(grep -nE '^\s*(systemctl|deb-systemd-invoke) ' "$scratch/control/engine/$script" | head -1)
