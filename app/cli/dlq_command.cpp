@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/time_format.h"
 #include "ops/dead_letters.h"
+#include "ops/record_address.h"
 #include "store/database.h"
 #include "store/redrive_store.h"
 
@@ -68,8 +69,8 @@ QJsonObject redriveJson(const store::RedriveRecord &r)
     return {{QStringLiteral("redriveCount"), r.redriveCount},
             {QStringLiteral("task"), QString::fromStdString(r.taskId)},
             {QStringLiteral("target"),
-             QString::fromStdString(r.targetTopic + ":" + std::to_string(r.targetPartition) + ":"
-                                    + std::to_string(r.targetOffset))},
+             QString::fromStdString(
+                 ops::formatRecordAddress(r.targetTopic, r.targetPartition, r.targetOffset))},
             {QStringLiteral("redrivenBy"), QString::fromStdString(r.redrivenBy)},
             {QStringLiteral("redrivenAt"), QString::fromStdString(formatRfc3339(r.redrivenAtMs))}};
 }
@@ -106,10 +107,10 @@ void printLetter(const ops::DeadLetter &d, const std::vector<store::RedriveRecor
     }
     std::printf("\nredrives:%s\n", history.empty() ? " none" : "");
     for (const auto &r : history) {
-        std::printf("  #%d  %s  by %s  task %s  -> %s[%d]@%lld\n", r.redriveCount,
+        std::printf("  #%d  %s  by %s  task %s  -> %s\n", r.redriveCount,
                     formatRfc3339(r.redrivenAtMs).c_str(), r.redrivenBy.c_str(), r.taskId.c_str(),
-                    r.targetTopic.c_str(), r.targetPartition,
-                    static_cast<long long>(r.targetOffset));
+                    ops::formatRecordAddress(r.targetTopic, r.targetPartition, r.targetOffset)
+                        .c_str());
     }
 }
 
@@ -168,9 +169,11 @@ int show(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Shows one dead letter: every decoded field, every header, the value (pretty-printed\n"
         "when it is JSON) and its redrives from the ledger. ID is an event id (every dead\n"
-        "letter of that event is shown) or topic:partition:offset."));
-    parser.addPositionalArgument(QStringLiteral("ID"),
-                                 QStringLiteral("Event id, or topic:partition:offset."));
+        "letter of that event is shown) or a record address: topic:partition:offset (as\n"
+        "Logdeck prints it) or topic[partition]@offset."));
+    parser.addPositionalArgument(
+        QStringLiteral("ID"),
+        QStringLiteral("Event id, or topic:partition:offset, or topic[partition]@offset."));
     parser.addOption({QStringLiteral("topic"),
                       QStringLiteral("The dead-letter topic (default events.dlq, or the topic of "
                                      "a topic:partition:offset ID)."),
@@ -181,11 +184,17 @@ int show(const QStringList &arguments)
         return exitCode;
     }
     if (parser.positionalArguments().size() != 1) {
-        printError(QStringLiteral("dlq show needs exactly one ID (event id or "
-                                  "topic:partition:offset)"));
+        printError(QStringLiteral("dlq show needs exactly one ID (event id, or "
+                                  "topic:partition:offset, or topic[partition]@offset)"));
         return UsageError;
     }
     const std::string id = parser.positionalArguments().first().toStdString();
+    if (ops::looksLikeRecordAddress(id)) {
+        if (auto address = ops::parseRecordAddress(id); !address) {
+            printError(address.error().message);
+            return UsageError;
+        }
+    }
     ops::DeadLetterFilter filter;
     filter.topic = parser.value(QStringLiteral("topic")).toStdString();
     if (const auto coordinates = ops::parseCoordinates(id);

@@ -247,7 +247,7 @@ Result<std::vector<std::string>> idsFrom(const QCommandLineParser &parser)
         }
     }
     if (parser.isSet(QStringLiteral("ids")) && ids.empty()) {
-        return fail(Error::invalid("--ids needs at least one event id or topic:partition:offset"));
+        return fail(Error::invalid("--ids needs at least one event id or record address (topic:partition:offset)"));
     }
     return ids;
 }
@@ -404,8 +404,9 @@ int redrive(const QStringList &arguments)
     addDeadLetterFilterOptions(parser);
     parser.addOptions({
         {QStringLiteral("ids"),
-         QStringLiteral("Only these dead letters: event ids or topic:partition:offset, comma "
-                        "separated (repeatable)."),
+         QStringLiteral("Only these dead letters: event ids or record addresses "
+                        "(topic:partition:offset or topic[partition]@offset), comma separated "
+                        "(repeatable)."),
          QStringLiteral("ID,...")},
         {QStringLiteral("all"), QStringLiteral("Select the whole topic.")},
         {QStringLiteral("to"),

@@ -183,10 +183,9 @@ Result<ops::ResetRequest> requestFrom(const QCommandLineParser &parser)
     } else if (parser.isSet(QStringLiteral("to-datetime"))) {
         request.strategy = ops::ResetStrategy::ToDatetime;
         const std::string text = parser.value(QStringLiteral("to-datetime")).toStdString();
-        const auto at = parseRfc3339(text);
+        const auto at = ops::parseResetDatetime(text);
         if (!at) {
-            return fail(Error::invalid("--to-datetime: '" + text
-                                       + "' is not an ISO 8601 time like 2026-11-26T10:00:00Z"));
+            return fail(Error::invalid("--to-datetime: " + at.error().message));
         }
         if (*at > now) {
             return fail(Error::invalid("--to-datetime: " + text + " is in the future"));
@@ -273,7 +272,9 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         "alerts that no longer reach the threshold; enrichment: nothing, its outputs are\n"
         "published again). Without it, already-processed events are skipped by dedup.\n\n"
         "Strategies: --to-earliest, --to-latest, --to-current, --to-offset N, --shift-by N,\n"
-        "--to-datetime 2026-11-26T10:00:00Z, --by-duration PT1H30M (P1DT2H...), --from-file CSV\n"
+        "--to-datetime 2026-11-26T10:00:00Z (RFC 3339) or 2026-11-26T10:00:00.000 (no zone:\n"
+        "local time, as kafka-consumer-groups reads it), --by-duration PT1H30M (P1DT2H...),\n"
+        "--from-file CSV "
         "(topic,partition,offset per line, as --export writes).\n\n"
         "Exit codes: 0 done, 1 refused or failed by the cluster (unknown group, topic or\n"
         "partition, active members, broker down), 2 bad usage (strategy, scope, time, file)."));

@@ -3,6 +3,7 @@
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
+#include "ops/record_address.h"
 #include "ops/tenant_inspector.h"
 
 #include <QJsonArray>
@@ -180,10 +181,8 @@ void printTrace(const ops::EventTrace &trace, bool json, bool csv)
 {
     auto where = [](const ops::Hop &hop) {
         return hop.topic.empty() ? QString()
-                                 : QStringLiteral("%1[%2]@%3")
-                                       .arg(QString::fromStdString(hop.topic))
-                                       .arg(hop.partition)
-                                       .arg(hop.offset);
+                                 : QString::fromStdString(ops::formatRecordAddress(
+                                       hop.topic, hop.partition, hop.offset));
     };
     if (json) {
         QJsonArray hops;

@@ -1,4 +1,5 @@
 #include "ops/dead_letters.h"
+#include "ops/record_address.h"
 
 #include "common/json_depth.h"
 #include "common/numbers.h"
@@ -196,17 +197,13 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
 
 std::string coordinatesOf(const DeadLetter &letter)
 {
-    return letter.topic + ":" + std::to_string(letter.partition) + ":"
-        + std::to_string(letter.offset);
+    return formatRecordAddress(letter.topic, letter.partition, letter.offset);
 }
 
 std::string originOf(const DeadLetter &letter)
 {
-    const auto known = [](const auto &number) {
-        return number ? std::to_string(*number) : std::string("?");
-    };
-    return (letter.originalTopic.empty() ? "?" : letter.originalTopic) + "["
-        + known(letter.originalPartition) + "]@" + known(letter.originalOffset);
+    return formatRecordAddress(letter.originalTopic, letter.originalPartition,
+                               letter.originalOffset);
 }
 
 const char *ShownValue::encodingName() const
@@ -844,21 +841,8 @@ Result<std::vector<std::string>> listDeadLetterTopics(const kafka::ClientSetting
 
 std::optional<kafka::TopicPartitionOffset> parseCoordinates(std::string_view id)
 {
-    const auto lastColon = id.rfind(':');
-    if (lastColon == std::string_view::npos || lastColon == 0) {
-        return std::nullopt;
-    }
-    const auto middleColon = id.rfind(':', lastColon - 1);
-    if (middleColon == std::string_view::npos || middleColon == 0) {
-        return std::nullopt;
-    }
-    const auto partition = parseInt64Exact(id.substr(middleColon + 1, lastColon - middleColon - 1));
-    const auto offset = parseInt64Exact(id.substr(lastColon + 1));
-    if (!partition || !offset || *partition < 0 || *partition > INT32_MAX || *offset < 0) {
-        return std::nullopt;
-    }
-    return kafka::TopicPartitionOffset {std::string(id.substr(0, middleColon)),
-                                        static_cast<std::int32_t>(*partition), *offset};
+    auto address = parseRecordAddress(id);
+    return address ? std::optional(std::move(*address)) : std::nullopt;
 }
 
 std::vector<DeadLetter> findDeadLetters(const std::vector<DeadLetter> &letters,

@@ -67,7 +67,7 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record);
 /// "topic:partition:offset", the coordinates that name one dead letter.
 std::string coordinatesOf(const DeadLetter &letter);
 
-/// "topic[partition]@offset" where the dead letter first failed, "?" for what is unknown.
+/// "topic:partition:offset" where the dead letter first failed, "?" for what is unknown.
 std::string originOf(const DeadLetter &letter);
 
 /// A record value as people are shown it: a null value stays null; UTF-8 text without
@@ -260,12 +260,12 @@ bool looksLikeDeadLetterTopic(std::string_view topic);
 Result<std::vector<std::string>> listDeadLetterTopics(const kafka::ClientSettings &settings,
                                                       std::chrono::milliseconds timeout);
 
-/// Parses "topic:partition:offset" (the topic may itself contain ':'); nothing when `id`
-/// is not such coordinates (then it is an event id).
+/// parseRecordAddress (either spelling); nothing when `id` is not a record address (then it
+/// is an event id).
 std::optional<kafka::TopicPartitionOffset> parseCoordinates(std::string_view id);
 
-/// The dead letters among `letters` that `id` names: the one at coordinates
-/// "topic:partition:offset", or every one of an event id (an event can be dead-lettered
+/// The dead letters among `letters` that `id` names: the one at its record address (either
+/// spelling), or every one of an event id (an event can be dead-lettered
 /// more than once).
 std::vector<DeadLetter> findDeadLetters(const std::vector<DeadLetter> &letters,
                                         const std::string &id);

@@ -13,6 +13,7 @@
 #include "store/group_store.h"
 #include "store/sqlite_support.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <algorithm>
 #include <filesystem>
@@ -249,6 +250,24 @@ std::string toOffsetsCsv(const ResetPlan &plan, bool currentOffsets)
         csv += p.topic + "," + std::to_string(p.partition) + "," + std::to_string(offset) + "\n";
     }
     return csv;
+}
+
+Result<std::int64_t> parseResetDatetime(const std::string &text)
+{
+    if (const auto at = parseRfc3339(text)) {
+        return *at;
+    }
+    // Kafka's form has no zone: local time. The T must be upper-case there too.
+    for (const QLatin1String format : {QLatin1String("yyyy-MM-dd'T'HH:mm:ss.zzz"),
+                                       QLatin1String("yyyy-MM-dd'T'HH:mm:ss")}) {
+        const QDateTime local = QDateTime::fromString(QString::fromStdString(text), format);
+        if (local.isValid()) {
+            return local.toMSecsSinceEpoch();
+        }
+    }
+    return fail(Error::invalid("'" + text
+                               + "' is not a time like 2026-11-26T10:00:00Z (RFC 3339, with a "
+                                 "zone) or 2026-11-26T10:00:00.000 (local time)"));
 }
 
 Result<std::chrono::milliseconds> parseIsoDuration(const std::string &text)
