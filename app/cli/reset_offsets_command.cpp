@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "cli/data_options.h"
+#include "cli/table.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/numbers.h"
@@ -73,8 +74,9 @@ std::string timeOrDash(std::int64_t ms)
 
 void printPlan(const ops::ResetPlan &plan, bool execute)
 {
-    std::printf("%-24s %9s %12s %12s %12s %12s  %-24s  %-24s\n", "TOPIC", "PARTITION", "CURRENT",
-                "NEW", "LOG-END", "MESSAGES", "NEW-OFFSET-TIME", "CURRENT-OFFSET-TIME");
+    Table table({"TOPIC", "PARTITION", "CURRENT", "NEW", "LOG-END", "MESSAGES", "NEW-OFFSET-TIME",
+                 "CURRENT-OFFSET-TIME"});
+    table.alignRight(1).alignRight(2).alignRight(3).alignRight(4).alignRight(5);
     std::int64_t reread = 0;
     std::int64_t skipped = 0;
     for (const auto &p : plan.partitions) {
@@ -83,12 +85,12 @@ void printPlan(const ops::ResetPlan &plan, bool execute)
             : delta < 0                        ? "skip " + std::to_string(-delta)
                                                : std::string("-");
         (delta > 0 ? reread : skipped) += delta > 0 ? delta : -delta;
-        std::printf("%-24s %9d %12s %12lld %12lld %12s  %-24s  %-24s\n", p.topic.c_str(),
-                    p.partition, p.current < 0 ? "-" : std::to_string(p.current).c_str(),
-                    static_cast<long long>(p.target), static_cast<long long>(p.logEnd),
-                    messages.c_str(), timeOrDash(p.targetTimestampMs).c_str(),
-                    timeOrDash(p.currentTimestampMs).c_str());
+        table.addRow({p.topic, std::to_string(p.partition),
+                      p.current < 0 ? std::string("-") : std::to_string(p.current),
+                      std::to_string(p.target), std::to_string(p.logEnd), messages,
+                      timeOrDash(p.targetTimestampMs), timeOrDash(p.currentTimestampMs)});
     }
+    table.print();
     std::fprintf(stderr,
                  "Group '%s' %s: %zu partition(s), %lld message(s) to re-read, %lld to skip%s\n",
                  plan.group.c_str(), plan.strategy.c_str(), plan.partitions.size(),
@@ -472,10 +474,7 @@ int fleetCommand(const QStringList &arguments)
     };
     const bool all = parser.isSet(QStringLiteral("all"));
     QJsonArray array;
-    if (!parser.isSet(QStringLiteral("json"))) {
-        std::printf("%-32s %-8s %-16s %-8s %-8s %-24s %s\n", "INSTANCE", "STATE", "HOST", "VERSION",
-                    "MODE", "LAST-HEARTBEAT", "GROUPS");
-    }
+    Table table({"INSTANCE", "STATE", "HOST", "VERSION", "MODE", "LAST-HEARTBEAT", "GROUPS"});
     int shown = 0;
     for (const auto &h : heartbeats) {
         const std::string state(ops::livenessName(stateOf(h)));
@@ -505,13 +504,14 @@ int fleetCommand(const QStringList &arguments)
                               QString::fromStdString(formatRfc3339(h.sentAtMs))},
                              {QStringLiteral("groups"), groupArray}});
         } else {
-            std::printf("%-32s %-8s %-16s %-8s %-8s %-24s %s\n", h.instance.c_str(), state.c_str(),
-                        h.host.c_str(), h.version.c_str(), h.mode.c_str(),
-                        formatRfc3339(h.sentAtMs).c_str(), groups.empty() ? "-" : groups.c_str());
+            table.addRow({h.instance, state, h.host, h.version, h.mode, formatRfc3339(h.sentAtMs),
+                          groups.empty() ? "-" : groups});
         }
     }
     if (parser.isSet(QStringLiteral("json"))) {
         std::fputs(QJsonDocument(array).toJson(QJsonDocument::Indented).constData(), stdout);
+    } else {
+        table.print();
     }
     std::fprintf(stderr, "%d engine(s)%s\n", shown, all ? "" : " alive");
     return Ok;

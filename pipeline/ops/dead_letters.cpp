@@ -394,6 +394,9 @@ Result<TopicRange> rangeOf(const kafka::ClientSettings &settings, const std::str
         if (from && static_cast<std::size_t>(p) < from->next.size()) {
             start = std::clamp(from->next[static_cast<std::size_t>(p)], marks->low, marks->high);
         }
+        if (from && from->lastPerPartition) {
+            start = std::max(start, marks->high - *from->lastPerPartition);
+        }
         range.start.push_back(start);
         range.end.push_back(marks->high);
     }
@@ -737,6 +740,39 @@ Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &set
         return std::tie(a.timestampMs, a.partition, a.offset)
             < std::tie(b.timestampMs, b.partition, b.offset);
     });
+    return result;
+}
+
+Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &settings,
+                                                const DeadLetterFilter &filter,
+                                                std::chrono::milliseconds timeout,
+                                                DeadLetterWindow window)
+{
+    if (window.side == DeadLetterWindow::Side::All) {
+        return readDeadLetters(settings, filter, timeout);
+    }
+    const bool tail = window.side == DeadLetterWindow::Side::Last;
+    DeadLetterReader::Options options {.keepPayload = true, .from = std::nullopt};
+    if (tail) {
+        options.from = DeadLetterCursor {{}, static_cast<std::int64_t>(window.count)};
+    }
+    auto reader = DeadLetterReader::open(settings, filter, timeout, options);
+    if (!reader) {
+        return fail(reader.error());
+    }
+    std::vector<DeadLetter> result;
+    while (!(*reader)->atEnd() && (tail || result.size() < window.count)) {
+        auto page = (*reader)->nextLetters(tail ? 1000 : window.count - result.size(), timeout);
+        if (!page) {
+            return fail(page.error());
+        }
+        std::ranges::move(*page, std::back_inserter(result));
+    }
+    if (tail && result.size() > window.count) {
+        // The newest `count` by the reader's order (record time, then partition and offset).
+        result.erase(result.begin(),
+                     result.begin() + static_cast<std::ptrdiff_t>(result.size() - window.count));
+    }
     return result;
 }
 

@@ -127,6 +127,22 @@ Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &set
                                                 const DeadLetterFilter &filter,
                                                 std::chrono::milliseconds timeout);
 
+/// How much of a dead-letter topic a list wants.
+struct DeadLetterWindow
+{
+    enum class Side { All, First, Last };
+    Side side = Side::All;
+    std::size_t count = 0; ///< for First and Last
+};
+
+/// readDeadLetters for a window: the oldest `count` matching letters (reading stops there),
+/// or the newest `count` among the last `count` records of each partition (only those are
+/// read), oldest first either way.
+Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &settings,
+                                                const DeadLetterFilter &filter,
+                                                std::chrono::milliseconds timeout,
+                                                DeadLetterWindow window);
+
 /// One row of a dead-letter table: what a list shows of a dead letter, without its value,
 /// key or headers (those are read again, by coordinates, when someone looks at one).
 struct DeadLetterSummary
@@ -160,6 +176,9 @@ DeadLetterSummary summarize(const DeadLetter &letter,
 struct DeadLetterCursor
 {
     std::vector<std::int64_t> next;
+    /// When set: start no earlier than this many records before each partition's end, so
+    /// that a tail reads only the records it may show.
+    std::optional<std::int64_t> lastPerPartition;
 };
 
 /// Reads a dead-letter topic page by page with one consumer assigned to every partition,
