@@ -14,12 +14,16 @@
 #include "ops/group_control.h"
 #include "ops/offset_reset.h"
 #include "store/audit_log.h"
+#include "store/database.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <string_view>
 #include <variant>
 
 namespace logdeck::cli {
@@ -111,6 +115,24 @@ void printPlan(const ops::ResetPlan &plan, bool execute)
     if (!execute) {
         std::fputs("Dry run: nothing changed. Add --execute to apply this plan.\n", stderr);
     }
+}
+
+/// `text` as one shell word: as it is when it holds only safe characters, else in single
+/// quotes.
+std::string shellQuoted(const std::string &text)
+{
+    const bool safe = !text.empty() && std::ranges::all_of(text, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0
+            || std::string_view("_./:,@=+-").find(c) != std::string_view::npos;
+    });
+    if (safe) {
+        return text;
+    }
+    std::string quoted = "'";
+    for (const char c : text) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
 }
 
 /// Writes `text` to `path`; a file it creates gets `newFileMode` when given.
@@ -265,8 +287,10 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         "both offsets. --execute applies it: a group run by Logdeck engines (here or remote) is\n"
         "paused through logdeck.control, the offsets move once the group is empty, and it is\n"
         "resumed; any other group must have no active members. Either every partition moves or\n"
-        "none does. The previous offsets are saved for undo (--from-file of that file) and the\n"
-        "reset is written to the audit log.\n\n"
+        "none does. The previous offsets are saved for undo in DATA/resets/ and the reset is\n"
+        "written to the audit log in DATA/logdeck.db, DATA being --data, else the newest engine\n"
+        "running here on the same cluster, else the default data directory; both are printed,\n"
+        "with the undo command to run as it stands.\n\n"
         "--rebuild (Logdeck's groups) makes a replay count: in the same transaction as the\n"
         "offset change it deletes the dedup keys of the events between the new and the current\n"
         "offset, and what the group derived from them (analytics: their counts in rollups;\n"
@@ -369,17 +393,24 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         std::fprintf(stderr, "  %s\n", step.c_str());
     }
     std::fprintf(
-        stderr, "Reset applied to every partition of the plan%s (audit record %lld).\n",
+        stderr, "Reset applied to every partition of the plan%s (audit record %lld in %s).\n",
         plan->rebuild
             ? (", " + std::to_string(outcome->forgottenEvents) + " event(s) forgotten").c_str()
             : "",
-        static_cast<long long>(outcome->auditId));
+        static_cast<long long>(outcome->auditId),
+        store::Database::pathIn(context->dataDir).c_str());
     if (outcome->undoPath.empty()) {
         std::fputs("Nothing to undo: the group had no committed offsets before.\n", stderr);
     } else {
-        std::fprintf(stderr,
-                     "Undo: logdeck-cli groups reset-offsets --group %s --from-file %s --execute\n",
-                     plan->group.c_str(), outcome->undoPath.c_str());
+        // The same cluster and data directory as this run, so that it works as printed.
+        std::string undo = "logdeck-cli groups reset-offsets --group " + shellQuoted(plan->group)
+            + " --from-file " + shellQuoted(outcome->undoPath) + " --execute";
+        if (parser.isSet(QStringLiteral("broker"))) {
+            undo += " --broker " + shellQuoted(parser.value(QStringLiteral("broker")).toStdString());
+        }
+        undo += " --data " + shellQuoted(context->dataDir);
+        std::fprintf(stderr, "Undo file: %s\nUndo: %s%s\n", outcome->undoPath.c_str(), undo.c_str(),
+                     parser.isSet(QStringLiteral("X")) ? " (with this run's -X options)" : "");
     }
     return Ok;
 }

@@ -593,7 +593,12 @@ Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &req
     }
     const bool rewinds = std::ranges::any_of(
         plan.partitions, [](const PartitionReset &p) { return p.reread() > 0; });
-    if (rewinds && !request.rebuild) {
+    // Only Logdeck's groups keep dedup state: one an engine runs, or one with a store here.
+    std::error_code storeError;
+    const bool dedupState = !plan.hostedBy.empty()
+        || std::filesystem::exists(store::GroupStore::pathFor(context.dataDir, plan.group),
+                                   storeError);
+    if (rewinds && !request.rebuild && dedupState) {
         plan.warnings.push_back(
             "without --rebuild, events this group already processed are skipped by its dedup "
             "state, so the replay changes nothing for them");
