@@ -19,6 +19,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 #include <csignal>
 
 using namespace logdeck;
@@ -39,39 +40,32 @@ QProcessEnvironment isolated(const QString &runtime, const QString &dataHome)
     return environment;
 }
 
-/// Starts `logdeck-cli run ...` and returns the key=value lines it prints once ready.
-QMap<QString, QString> startEngine(QProcess &process, const QStringList &arguments,
-                                   const QProcessEnvironment &environment)
+/// A new topic of kPartitions partitions holding `records` records (round robin, keyed "k";
+/// record i stamped `firstMs` + i minutes when `firstMs` is given), and `group` committed at
+/// `committed` on it, as a plain Kafka consumer would.
+bool seedGroup(const std::string &topic, const std::string &group, int records,
+               const std::vector<std::int64_t> &committed, std::int64_t firstMs = 0)
 {
-    QMap<QString, QString> values;
-    process.setProcessEnvironment(environment);
-    process.start(test::cliPath(), QStringList {QStringLiteral("run")} + arguments);
-    if (!process.waitForStarted(5000)) {
-        return values;
+    auto admin = kafka::AdminClient::create(test::brokerSettings());
+    if (!admin || !(*admin)->createTopics({{topic, kPartitions, {}}}, 30s)) {
+        return false;
     }
-    QDeadlineTimer deadline(30s);
-    while (!process.canReadLine() && !deadline.hasExpired()
-           && process.state() == QProcess::Running) {
-        process.waitForReadyRead(200);
+    std::vector<kafka::OutgoingRecord> outgoing;
+    for (int i = 0; i < records; ++i) {
+        outgoing.push_back({topic, i % kPartitions, "k", "v" + std::to_string(i), {},
+                            firstMs > 0 ? firstMs + i * 60'000 : 0, false});
     }
-    process.waitForReadyRead(300);
-    while (process.canReadLine()) {
-        const QString line = QString::fromUtf8(process.readLine()).trimmed();
-        const qsizetype equals = line.indexOf(QLatin1Char('='));
-        values.insert(line.left(equals), line.mid(equals + 1));
+    auto consumer = kafka::Consumer::create(test::brokerSettings(), group);
+    if (!test::produceAll(outgoing) || !consumer) {
+        return false;
     }
-    return values;
-}
-
-int stopEngine(QProcess &process)
-{
-    ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
-    if (!process.waitForFinished(20000)) {
-        process.kill();
-        process.waitForFinished();
-        return -1;
+    std::vector<kafka::TopicPartitionOffset> positions;
+    for (int p = 0; p < kPartitions; ++p) {
+        positions.push_back({topic, p, committed[static_cast<std::size_t>(p)]});
     }
-    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    const bool ok = (*consumer)->assign(positions) && (*consumer)->commit(positions);
+    (*consumer)->close();
+    return ok;
 }
 
 std::vector<std::int64_t> committedBy(const std::string &group, const std::string &topic)
@@ -115,23 +109,28 @@ private Q_SLOTS:
         QTemporaryDir dataHome;
         const auto environment = isolated(runtime.path(), dataHome.path());
         QProcess engine;
-        const auto values = startEngine(engine, {QStringLiteral("--embedded")}, environment);
+        const auto values = test::startCliEngine(engine, {QStringLiteral("--embedded")}, environment);
         const QString data = values.value(QStringLiteral("data"));
         QVERIFY2(!data.isEmpty() && QFile::exists(data + QStringLiteral("/engine.json")),
                  qPrintable(data));
         QVERIFY(values.value(QStringLiteral("collector")).startsWith(QStringLiteral("http://")));
 
-        const auto fleet = test::runCli({QStringLiteral("fleet")}, environment);
-        QVERIFY2(fleet.exitCode == 0, qPrintable(fleet.err));
+        // The engine's first heartbeat may take a moment; then fleet lists it.
+        test::CliOutcome fleet;
+        QDeadlineTimer heartbeat(30s);
+        do {
+            fleet = test::runCli({QStringLiteral("fleet")}, environment);
+            QVERIFY2(fleet.exitCode == 0, qPrintable(fleet.err));
+        } while (!fleet.out.contains(QStringLiteral("embedded")) && !heartbeat.hasExpired());
         QVERIFY2(fleet.out.contains(QStringLiteral("embedded")), qPrintable(fleet.out));
         const auto groups = test::runCli({QStringLiteral("groups"), QStringLiteral("list")},
                                          environment);
         QVERIFY2(groups.exitCode == 0, qPrintable(groups.err));
         QVERIFY2(groups.out.contains(QStringLiteral("analytics")), qPrintable(groups.out));
-        // The audit log is the engine's: its demo tenants' keys are in it.
+        // The audit log is the engine's: its demo tenants are in it.
         const auto audit =
             test::runCli({QStringLiteral("audit"), QStringLiteral("list")}, environment);
-        QVERIFY2(audit.exitCode == 0 && audit.out.contains(QStringLiteral("tenants.key")),
+        QVERIFY2(audit.exitCode == 0 && audit.out.contains(QStringLiteral("tenants.add")),
                  qPrintable(audit.out + audit.err));
         // Tables: no trailing blanks, every row as wide as its content needs.
         for (const QString &line : audit.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
@@ -155,7 +154,7 @@ private Q_SLOTS:
         QCOMPARE(report.value(QStringLiteral("targetRate")).toDouble(), 200000.0);
         QVERIFY(report.value(QStringLiteral("requestsNotSent")).toDouble() > 0);
 
-        QCOMPARE(stopEngine(engine), 0);
+        QCOMPARE(test::stopCliEngine(engine), 0);
         // Registered no more: the commands say so rather than reach a stopped engine.
         const auto after = test::runCli({QStringLiteral("fleet")}, environment);
         QCOMPARE(after.exitCode, 1);
@@ -173,14 +172,19 @@ private Q_SLOTS:
         QTemporaryDir dataHome;
         const auto environment = isolated(runtime.path(), dataHome.path());
         QProcess engine;
-        const auto values = startEngine(engine, {QStringLiteral("--embedded")}, environment);
+        const auto values = test::startCliEngine(engine, {QStringLiteral("--embedded")}, environment);
         const QString data = values.value(QStringLiteral("data"));
         QVERIFY(!data.isEmpty());
+        QDeadlineTimer heartbeat(30s);
+        while (!test::runCli({QStringLiteral("fleet")}, environment)
+                    .out.contains(QStringLiteral("analytics"))
+               && !heartbeat.hasExpired()) {
+        }
         const auto paused = test::runCli(
             {QStringLiteral("groups"), QStringLiteral("pause"), QStringLiteral("analytics")},
             environment);
         QVERIFY2(paused.exitCode == 0, qPrintable(paused.err));
-        QCOMPARE(stopEngine(engine), 0);
+        QCOMPARE(test::stopCliEngine(engine), 0);
         const QString log = QString::fromUtf8(engine.readAllStandardError());
         QVERIFY2(log.contains(QStringLiteral("event=engine.data_kept")), qPrintable(log));
         QVERIFY(QFile::exists(data + QStringLiteral("/logdeck.db")));
@@ -219,7 +223,7 @@ private Q_SLOTS:
         QTemporaryDir data;
         const auto environment = isolated(runtime.path(), dataHome.path());
         QProcess engine;
-        const auto values = startEngine(engine,
+        const auto values = test::startCliEngine(engine,
                                         {QStringLiteral("--bootstrap-server"), broker(),
                                          QStringLiteral("--data"), data.path(),
                                          QStringLiteral("--listen"), QStringLiteral("off")},
@@ -267,7 +271,7 @@ private Q_SLOTS:
             environment);
         QVERIFY2(described.exitCode == 0, qPrintable(described.err));
         QVERIFY2(described.out.contains(clientId), qPrintable(described.out));
-        QCOMPARE(stopEngine(engine), 0);
+        QCOMPARE(test::stopCliEngine(engine), 0);
     }
 
     /// A reset with --broker and no engine here: it says where the audit row and the undo
@@ -277,21 +281,7 @@ private Q_SLOTS:
     {
         const std::string topic = test::uniqueName("cli-eco");
         const std::string group = test::uniqueName("cli-eco-group");
-        auto admin = kafka::AdminClient::create(test::brokerSettings());
-        QVERIFY(admin.has_value());
-        QVERIFY((*admin)->createTopics({{topic, kPartitions, {}}}, 30s));
-        std::vector<kafka::OutgoingRecord> records;
-        for (int i = 0; i < 10; ++i) {
-            records.push_back({topic, i % kPartitions, "k", "v" + std::to_string(i), {}, 0, false});
-        }
-        QVERIFY(test::produceAll(records));
-        {
-            auto consumer = kafka::Consumer::create(test::brokerSettings(), group);
-            QVERIFY(consumer.has_value());
-            const std::vector<kafka::TopicPartitionOffset> positions {{topic, 0, 4}, {topic, 1, 3}};
-            QVERIFY((*consumer)->assign(positions) && (*consumer)->commit(positions));
-            (*consumer)->close();
-        }
+        QVERIFY(seedGroup(topic, group, 10, {4, 3}));
         QTemporaryDir runtime;
         QTemporaryDir dataHome;
         const auto environment = isolated(runtime.path(), dataHome.path());
@@ -333,41 +323,33 @@ private Q_SLOTS:
                           dataDir, QStringLiteral("--operation"),
                           QStringLiteral("groups.reset-offsets")},
                          environment);
-        QCOMPARE(audit.out.count(QString::fromStdString(group)), 2);
+        QCOMPARE(audit.out.split(QLatin1Char('\n')).filter(QString::fromStdString(group)).size(),
+                 2);
     }
 
-    /// A local time as Kafka's tool takes it: to a time after every record is the log end.
+    /// A local time as Kafka's tool takes it, in a zone 5:30 ahead of UTC: records stamped a
+    /// minute apart, the reset to 90 s after the first lands on each partition's second.
     void resetToAZoneLessLocalTime()
     {
         const std::string topic = test::uniqueName("cli-eco-time");
         const std::string group = test::uniqueName("cli-eco-time-group");
-        auto admin = kafka::AdminClient::create(test::brokerSettings());
-        QVERIFY(admin.has_value());
-        QVERIFY((*admin)->createTopics({{topic, kPartitions, {}}}, 30s));
-        std::vector<kafka::OutgoingRecord> records;
-        for (int i = 0; i < 4; ++i) {
-            records.push_back({topic, i % kPartitions, "k", "v", {}, 0, false});
-        }
-        QVERIFY(test::produceAll(records));
-        {
-            auto consumer = kafka::Consumer::create(test::brokerSettings(), group);
-            QVERIFY(consumer.has_value());
-            const std::vector<kafka::TopicPartitionOffset> positions {{topic, 0, 0}, {topic, 1, 0}};
-            QVERIFY((*consumer)->assign(positions) && (*consumer)->commit(positions));
-            (*consumer)->close();
-        }
+        const qint64 firstMs = QDateTime::currentMSecsSinceEpoch() - 86'400'000;
+        QVERIFY(seedGroup(topic, group, 4, {0, 0}, firstMs));
         QTemporaryDir runtime;
         QTemporaryDir dataHome;
-        const QString now = QDateTime::currentDateTime().addSecs(-1).toString(
-            QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz"));
+        QProcessEnvironment environment = isolated(runtime.path(), dataHome.path());
+        environment.insert(QStringLiteral("TZ"), QStringLiteral("Asia/Kolkata"));
+        const QString local =
+            QDateTime::fromMSecsSinceEpoch(firstMs + 90'000, QTimeZone("Asia/Kolkata"))
+                .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz"));
         const auto reset = test::runCli(
             {QStringLiteral("groups"), QStringLiteral("reset-offsets"), QStringLiteral("--group"),
              QString::fromStdString(group), QStringLiteral("--topic"),
-             QString::fromStdString(topic), QStringLiteral("--to-datetime"), now, QStringLiteral("-b"),
-             broker(), QStringLiteral("--execute")},
-            isolated(runtime.path(), dataHome.path()), 60000);
+             QString::fromStdString(topic), QStringLiteral("--to-datetime"), local,
+             QStringLiteral("-b"), broker(), QStringLiteral("--execute")},
+            environment, 60000);
         QVERIFY2(reset.exitCode == 0, qPrintable(reset.err));
-        QCOMPARE(committedBy(group, topic), (std::vector<std::int64_t> {2, 2}));
+        QCOMPARE(committedBy(group, topic), (std::vector<std::int64_t> {1, 1}));
     }
 
     /// --limit reads the oldest N, --tail the newest N; both spellings of an address work
