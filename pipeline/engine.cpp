@@ -12,6 +12,7 @@
 #include "kafka/topic_catalog.h"
 #include "loadgen/load_generator.h"
 #include "logdeck_version.h"
+#include "ops/audit_trail.h"
 #include "ops/control_plane.h"
 #include "ops/offset_reset.h"
 #include "ops/redrive_runner.h"
@@ -79,6 +80,7 @@ struct Engine::Impl
     std::string bootstrap;
     std::string dataDir;
     bool temporaryDataDir = false;
+    std::int64_t auditIdAtStart = 0; // the demo tenants' entries, in a temporary directory
     std::vector<std::pair<std::string, std::string>> demoKeys;
     bool running = false;
     mutable std::mutex mutex; // guards running and bootstrap against status queries
@@ -153,6 +155,8 @@ struct Engine::Impl
         options.databasePath = store::Database::pathIn(dataDir);
         options.kafka = config.kafka;
         options.kafka["bootstrap.servers"] = bootstrap;
+        // Told apart from the groups' consumers in Kafka's tools and logs.
+        options.kafka.try_emplace("client.id", "logdeck-" + instanceId + "-collector");
         options.instanceId = instanceId;
         options.produceTimeout = std::chrono::milliseconds(config.produceTimeoutMs);
         options.stallTimeout = std::chrono::milliseconds(config.stallTimeoutMs);
@@ -627,7 +631,36 @@ struct Engine::Impl
                          bootstrap,  collectorUrl(), formatRfc3339(nowMillis())};
         if (auto written = writeEngineInfo(dataDir, info); !written) {
             log::warn("engine.info_not_written", {{"error", written.error().message}});
+        } else if (auto registered = registerEngine(dataDir, info); !registered) {
+            log::warn("engine.not_registered", {{"error", registered.error().message}});
         }
+    }
+
+    /// The newest audit entry's id, 0 when there is none.
+    std::int64_t lastAuditId() const
+    {
+        ops::AuditFilter filter;
+        filter.limit = 1;
+        const auto entries = ops::readAuditLog(dataDir, filter);
+        return entries && !entries->empty() ? entries->back().id : 0;
+    }
+
+    /// Removes an embedded run's temporary data directory, unless someone recorded an
+    /// operation there (an audit entry after the demo tenants', or an undo file): then it
+    /// stays, and the log says where.
+    void removeTemporaryDataDir() const
+    {
+        std::error_code ec;
+        const bool undoFiles = std::filesystem::exists(std::filesystem::path(dataDir) / "resets", ec);
+        if (undoFiles || lastAuditId() > auditIdAtStart) {
+            log::warn("engine.data_kept",
+                      {{"dir", dataDir},
+                       {"hint", "it holds the audit log and undo files of operations on this "
+                                "embedded run (its mock cluster is gone); delete it when done, "
+                                "or give --data DIR to choose the place"}});
+            return;
+        }
+        std::filesystem::remove_all(dataDir, ec);
     }
 };
 
@@ -723,6 +756,9 @@ Result<void> Engine::start()
     }
     started.dismiss();
     d->startedAtMs = nowMillis();
+    if (d->temporaryDataDir) {
+        d->auditIdAtStart = d->lastAuditId();
+    }
     if (auto agent = d->startControlAgent(); !agent) {
         // The pipeline runs without it; only remote commands and the fleet view are missing.
         log::warn("engine.control_plane_unavailable", {{"error", agent.error().message}});
@@ -798,10 +834,10 @@ void Engine::stop()
     }
     d->mockCluster.reset();
     d->brokersDown = false;
+    unregisterEngine(d->instanceId);
     removeEngineInfo(d->dataDir);
-    std::error_code ec;
     if (d->temporaryDataDir) {
-        std::filesystem::remove_all(d->dataDir, ec);
+        d->removeTemporaryDataDir();
     }
     d->dataDirLock.reset();
     log::info("engine.stopped");

@@ -1,6 +1,8 @@
 #include "engine_info.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -116,14 +118,107 @@ DataDirLock::~DataDirLock()
     ::close(m_fd); // releases the flock
 }
 
+namespace {
+
+bool processAlive(std::int64_t pid)
+{
+    // Signal 0 only asks whether the process exists; EPERM means it does, as another user.
+    return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+std::string registryFile(const std::string &instance)
+{
+    std::string name = instance;
+    std::ranges::replace_if(
+        name, [](char c) { return c == '/' || c == '\0'; }, '_');
+    return engineRegistryDir() + "/" + name + ".json";
+}
+
+} // namespace
+
+std::string engineRegistryDir()
+{
+    const char *runtime = std::getenv("XDG_RUNTIME_DIR");
+    if (runtime != nullptr && *runtime == '/') {
+        return std::string(runtime) + "/logdeck/engines";
+    }
+    std::error_code ec;
+    const std::string temp = std::filesystem::temp_directory_path(ec).string();
+    return (temp.empty() ? std::string("/tmp") : temp) + "/logdeck-" + std::to_string(::getuid())
+        + "/engines";
+}
+
+Result<void> registerEngine(const std::string &dataDir, const EngineInfo &info)
+{
+    const std::filesystem::path dir = engineRegistryDir();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    // Private: the paths of a user's data directories are theirs.
+    std::filesystem::permissions(dir.parent_path(), std::filesystem::perms::owner_all, ec);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    std::error_code absoluteError;
+    const std::string absolute = std::filesystem::absolute(dataDir, absoluteError).string();
+    const std::string path = registryFile(info.instance);
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << nlohmann::json {{"dataDir", absoluteError ? dataDir : absolute}, {"pid", info.pid}}.dump() << '\n';
+        if (!out) {
+            return fail(Error::io("cannot write " + temporary));
+        }
+    }
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) {
+        return fail(Error::io("cannot write " + path + ": " + ec.message()));
+    }
+    return {};
+}
+
+void unregisterEngine(const std::string &instance)
+{
+    std::error_code ec;
+    std::filesystem::remove(registryFile(instance), ec);
+}
+
+std::vector<RunningEngine> runningEngines()
+{
+    std::vector<RunningEngine> engines;
+    std::error_code ec;
+    std::filesystem::directory_iterator entries(engineRegistryDir(), ec);
+    for (int seen = 0; !ec && entries != std::filesystem::directory_iterator() && seen < 10000;
+         entries.increment(ec), ++seen) {
+        const std::filesystem::path path = entries->path();
+        if (path.extension() != ".json") {
+            continue;
+        }
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        const auto doc = nlohmann::json::parse(text.str(), nullptr, false);
+        const std::string dataDir =
+            doc.is_object() && doc.contains("dataDir") && doc["dataDir"].is_string()
+            ? doc["dataDir"].get<std::string>()
+            : std::string();
+        const std::int64_t pid = doc.is_object() ? doc.value("pid", std::int64_t(0)) : 0;
+        auto info = dataDir.empty() ? Result<EngineInfo>(fail(Error::invalid("no dataDir")))
+                                    : readEngineInfo(dataDir);
+        if (!processAlive(pid) || !info || info->pid != pid) {
+            std::error_code removeError;
+            std::filesystem::remove(path, removeError);
+            continue;
+        }
+        engines.push_back({dataDir, std::move(*info)});
+    }
+    std::ranges::sort(engines, [](const RunningEngine &a, const RunningEngine &b) {
+        return a.info.startedAt > b.info.startedAt;
+    });
+    return engines;
+}
+
 bool engineRunsOn(const std::string &dataDir)
 {
     const auto info = readEngineInfo(dataDir);
-    if (!info || info->pid <= 0) {
-        return false;
-    }
-    // Signal 0 only asks whether the process exists; EPERM means it does, as another user.
-    return ::kill(static_cast<pid_t>(info->pid), 0) == 0 || errno == EPERM;
+    return info && processAlive(info->pid);
 }
 
 } // namespace logdeck

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace logdeck {
 
@@ -33,6 +34,28 @@ void removeEngineInfo(const std::string &dataDir);
 /// True when the engine that wrote `dataDir`/engine.json is alive on this machine: it runs
 /// the data directory's redrive tasks, so no other process should.
 bool engineRunsOn(const std::string &dataDir);
+
+/// An engine running on this machine, as the registry of running engines lists it.
+struct RunningEngine
+{
+    std::string dataDir;
+    EngineInfo info; ///< its data directory's engine.json
+};
+
+/// The registry of the engines this user runs on this machine, one file per engine naming
+/// its data directory (embedded engines' temporary ones included), so that commands without
+/// --data find them: $XDG_RUNTIME_DIR/logdeck/engines, else $TMPDIR/logdeck-UID/engines.
+std::string engineRegistryDir();
+
+/// Lists the engine `info` (its instance, pid and start) on `dataDir` in the registry.
+Result<void> registerEngine(const std::string &dataDir, const EngineInfo &info);
+
+/// Takes the engine `instance` off the registry.
+void unregisterEngine(const std::string &instance);
+
+/// The registered engines that are alive (their process exists and their data directory's
+/// engine.json names it), newest start first. Entries of engines that died are removed.
+std::vector<RunningEngine> runningEngines();
 
 /// An exclusive lock on a data directory, held while an engine runs there: an flock on
 /// `dataDir`/engine.lock, which holds the pid of its holder. The kernel lets it go when the

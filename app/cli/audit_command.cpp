@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 #include "cli/data_options.h"
+#include "cli/table.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
@@ -64,14 +65,14 @@ void printJson(const std::vector<store::AuditEntry> &entries)
 
 void printTable(const std::vector<store::AuditEntry> &entries)
 {
-    std::printf("%-24s  %-20s  %-22s  %-20s  %-8s  %s\n", "TIME", "USER@HOST", "OPERATION",
-                "TARGET", "RESULT", "PARAMETERS");
+    Table table({"ID", "TIME", "USER@HOST", "OPERATION", "TARGET", "RESULT", "PARAMETERS"});
+    table.alignRight(0);
     for (const auto &entry : entries) {
-        const std::string who = ops::auditActor(entry);
-        std::printf("%-24s  %-20s  %-22s  %-20s  %-8s  %s\n", formatRfc3339(entry.atMs).c_str(),
-                    who.c_str(), entry.operation.c_str(), entry.target.c_str(),
-                    entry.result.c_str(), entry.parameters.c_str());
+        table.addRow({std::to_string(entry.id), formatRfc3339(entry.atMs), ops::auditActor(entry),
+                      entry.operation, entry.target, entry.result,
+                      ops::auditParametersText(entry.parameters)});
     }
+    table.print();
 }
 
 } // namespace

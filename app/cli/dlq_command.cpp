@@ -1,10 +1,12 @@
 #include "cli/cli.h"
 #include "cli/data_options.h"
 #include "cli/dlq_options.h"
+#include "cli/table.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
 #include "ops/dead_letters.h"
+#include "ops/record_address.h"
 #include "store/database.h"
 #include "store/redrive_store.h"
 
@@ -35,15 +37,19 @@ QString notesOf(const ops::DeadLetter &d)
 
 void printTable(const std::vector<ops::DeadLetter> &letters)
 {
-    std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8s  %-28s  %s\n", "DEAD-LETTERED", "EVENT",
-                "TENANT", "GROUP", "ERROR", "ATTEMPTS", "ID", "ORIGIN");
+    Table table({"DEAD-LETTERED", "EVENT", "TENANT", "GROUP", "ERROR", "ATTEMPTS", "ID", "ORIGIN",
+                 "NOTES"});
+    table.alignRight(5);
+    const auto orDash = [](const std::string &text) {
+        return text.empty() ? std::string("-") : text;
+    };
     for (const auto &d : letters) {
-        std::printf("%-24s  %-36s  %-12s  %-12s  %-16s  %8d  %-28s  %s%s\n",
-                    formatRfc3339(d.timestampMs).c_str(), d.eventId.c_str(), d.tenant.c_str(),
-                    d.group.c_str(), d.errorClass.c_str(), d.attempts,
-                    ops::coordinatesOf(d).c_str(), ops::originOf(d).c_str(),
-                    d.notes.empty() ? "" : qPrintable(QStringLiteral("  (%1)").arg(notesOf(d))));
+        table.addRow({formatRfc3339(d.timestampMs), orDash(d.eventId), orDash(d.tenant),
+                      orDash(d.group), orDash(d.errorClass), std::to_string(d.attempts),
+                      ops::coordinatesOf(d), ops::originOf(d),
+                      d.notes.empty() ? std::string() : notesOf(d).toStdString()});
     }
+    table.print();
     std::fprintf(stderr, "%zu dead-lettered record(s)\n", letters.size());
 }
 
@@ -68,15 +74,29 @@ QJsonObject redriveJson(const store::RedriveRecord &r)
     return {{QStringLiteral("redriveCount"), r.redriveCount},
             {QStringLiteral("task"), QString::fromStdString(r.taskId)},
             {QStringLiteral("target"),
-             QString::fromStdString(r.targetTopic + ":" + std::to_string(r.targetPartition) + ":"
-                                    + std::to_string(r.targetOffset))},
+             QString::fromStdString(
+                 ops::formatRecordAddress(r.targetTopic, r.targetPartition, r.targetOffset))},
             {QStringLiteral("redrivenBy"), QString::fromStdString(r.redrivenBy)},
             {QStringLiteral("redrivenAt"), QString::fromStdString(formatRfc3339(r.redrivenAtMs))}};
+}
+
+/// A JSON field name as words: "originalTopic" -> "original topic", "id" -> "id".
+std::string fieldName(const QString &key)
+{
+    std::string words;
+    for (const QChar c : key) {
+        if (c.isUpper()) {
+            words += ' ';
+        }
+        words += c.toLower().toLatin1();
+    }
+    return words;
 }
 
 void printLetter(const ops::DeadLetter &d, const std::vector<store::RedriveRecord> &history)
 {
     const QJsonObject fields = deadLetterJson(d);
+    std::vector<std::vector<std::string>> fieldRows;
     for (auto it = fields.begin(); it != fields.end(); ++it) {
         QString text = it.value().isString() ? it.value().toString()
                                              : QString::number(it.value().toInteger());
@@ -85,12 +105,15 @@ void printLetter(const ops::DeadLetter &d, const std::vector<store::RedriveRecor
         } else if (it.value().isArray()) {
             text = notesOf(d);
         }
-        std::printf("%-20s %s\n", qPrintable(it.key()), qPrintable(text));
+        fieldRows.push_back({fieldName(it.key()) + ":", text.toStdString()});
     }
+    printColumns(fieldRows);
     std::printf("\nheaders:\n");
+    std::vector<std::vector<std::string>> headerRows;
     for (const auto &h : d.headers) {
-        std::printf("  %-36s %s\n", h.name.c_str(), qPrintable(ops::headerText(h.value)));
+        headerRows.push_back({"  " + h.name, ops::headerText(h.value).toStdString()});
     }
+    printColumns(headerRows);
     std::printf("\nkey: %s\n", d.key.c_str());
     const ops::ShownValue value = ops::showValue(d);
     if (value.encoding == ops::ShownValue::Encoding::Null) {
@@ -106,24 +129,33 @@ void printLetter(const ops::DeadLetter &d, const std::vector<store::RedriveRecor
     }
     std::printf("\nredrives:%s\n", history.empty() ? " none" : "");
     for (const auto &r : history) {
-        std::printf("  #%d  %s  by %s  task %s  -> %s[%d]@%lld\n", r.redriveCount,
+        std::printf("  #%d  %s  by %s  task %s  -> %s\n", r.redriveCount,
                     formatRfc3339(r.redrivenAtMs).c_str(), r.redrivenBy.c_str(), r.taskId.c_str(),
-                    r.targetTopic.c_str(), r.targetPartition,
-                    static_cast<long long>(r.targetOffset));
+                    ops::formatRecordAddress(r.targetTopic, r.targetPartition, r.targetOffset)
+                        .c_str());
     }
 }
 
 int list(const QStringList &arguments)
 {
-    const QString synopsis =
-        QStringLiteral("dlq list [filters] [--data DIR | --broker LIST] [--json]");
+    const QString synopsis = QStringLiteral(
+        "dlq list [filters] [--limit N | --tail N] [--data DIR | --broker LIST] [--json]");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Lists dead-lettered records with their failure: Logdeck's own headers, Spring Kafka's\n"
         "kafka_dlt-* and Kafka Connect's __connect.errors.* are all decoded. The cluster is the\n"
-        "running engine's (from the data directory) unless --broker is given."));
+        "running engine's (from the data directory) unless --broker is given. Oldest first;\n"
+        "--limit N stops reading after the first N matches, --tail N reads only the last N\n"
+        "records of each partition and shows the newest N of them that match."));
     addDeadLetterFilterOptions(parser);
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print a JSON array.")});
+    parser.addOption({QStringLiteral("limit"),
+                      QStringLiteral("Only the oldest N matching dead letters."),
+                      QStringLiteral("N")});
+    parser.addOption({QStringLiteral("tail"),
+                      QStringLiteral("Only the newest N (read from the last N records of each "
+                                     "partition)."),
+                      QStringLiteral("N")});
     int exitCode = Ok;
     if (!parseClusterCommand(parser, arguments, synopsis, exitCode)) {
         return exitCode;
@@ -138,12 +170,33 @@ int list(const QStringList &arguments)
         printError(filter.error().message);
         return UsageError;
     }
+    ops::DeadLetterWindow window;
+    if (parser.isSet(QStringLiteral("limit")) && parser.isSet(QStringLiteral("tail"))) {
+        printError(QStringLiteral("give --limit or --tail, not both"));
+        return UsageError;
+    }
+    for (const char *name : {"limit", "tail"}) {
+        const QString option = QString::fromLatin1(name);
+        if (!parser.isSet(option)) {
+            continue;
+        }
+        bool ok = false;
+        const int count = parser.value(option).toInt(&ok);
+        if (!ok || count <= 0) {
+            printError(QStringLiteral("--%1 expects a positive whole number, not '%2'")
+                           .arg(option, parser.value(option)));
+            return UsageError;
+        }
+        window.side = option == QLatin1String("tail") ? ops::DeadLetterWindow::Side::Last
+                                                      : ops::DeadLetterWindow::Side::First;
+        window.count = static_cast<std::size_t>(count);
+    }
     auto cluster = clusterFrom(parser);
     if (!cluster) {
         printError(cluster.error().message);
         return exitCodeFor(cluster.error());
     }
-    auto letters = ops::readDeadLetters(*cluster, *filter, kReadTimeout);
+    auto letters = ops::readDeadLetters(*cluster, *filter, kReadTimeout, window);
     if (!letters) {
         printError(letters.error().message);
         return RuntimeError;
@@ -168,9 +221,11 @@ int show(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Shows one dead letter: every decoded field, every header, the value (pretty-printed\n"
         "when it is JSON) and its redrives from the ledger. ID is an event id (every dead\n"
-        "letter of that event is shown) or topic:partition:offset."));
-    parser.addPositionalArgument(QStringLiteral("ID"),
-                                 QStringLiteral("Event id, or topic:partition:offset."));
+        "letter of that event is shown) or a record address: topic:partition:offset (as\n"
+        "Logdeck prints it) or topic[partition]@offset."));
+    parser.addPositionalArgument(
+        QStringLiteral("ID"),
+        QStringLiteral("Event id, or topic:partition:offset, or topic[partition]@offset."));
     parser.addOption({QStringLiteral("topic"),
                       QStringLiteral("The dead-letter topic (default events.dlq, or the topic of "
                                      "a topic:partition:offset ID)."),
@@ -181,11 +236,17 @@ int show(const QStringList &arguments)
         return exitCode;
     }
     if (parser.positionalArguments().size() != 1) {
-        printError(QStringLiteral("dlq show needs exactly one ID (event id or "
-                                  "topic:partition:offset)"));
+        printError(QStringLiteral("dlq show needs exactly one ID (event id, or "
+                                  "topic:partition:offset, or topic[partition]@offset)"));
         return UsageError;
     }
     const std::string id = parser.positionalArguments().first().toStdString();
+    if (ops::looksLikeRecordAddress(id)) {
+        if (auto address = ops::parseRecordAddress(id); !address) {
+            printError(address.error().message);
+            return UsageError;
+        }
+    }
     ops::DeadLetterFilter filter;
     filter.topic = parser.value(QStringLiteral("topic")).toStdString();
     if (const auto coordinates = ops::parseCoordinates(id);
@@ -197,12 +258,23 @@ int show(const QStringList &arguments)
         printError(cluster.error().message);
         return exitCodeFor(cluster.error());
     }
-    auto letters = ops::readDeadLetters(*cluster, filter, kReadTimeout);
+    // An address names one record: read just that one.
+    const auto address = ops::parseCoordinates(id);
+    Result<std::vector<ops::DeadLetter>> letters;
+    if (address) {
+        auto letter = ops::readDeadLetterAt(
+            *cluster, {filter.topic, address->partition, address->offset}, kReadTimeout);
+        letters = letter ? Result<std::vector<ops::DeadLetter>>(
+                               std::vector<ops::DeadLetter> {std::move(*letter)})
+                         : fail(letter.error());
+    } else {
+        letters = ops::readDeadLetters(*cluster, filter, kReadTimeout);
+    }
     if (!letters) {
         printError(letters.error().message);
         return RuntimeError;
     }
-    const auto found = ops::findDeadLetters(*letters, id);
+    const auto found = address ? *letters : ops::findDeadLetters(*letters, id);
     if (found.empty()) {
         printError("no dead letter '" + id + "' in " + filter.topic);
         return RuntimeError;

@@ -6,9 +6,11 @@
 #include "cli/data_options.h"
 #include "cli/dlq_options.h"
 #include "cli/stop_signals.h"
+#include "cli/table.h"
 #include "cli/usage.h"
 #include "common/time_format.h"
 #include "engine_info.h"
+#include "ops/record_address.h"
 #include "ops/redrive.h"
 #include "ops/redrive_outcomes.h"
 #include "ops/redrive_runner.h"
@@ -247,7 +249,7 @@ Result<std::vector<std::string>> idsFrom(const QCommandLineParser &parser)
         }
     }
     if (parser.isSet(QStringLiteral("ids")) && ids.empty()) {
-        return fail(Error::invalid("--ids needs at least one event id or topic:partition:offset"));
+        return fail(Error::invalid("--ids needs at least one event id or record address (topic:partition:offset)"));
     }
     return ids;
 }
@@ -312,8 +314,9 @@ QJsonObject taskJson(const store::RedriveTaskRow &task, const Outcomes &outcomes
 
 void printTasks(const std::vector<store::RedriveTaskRow> &tasks, const Outcomes &outcomes)
 {
-    std::printf("%-26s  %-9s  %-13s  %7s  %6s  %7s  %-10s  %-24s  %s\n", "TASK", "STATE",
-                "MOVED/TOTAL", "SKIPPED", "FAILED", "RATE", "TO", "CREATED", "OUTCOMES");
+    Table table(
+        {"TASK", "STATE", "MOVED/TOTAL", "SKIPPED", "FAILED", "RATE", "TO", "CREATED", "OUTCOMES"});
+    table.alignRight(2).alignRight(3).alignRight(4).alignRight(5);
     for (const auto &task : tasks) {
         const QJsonObject o = taskJson(task, outcomes).value(QStringLiteral("outcomes")).toObject();
         const std::string progress = std::to_string(task.moved) + "/" + std::to_string(task.total);
@@ -323,12 +326,12 @@ void printTasks(const std::vector<store::RedriveTaskRow> &tasks, const Outcomes 
                 + " dead-lettered again, "
                 + std::to_string(o.value(QStringLiteral("notReached")).toInteger()) + " not reached"
             : "unknown";
-        std::printf("%-26s  %-9s  %-13s  %7lld  %6lld  %7g  %-10s  %-24s  %s (by %s)\n",
-                    task.id.c_str(), task.state.c_str(), progress.c_str(),
-                    static_cast<long long>(task.skipped), static_cast<long long>(task.failed),
-                    rateOf(task), targetOf(task).c_str(), formatRfc3339(task.createdAtMs).c_str(),
-                    outcome.c_str(), task.createdBy.c_str());
+        table.addRow({task.id, task.state, progress, std::to_string(task.skipped),
+                      std::to_string(task.failed), QString::number(rateOf(task)).toStdString(),
+                      targetOf(task), formatRfc3339(task.createdAtMs),
+                      outcome + " (by " + task.createdBy + ")"});
     }
+    table.print();
 }
 
 /// One task in detail: each selected dead letter, where it went, and what became of it.
@@ -345,8 +348,8 @@ int printTaskDetails(QCommandLineParser &parser, store::Database &db, const std:
     for (const auto &entry : details->items) {
         const auto &[item, move] = entry;
         QJsonObject row {{QStringLiteral("id"),
-                          qs(item.dlqTopic + ":" + std::to_string(item.dlqPartition) + ":"
-                             + std::to_string(item.dlqOffset))},
+                          qs(ops::formatRecordAddress(item.dlqTopic, item.dlqPartition,
+                                                      item.dlqOffset))},
                          {QStringLiteral("eventId"), qs(item.eventId)},
                          {QStringLiteral("tenant"), qs(item.tenant)},
                          {QStringLiteral("group"), qs(item.failingGroup)},
@@ -355,8 +358,8 @@ int printTaskDetails(QCommandLineParser &parser, store::Database &db, const std:
                          {QStringLiteral("note"), qs(item.note)}};
         if (move) {
             row.insert(QStringLiteral("target"),
-                       qs(move->targetTopic + ":" + std::to_string(move->targetPartition) + ":"
-                          + std::to_string(move->targetOffset)));
+                       qs(ops::formatRecordAddress(move->targetTopic, move->targetPartition,
+                                                   move->targetOffset)));
         }
         if (const auto *outcome = outcomes.index.latestOf(entry.key(), taskId)) {
             row.insert(QStringLiteral("outcome"), QString::fromLatin1(toString(outcome->outcome)));
@@ -371,20 +374,19 @@ int printTaskDetails(QCommandLineParser &parser, store::Database &db, const std:
         return Ok;
     }
     printTasks({details->task}, outcomes);
-    std::printf("\n%-28s  %-36s  %-10s  %-12s  %-9s  %-28s  %s\n", "DEAD LETTER", "EVENT", "TENANT",
-                "GROUP", "STATE", "TARGET", "OUTCOME");
+    std::printf("\n");
+    Table items({"DEAD-LETTER", "EVENT", "TENANT", "GROUP", "STATE", "TARGET", "OUTCOME"});
     for (const auto &value : rows) {
         const QJsonObject row = value.toObject();
         auto text = [&](const char *name) {
-            return row.value(QString::fromLatin1(name)).toString();
+            const QString cell = row.value(QString::fromLatin1(name)).toString();
+            return cell.isEmpty() ? std::string("-") : cell.toStdString();
         };
-        const QString note = text("note");
-        std::printf("%-28s  %-36s  %-10s  %-12s  %-9s  %-28s  %s\n", qPrintable(text("id")),
-                    qPrintable(text("eventId")), qPrintable(text("tenant")),
-                    qPrintable(text("group")), qPrintable(text("state")),
-                    qPrintable(text("target")),
-                    qPrintable(note.isEmpty() ? text("outcome") : note));
+        const std::string note = text("note");
+        items.addRow({text("id"), text("eventId"), text("tenant"), text("group"), text("state"),
+                      text("target"), note == "-" ? text("outcome") : note});
     }
+    items.print();
     return Ok;
 }
 
@@ -404,8 +406,9 @@ int redrive(const QStringList &arguments)
     addDeadLetterFilterOptions(parser);
     parser.addOptions({
         {QStringLiteral("ids"),
-         QStringLiteral("Only these dead letters: event ids or topic:partition:offset, comma "
-                        "separated (repeatable)."),
+         QStringLiteral("Only these dead letters: event ids or record addresses "
+                        "(topic:partition:offset or topic[partition]@offset), comma separated "
+                        "(repeatable)."),
          QStringLiteral("ID,...")},
         {QStringLiteral("all"), QStringLiteral("Select the whole topic.")},
         {QStringLiteral("to"),

@@ -104,7 +104,8 @@ int listGroups(const QStringList &arguments)
 int describeGroup(const QStringList &arguments)
 {
     const QString synopsis = QStringLiteral(
-        "groups describe GROUP [--data DIR | --broker LIST [-X prop=value]...] [--json]");
+        "groups describe (GROUP | --group GROUP) [--data DIR | --broker LIST [-X prop=value]...]\n"
+        "       [--json]");
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Describes a consumer group per partition, with the columns of\n"
@@ -112,13 +113,20 @@ int describeGroup(const QStringList &arguments)
                        "STATUS.")
         + QString::fromUtf8(kOneShotNote));
     parser.addPositionalArgument(QStringLiteral("GROUP"), QStringLiteral("The consumer group."));
+    const QCommandLineOption groupOption(
+        QStringLiteral("group"),
+        QStringLiteral("The consumer group, as kafka-consumer-groups takes it."),
+        QStringLiteral("group"));
+    parser.addOption(groupOption);
     ops::LagSamplingOptions sampling;
     const auto oneGroup = [&]() -> std::optional<int> {
-        if (parser.positionalArguments().size() != 1) {
-            printError(QStringLiteral("groups describe needs exactly one GROUP"));
+        QStringList groups = parser.positionalArguments();
+        groups += parser.values(groupOption);
+        if (groups.size() != 1 || groups.first().isEmpty()) {
+            printError(QStringLiteral("groups describe needs exactly one GROUP (or --group GROUP)"));
             return UsageError;
         }
-        sampling.onlyGroup = parser.positionalArguments().first().toStdString();
+        sampling.onlyGroup = groups.first().toStdString();
         return std::nullopt;
     };
     std::optional<ops::LagSnapshot> snapshot;

@@ -200,32 +200,6 @@ QJsonObject toJson(const ops::GroupLag &group, bool withPartitions)
     return object;
 }
 
-void printColumns(const std::vector<std::vector<std::string>> &rows)
-{
-    std::vector<std::size_t> widths;
-    const auto displayWidth = [](const std::string &text) {
-        // UTF-8: count code points, not bytes ("∞" is one column).
-        return static_cast<std::size_t>(std::ranges::count_if(
-            text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-    };
-    for (const auto &row : rows) {
-        widths.resize(std::max(widths.size(), row.size()));
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            widths[i] = std::max(widths[i], displayWidth(row[i]));
-        }
-    }
-    for (const auto &row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) {
-                line.append(widths[i] - displayWidth(row[i]) + 2, ' ');
-            }
-        }
-        std::puts(line.c_str());
-    }
-}
-
 std::vector<std::string> groupHeader()
 {
     return {"GROUP",    "STATE", "MEMBERS",       "TOPICS", "LAG",

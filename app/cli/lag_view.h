@@ -2,6 +2,7 @@
 // What `groups` and `lag` share: sampling the cluster behind the command's options, and
 // showing lag figures the same way in tables and JSON.
 
+#include "cli/table.h"
 #include "common/result.h"
 #include "ops/cluster_observer.h"
 
@@ -51,10 +52,6 @@ std::string formatRate(std::optional<double> perSecond);
 
 /// The group as JSON, its partitions included when `withPartitions`.
 QJsonObject toJson(const ops::GroupLag &group, bool withPartitions);
-
-/// Prints `rows` (the first is the header) to stdout as left-aligned columns two spaces
-/// apart, as kafka-consumer-groups does.
-void printColumns(const std::vector<std::vector<std::string>> &rows);
 
 /// The table rows shared by `groups list` and `lag`: one per group.
 std::vector<std::string> groupRow(const ops::GroupLag &group);

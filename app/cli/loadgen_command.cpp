@@ -101,7 +101,46 @@ void printText(const loadgen::LoadReport &report)
     }
 }
 
-void printJson(const loadgen::LoadReport &report)
+/// How far a --rate run fell short of its target: the requests it should have sent over
+/// its sending window and the ones it did not send. Nothing for a closed loop, or when the
+/// run kept up (within 1% and one request of the schedule).
+struct RateShortfall
+{
+    double targetRate = 0; ///< requests per second asked for
+    std::int64_t due = 0; ///< requests the schedule held
+    std::int64_t notSent = 0; ///< requests not sent
+    std::int64_t eventsNotSent = 0;
+};
+
+std::optional<RateShortfall> shortfallOf(const loadgen::LoadOptions &options,
+                                         const loadgen::LoadReport &report)
+{
+    if (!(options.rate > 0) || report.elapsedSeconds <= 0) {
+        return std::nullopt;
+    }
+    const auto due = static_cast<std::int64_t>(std::floor(options.rate * report.elapsedSeconds));
+    const std::int64_t notSent = due - report.requests;
+    if (notSent <= 1 || notSent <= due / 100) {
+        return std::nullopt;
+    }
+    return RateShortfall {options.rate, due, notSent, notSent * options.batch};
+}
+
+/// Says, loudly, on stderr that the run missed its target rate, and what would help.
+void warnShortfall(const RateShortfall &shortfall, const loadgen::LoadReport &report,
+                   const loadgen::LoadOptions &options)
+{
+    std::fprintf(stderr,
+                 "logdeck-cli: WARNING: missed the target rate: target %.1f req/s, achieved %.1f "
+                 "req/s; %lld of %lld scheduled requests (%lld events) not sent. The collector "
+                 "or the %d connection(s) could not keep up: raise --connections, or lower "
+                 "--rate.\n",
+                 shortfall.targetRate, report.achievedRate,
+                 static_cast<long long>(shortfall.notSent), static_cast<long long>(shortfall.due),
+                 static_cast<long long>(shortfall.eventsNotSent), options.connections);
+}
+
+void printJson(const loadgen::LoadReport &report, const std::optional<RateShortfall> &shortfall)
 {
     QJsonObject statuses;
     for (const auto &[status, count] : report.statuses) {
@@ -129,6 +168,13 @@ void printJson(const loadgen::LoadReport &report)
     if (!report.firstError.empty()) {
         json.insert(QStringLiteral("firstError"), QString::fromStdString(report.firstError));
     }
+    json.insert(QStringLiteral("missedTargetRate"), shortfall.has_value());
+    if (shortfall) {
+        json.insert(QStringLiteral("targetRate"), shortfall->targetRate);
+        json.insert(QStringLiteral("scheduledRequests"), double(shortfall->due));
+        json.insert(QStringLiteral("requestsNotSent"), double(shortfall->notSent));
+        json.insert(QStringLiteral("eventsNotSent"), double(shortfall->eventsNotSent));
+    }
     std::printf("%s\n", QJsonDocument(json).toJson(QJsonDocument::Compact).constData());
 }
 
@@ -141,8 +187,11 @@ int loadgenCommand(const QStringList &arguments)
         "Sends events to a Logdeck collector over HTTP/1.1 keep-alive connections and reports\n"
         "the achieved rate, the statuses and the latency. With --rate it sends on a fixed\n"
         "schedule and measures latency from each request's scheduled send time; without it each\n"
-        "connection sends as soon as its previous request is answered. Ctrl+C stops early and\n"
-        "still prints the report."));
+        "connection sends as soon as its previous request is answered. When a --rate run falls\n"
+        "behind its schedule (more than 1%), a WARNING on stderr gives the target, the achieved\n"
+        "rate and the requests and events not sent, and --json adds missedTargetRate,\n"
+        "targetRate, scheduledRequests, requestsNotSent and eventsNotSent. Ctrl+C stops early\n"
+        "and still prints the report."));
     const auto value = [](const char *name, const char *description, const char *valueName) {
         return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(description),
                                   QString::fromLatin1(valueName));
@@ -244,10 +293,14 @@ int loadgenCommand(const QStringList &arguments)
         printError(report.firstError.empty() ? "no answer from " + options.url : report.firstError);
         return RuntimeError;
     }
+    const auto shortfall = shortfallOf(options, report);
     if (parser.isSet(json)) {
-        printJson(report);
+        printJson(report, shortfall);
     } else {
         printText(report);
+    }
+    if (shortfall) {
+        warnShortfall(*shortfall, report, options);
     }
     return Ok;
 }

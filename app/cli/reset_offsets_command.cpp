@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "cli/data_options.h"
+#include "cli/table.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/numbers.h"
@@ -13,12 +14,16 @@
 #include "ops/group_control.h"
 #include "ops/offset_reset.h"
 #include "store/audit_log.h"
+#include "store/database.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <string_view>
 #include <variant>
 
 namespace logdeck::cli {
@@ -73,8 +78,9 @@ std::string timeOrDash(std::int64_t ms)
 
 void printPlan(const ops::ResetPlan &plan, bool execute)
 {
-    std::printf("%-24s %9s %12s %12s %12s %12s  %-24s  %-24s\n", "TOPIC", "PARTITION", "CURRENT",
-                "NEW", "LOG-END", "MESSAGES", "NEW-OFFSET-TIME", "CURRENT-OFFSET-TIME");
+    Table table({"TOPIC", "PARTITION", "CURRENT", "NEW", "LOG-END", "MESSAGES", "NEW-OFFSET-TIME",
+                 "CURRENT-OFFSET-TIME"});
+    table.alignRight(1).alignRight(2).alignRight(3).alignRight(4).alignRight(5);
     std::int64_t reread = 0;
     std::int64_t skipped = 0;
     for (const auto &p : plan.partitions) {
@@ -83,12 +89,12 @@ void printPlan(const ops::ResetPlan &plan, bool execute)
             : delta < 0                        ? "skip " + std::to_string(-delta)
                                                : std::string("-");
         (delta > 0 ? reread : skipped) += delta > 0 ? delta : -delta;
-        std::printf("%-24s %9d %12s %12lld %12lld %12s  %-24s  %-24s\n", p.topic.c_str(),
-                    p.partition, p.current < 0 ? "-" : std::to_string(p.current).c_str(),
-                    static_cast<long long>(p.target), static_cast<long long>(p.logEnd),
-                    messages.c_str(), timeOrDash(p.targetTimestampMs).c_str(),
-                    timeOrDash(p.currentTimestampMs).c_str());
+        table.addRow({p.topic, std::to_string(p.partition),
+                      p.current < 0 ? std::string("-") : std::to_string(p.current),
+                      std::to_string(p.target), std::to_string(p.logEnd), messages,
+                      timeOrDash(p.targetTimestampMs), timeOrDash(p.currentTimestampMs)});
     }
+    table.print();
     std::fprintf(stderr,
                  "Group '%s' %s: %zu partition(s), %lld message(s) to re-read, %lld to skip%s\n",
                  plan.group.c_str(), plan.strategy.c_str(), plan.partitions.size(),
@@ -109,6 +115,24 @@ void printPlan(const ops::ResetPlan &plan, bool execute)
     if (!execute) {
         std::fputs("Dry run: nothing changed. Add --execute to apply this plan.\n", stderr);
     }
+}
+
+/// `text` as one shell word: as it is when it holds only safe characters, else in single
+/// quotes.
+std::string shellQuoted(const std::string &text)
+{
+    const bool safe = !text.empty() && std::ranges::all_of(text, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0
+            || std::string_view("_./:,@=+-").find(c) != std::string_view::npos;
+    });
+    if (safe) {
+        return text;
+    }
+    std::string quoted = "'";
+    for (const char c : text) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
 }
 
 /// Writes `text` to `path`; a file it creates gets `newFileMode` when given.
@@ -183,10 +207,9 @@ Result<ops::ResetRequest> requestFrom(const QCommandLineParser &parser)
     } else if (parser.isSet(QStringLiteral("to-datetime"))) {
         request.strategy = ops::ResetStrategy::ToDatetime;
         const std::string text = parser.value(QStringLiteral("to-datetime")).toStdString();
-        const auto at = parseRfc3339(text);
+        const auto at = ops::parseResetDatetime(text);
         if (!at) {
-            return fail(Error::invalid("--to-datetime: '" + text
-                                       + "' is not an ISO 8601 time like 2026-11-26T10:00:00Z"));
+            return fail(Error::invalid("--to-datetime: " + at.error().message));
         }
         if (*at > now) {
             return fail(Error::invalid("--to-datetime: " + text + " is in the future"));
@@ -264,8 +287,10 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         "both offsets. --execute applies it: a group run by Logdeck engines (here or remote) is\n"
         "paused through logdeck.control, the offsets move once the group is empty, and it is\n"
         "resumed; any other group must have no active members. Either every partition moves or\n"
-        "none does. The previous offsets are saved for undo (--from-file of that file) and the\n"
-        "reset is written to the audit log.\n\n"
+        "none does. The previous offsets are saved for undo in DATA/resets/ and the reset is\n"
+        "written to the audit log in DATA/logdeck.db, DATA being --data, else the newest engine\n"
+        "running here on the same cluster, else the default data directory; both are printed,\n"
+        "with the undo command to run as it stands.\n\n"
         "--rebuild (Logdeck's groups) makes a replay count: in the same transaction as the\n"
         "offset change it deletes the dedup keys of the events between the new and the current\n"
         "offset, and what the group derived from them (analytics: their counts in rollups;\n"
@@ -273,7 +298,9 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         "alerts that no longer reach the threshold; enrichment: nothing, its outputs are\n"
         "published again). Without it, already-processed events are skipped by dedup.\n\n"
         "Strategies: --to-earliest, --to-latest, --to-current, --to-offset N, --shift-by N,\n"
-        "--to-datetime 2026-11-26T10:00:00Z, --by-duration PT1H30M (P1DT2H...), --from-file CSV\n"
+        "--to-datetime 2026-11-26T10:00:00Z (RFC 3339) or 2026-11-26T10:00:00.000 (no zone:\n"
+        "local time, as kafka-consumer-groups reads it), --by-duration PT1H30M (P1DT2H...),\n"
+        "--from-file CSV "
         "(topic,partition,offset per line, as --export writes).\n\n"
         "Exit codes: 0 done, 1 refused or failed by the cluster (unknown group, topic or\n"
         "partition, active members, broker down), 2 bad usage (strategy, scope, time, file)."));
@@ -366,17 +393,24 @@ int groupsResetOffsetsCommand(const QStringList &arguments)
         std::fprintf(stderr, "  %s\n", step.c_str());
     }
     std::fprintf(
-        stderr, "Reset applied to every partition of the plan%s (audit record %lld).\n",
+        stderr, "Reset applied to every partition of the plan%s (audit record %lld in %s).\n",
         plan->rebuild
             ? (", " + std::to_string(outcome->forgottenEvents) + " event(s) forgotten").c_str()
             : "",
-        static_cast<long long>(outcome->auditId));
+        static_cast<long long>(outcome->auditId),
+        store::Database::pathIn(context->dataDir).c_str());
     if (outcome->undoPath.empty()) {
         std::fputs("Nothing to undo: the group had no committed offsets before.\n", stderr);
     } else {
-        std::fprintf(stderr,
-                     "Undo: logdeck-cli groups reset-offsets --group %s --from-file %s --execute\n",
-                     plan->group.c_str(), outcome->undoPath.c_str());
+        // The same cluster and data directory as this run, so that it works as printed.
+        std::string undo = "logdeck-cli groups reset-offsets --group " + shellQuoted(plan->group)
+            + " --from-file " + shellQuoted(outcome->undoPath) + " --execute";
+        if (parser.isSet(QStringLiteral("broker"))) {
+            undo += " --broker " + shellQuoted(parser.value(QStringLiteral("broker")).toStdString());
+        }
+        undo += " --data " + shellQuoted(context->dataDir);
+        std::fprintf(stderr, "Undo file: %s\nUndo: %s%s\n", outcome->undoPath.c_str(), undo.c_str(),
+                     parser.isSet(QStringLiteral("X")) ? " (with this run's -X options)" : "");
     }
     return Ok;
 }
@@ -471,10 +505,7 @@ int fleetCommand(const QStringList &arguments)
     };
     const bool all = parser.isSet(QStringLiteral("all"));
     QJsonArray array;
-    if (!parser.isSet(QStringLiteral("json"))) {
-        std::printf("%-32s %-8s %-16s %-8s %-8s %-24s %s\n", "INSTANCE", "STATE", "HOST", "VERSION",
-                    "MODE", "LAST-HEARTBEAT", "GROUPS");
-    }
+    Table table({"INSTANCE", "STATE", "HOST", "VERSION", "MODE", "LAST-HEARTBEAT", "GROUPS"});
     int shown = 0;
     for (const auto &h : heartbeats) {
         const std::string state(ops::livenessName(stateOf(h)));
@@ -504,13 +535,14 @@ int fleetCommand(const QStringList &arguments)
                               QString::fromStdString(formatRfc3339(h.sentAtMs))},
                              {QStringLiteral("groups"), groupArray}});
         } else {
-            std::printf("%-32s %-8s %-16s %-8s %-8s %-24s %s\n", h.instance.c_str(), state.c_str(),
-                        h.host.c_str(), h.version.c_str(), h.mode.c_str(),
-                        formatRfc3339(h.sentAtMs).c_str(), groups.empty() ? "-" : groups.c_str());
+            table.addRow({h.instance, state, h.host, h.version, h.mode, formatRfc3339(h.sentAtMs),
+                          groups.empty() ? "-" : groups});
         }
     }
     if (parser.isSet(QStringLiteral("json"))) {
         std::fputs(QJsonDocument(array).toJson(QJsonDocument::Indented).constData(), stdout);
+    } else {
+        table.print();
     }
     std::fprintf(stderr, "%d engine(s)%s\n", shown, all ? "" : " alive");
     return Ok;

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "cli/data_options.h"
 #include "cli/usage.h"
 #include "common/log.h"
@@ -43,34 +44,16 @@ std::int64_t totalOf(const std::vector<RollupRow> &rows)
     return total;
 }
 
-int widthOf(const char *title, const std::vector<RollupRow> &rows,
-            const std::string RollupRow::*column)
-{
-    int width = static_cast<int>(std::char_traits<char>::length(title));
-    for (const auto &row : rows) {
-        width = std::max(width, static_cast<int>((row.*column).size()));
-    }
-    return width;
-}
-
 void printTable(const std::vector<RollupRow> &rows)
 {
-    const int tenantWidth = widthOf("TENANT", rows, &RollupRow::tenant);
-    const int campaignWidth = widthOf("CAMPAIGN", rows, &RollupRow::campaignId);
-    const int typeWidth = widthOf("TYPE", rows, &RollupRow::type);
-    const int minuteWidth = static_cast<int>(formatRfc3339(0).size());
-    const std::string total = std::to_string(totalOf(rows));
-    int countWidth = std::max(5, static_cast<int>(total.size())); // "COUNT"
-    std::printf("%-*s  %-*s  %-*s  %-*s  %*s\n", tenantWidth, "TENANT", campaignWidth, "CAMPAIGN",
-                typeWidth, "TYPE", minuteWidth, "MINUTE", countWidth, "COUNT");
+    Table table({"TENANT", "CAMPAIGN", "TYPE", "MINUTE", "COUNT"});
+    table.alignRight(4);
     for (const auto &row : rows) {
-        std::printf("%-*s  %-*s  %-*s  %-*s  %*lld\n", tenantWidth, row.tenant.c_str(),
-                    campaignWidth, row.campaignId.c_str(), typeWidth, row.type.c_str(), minuteWidth,
-                    formatRfc3339(row.minuteMs).c_str(), countWidth,
-                    static_cast<long long>(row.count));
+        table.addRow({row.tenant, row.campaignId, row.type, formatRfc3339(row.minuteMs),
+                      std::to_string(row.count)});
     }
-    const int labelWidth = tenantWidth + campaignWidth + typeWidth + minuteWidth + 6;
-    std::printf("%-*s  %*s\n", labelWidth, "TOTAL", countWidth, total.c_str());
+    table.addRow({"TOTAL", "", "", "", std::to_string(totalOf(rows))});
+    table.print();
 }
 
 void printJson(const std::vector<RollupRow> &rows)

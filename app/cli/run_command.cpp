@@ -47,8 +47,12 @@ int runCommand(const QStringList &arguments)
         "Runs the pipeline engine headless until SIGINT or SIGTERM: the HTTP collector and the\n"
         "pipeline's topics on the cluster given by --broker or the config, or, with --embedded,\n"
         "on an in-process mock Kafka cluster with demo tenants. Once ready it prints\n"
-        "bootstrap.servers=..., collector=http://... and, when embedded, key.<tenant>=<API key>\n"
-        "lines on stdout. On SIGTERM it answers or spills every request in flight, then exits.\n"
+        "bootstrap.servers=..., collector=http://..., data=DIR and, when embedded,\n"
+        "key.<tenant>=<API key> lines on stdout. The other commands find the newest running\n"
+        "engine's data directory when given no --data. Embedded without --data, the data\n"
+        "directory is a temporary one, removed on exit unless it holds an audit entry or undo\n"
+        "file of an operation run against this engine (the log then names it).\n"
+        "On SIGTERM it answers or spills every request in flight, then exits.\n"
         "With --check-config it only loads the settings (--config file, then LOGDECK_*\n"
         "variables, then flags), prints config=, mode=, bootstrap.servers=, data=, listen=\n"
         "and groups= lines and exits 0, or names the first problem and exits 2; it contacts\n"
@@ -100,6 +104,7 @@ int runCommand(const QStringList &arguments)
     if (const std::string url = engine.collectorUrl(); !url.empty()) {
         std::fprintf(stdout, "collector=%s\n", url.c_str());
     }
+    std::fprintf(stdout, "data=%s\n", engine.dataDir().c_str());
     for (const auto &[tenant, key] : engine.demoKeys()) {
         std::fprintf(stdout, "key.%s=%s\n", tenant.c_str(), key.c_str());
     }

@@ -1,8 +1,10 @@
 #include "cli/cli.h"
 #include "cli/data_options.h"
+#include "cli/table.h"
 #include "cli/usage.h"
 #include "common/log.h"
 #include "common/time_format.h"
+#include "ops/record_address.h"
 #include "ops/tenant_inspector.h"
 
 #include <QJsonArray>
@@ -97,26 +99,18 @@ void printCsvRow(const QStringList &fields)
     std::fputs(qPrintable(escaped.join(QLatin1Char(',')) + QLatin1String("\r\n")), stdout);
 }
 
-/// Prints `rows` as columns padded to their widest cell, the last column unpadded.
+/// Prints `rows` (the header first) through the shared Table.
 void printColumns(const std::vector<QStringList> &rows)
 {
-    std::vector<qsizetype> widths;
+    std::vector<std::vector<std::string>> cells;
+    cells.reserve(rows.size());
     for (const auto &row : rows) {
-        widths.resize(std::max(widths.size(), static_cast<std::size_t>(row.size())));
-        for (qsizetype i = 0; i < row.size(); ++i) {
-            auto &width = widths[static_cast<std::size_t>(i)];
-            width = std::max(width, row.at(i).size());
+        std::vector<std::string> &line = cells.emplace_back();
+        for (const QString &cell : row) {
+            line.push_back(cell.toStdString());
         }
     }
-    for (const auto &row : rows) {
-        QString line;
-        for (qsizetype i = 0; i < row.size(); ++i) {
-            line += i + 1 < row.size()
-                ? row.at(i).leftJustified(widths[static_cast<std::size_t>(i)]) + QLatin1String("  ")
-                : row.at(i);
-        }
-        std::fputs(qPrintable(line.trimmed() + QLatin1Char('\n')), stdout);
-    }
+    cli::printColumns(cells);
 }
 
 void printInspection(const ops::TenantInspection &inspection, bool json, bool csv)
@@ -180,10 +174,8 @@ void printTrace(const ops::EventTrace &trace, bool json, bool csv)
 {
     auto where = [](const ops::Hop &hop) {
         return hop.topic.empty() ? QString()
-                                 : QStringLiteral("%1[%2]@%3")
-                                       .arg(QString::fromStdString(hop.topic))
-                                       .arg(hop.partition)
-                                       .arg(hop.offset);
+                                 : QString::fromStdString(ops::formatRecordAddress(
+                                       hop.topic, hop.partition, hop.offset));
     };
     if (json) {
         QJsonArray hops;

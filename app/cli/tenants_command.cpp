@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "cli/data_options.h"
 #include "cli/usage.h"
 #include "common/log.h"
@@ -39,15 +40,13 @@ int usageError(const QString &message)
 
 void printTable(const std::vector<Tenant> &tenants)
 {
-    int width = 6; // "TENANT"
+    Table table({"TENANT", "KEYS", "CREATED"});
+    table.alignRight(1);
     for (const auto &tenant : tenants) {
-        width = std::max(width, static_cast<int>(tenant.id.size()));
+        table.addRow({tenant.id, std::to_string(tenant.activeKeys),
+                      formatRfc3339(tenant.createdAtMs)});
     }
-    std::printf("%-*s  %4s  %s\n", width, "TENANT", "KEYS", "CREATED");
-    for (const auto &tenant : tenants) {
-        std::printf("%-*s  %4d  %s\n", width, tenant.id.c_str(), tenant.activeKeys,
-                    formatRfc3339(tenant.createdAtMs).c_str());
-    }
+    table.print();
 }
 
 void printJson(const std::vector<Tenant> &tenants)

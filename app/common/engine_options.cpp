@@ -2,13 +2,18 @@
 
 namespace logdeck::app {
 
+QStringList brokerOptionNames()
+{
+    return {QStringLiteral("broker"), QStringLiteral("bootstrap-server"), QStringLiteral("b")};
+}
+
 void addEngineOptions(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("config"),
                       QStringLiteral("Read settings from the JSON config <file>."),
                       QStringLiteral("file")});
     parser.addOption(
-        {QStringLiteral("broker"),
+        {brokerOptionNames(),
          QStringLiteral("Kafka bootstrap servers, e.g. 127.0.0.1:9092 (bootstrap.servers)."),
          QStringLiteral("list")});
     parser.addOption({QStringLiteral("data"),

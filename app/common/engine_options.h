@@ -6,6 +6,9 @@
 
 namespace logdeck::app {
 
+/// --broker's names: also --bootstrap-server (Kafka's tools) and -b (kcat).
+QStringList brokerOptionNames();
+
 /// Adds the options that choose and tune the engine's cluster, shared by `logdeck` and
 /// `logdeck-cli run` so both read a config the same way: --config, --broker, --data,
 /// --listen, --log-level and -X property=value (librdkafka properties, as kcat takes them).

@@ -129,6 +129,19 @@ std::string indentedJson(const std::string &text)
         : value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string auditParametersText(const std::string &parameters)
+{
+    std::string text;
+    for (const auto &[path, value] : leavesOf(parameters)) {
+        // Strings without their quotes: "group=analytics", not "group=\"analytics\"".
+        const bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"'
+            && value.find_first_of(" \\", 1) == std::string::npos;
+        const std::string shown = quoted ? value.substr(1, value.size() - 2) : value;
+        text += (text.empty() ? "" : " ") + (path.empty() ? shown : path + "=" + shown);
+    }
+    return text.empty() ? "-" : text;
+}
+
 std::vector<AuditChange> auditChanges(const store::AuditEntry &entry)
 {
     const auto before = leavesOf(entry.before);

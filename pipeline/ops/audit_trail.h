@@ -36,6 +36,10 @@ Result<std::vector<store::AuditEntry>> readAuditLog(const std::string &dataDir,
 /// Who did it: "user@host".
 std::string auditActor(const store::AuditEntry &entry);
 
+/// An entry's parameters on one line as `field=value` pairs, nested fields by their path
+/// (`scope.topics[0]=orders`), strings unquoted unless they hold a blank; "-" for none.
+std::string auditParametersText(const std::string &parameters);
+
 /// A JSON text indented by two spaces per level, keys in order; any other text as it is.
 std::string indentedJson(const std::string &text);
 

@@ -1,4 +1,5 @@
 #include "ops/dead_letters.h"
+#include "ops/record_address.h"
 
 #include "common/json_depth.h"
 #include "common/numbers.h"
@@ -196,17 +197,13 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record)
 
 std::string coordinatesOf(const DeadLetter &letter)
 {
-    return letter.topic + ":" + std::to_string(letter.partition) + ":"
-        + std::to_string(letter.offset);
+    return formatRecordAddress(letter.topic, letter.partition, letter.offset);
 }
 
 std::string originOf(const DeadLetter &letter)
 {
-    const auto known = [](const auto &number) {
-        return number ? std::to_string(*number) : std::string("?");
-    };
-    return (letter.originalTopic.empty() ? "?" : letter.originalTopic) + "["
-        + known(letter.originalPartition) + "]@" + known(letter.originalOffset);
+    return formatRecordAddress(letter.originalTopic, letter.originalPartition,
+                               letter.originalOffset);
 }
 
 const char *ShownValue::encodingName() const
@@ -396,6 +393,9 @@ Result<TopicRange> rangeOf(const kafka::ClientSettings &settings, const std::str
         std::int64_t start = marks->low;
         if (from && static_cast<std::size_t>(p) < from->next.size()) {
             start = std::clamp(from->next[static_cast<std::size_t>(p)], marks->low, marks->high);
+        }
+        if (from && from->lastPerPartition) {
+            start = std::max(start, marks->high - *from->lastPerPartition);
         }
         range.start.push_back(start);
         range.end.push_back(marks->high);
@@ -743,6 +743,39 @@ Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &set
     return result;
 }
 
+Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &settings,
+                                                const DeadLetterFilter &filter,
+                                                std::chrono::milliseconds timeout,
+                                                DeadLetterWindow window)
+{
+    if (window.side == DeadLetterWindow::Side::All) {
+        return readDeadLetters(settings, filter, timeout);
+    }
+    const bool tail = window.side == DeadLetterWindow::Side::Last;
+    DeadLetterReader::Options options {.keepPayload = true, .from = std::nullopt};
+    if (tail) {
+        options.from = DeadLetterCursor {{}, static_cast<std::int64_t>(window.count)};
+    }
+    auto reader = DeadLetterReader::open(settings, filter, timeout, options);
+    if (!reader) {
+        return fail(reader.error());
+    }
+    std::vector<DeadLetter> result;
+    while (!(*reader)->atEnd() && (tail || result.size() < window.count)) {
+        auto page = (*reader)->nextLetters(tail ? 1000 : window.count - result.size(), timeout);
+        if (!page) {
+            return fail(page.error());
+        }
+        std::ranges::move(*page, std::back_inserter(result));
+    }
+    if (tail && result.size() > window.count) {
+        // The newest `count` by the reader's order (record time, then partition and offset).
+        result.erase(result.begin(),
+                     result.begin() + static_cast<std::ptrdiff_t>(result.size() - window.count));
+    }
+    return result;
+}
+
 Result<DeadLetter> readDeadLetterAt(const kafka::ClientSettings &settings,
                                     const kafka::TopicPartitionOffset &at,
                                     std::chrono::milliseconds timeout)
@@ -844,21 +877,8 @@ Result<std::vector<std::string>> listDeadLetterTopics(const kafka::ClientSetting
 
 std::optional<kafka::TopicPartitionOffset> parseCoordinates(std::string_view id)
 {
-    const auto lastColon = id.rfind(':');
-    if (lastColon == std::string_view::npos || lastColon == 0) {
-        return std::nullopt;
-    }
-    const auto middleColon = id.rfind(':', lastColon - 1);
-    if (middleColon == std::string_view::npos || middleColon == 0) {
-        return std::nullopt;
-    }
-    const auto partition = parseInt64Exact(id.substr(middleColon + 1, lastColon - middleColon - 1));
-    const auto offset = parseInt64Exact(id.substr(lastColon + 1));
-    if (!partition || !offset || *partition < 0 || *partition > INT32_MAX || *offset < 0) {
-        return std::nullopt;
-    }
-    return kafka::TopicPartitionOffset {std::string(id.substr(0, middleColon)),
-                                        static_cast<std::int32_t>(*partition), *offset};
+    auto address = parseRecordAddress(id);
+    return address ? std::optional(std::move(*address)) : std::nullopt;
 }
 
 std::vector<DeadLetter> findDeadLetters(const std::vector<DeadLetter> &letters,

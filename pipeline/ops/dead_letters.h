@@ -67,7 +67,7 @@ DeadLetter decodeDeadLetter(const kafka::ConsumedRecord &record);
 /// "topic:partition:offset", the coordinates that name one dead letter.
 std::string coordinatesOf(const DeadLetter &letter);
 
-/// "topic[partition]@offset" where the dead letter first failed, "?" for what is unknown.
+/// "topic:partition:offset" where the dead letter first failed, "?" for what is unknown.
 std::string originOf(const DeadLetter &letter);
 
 /// A record value as people are shown it: a null value stays null; UTF-8 text without
@@ -127,6 +127,22 @@ Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &set
                                                 const DeadLetterFilter &filter,
                                                 std::chrono::milliseconds timeout);
 
+/// How much of a dead-letter topic a list wants.
+struct DeadLetterWindow
+{
+    enum class Side { All, First, Last };
+    Side side = Side::All;
+    std::size_t count = 0; ///< for First and Last
+};
+
+/// readDeadLetters for a window: the oldest `count` matching letters (reading stops there),
+/// or the newest `count` among the last `count` records of each partition (only those are
+/// read), oldest first either way.
+Result<std::vector<DeadLetter>> readDeadLetters(const kafka::ClientSettings &settings,
+                                                const DeadLetterFilter &filter,
+                                                std::chrono::milliseconds timeout,
+                                                DeadLetterWindow window);
+
 /// One row of a dead-letter table: what a list shows of a dead letter, without its value,
 /// key or headers (those are read again, by coordinates, when someone looks at one).
 struct DeadLetterSummary
@@ -160,6 +176,9 @@ DeadLetterSummary summarize(const DeadLetter &letter,
 struct DeadLetterCursor
 {
     std::vector<std::int64_t> next;
+    /// When set: start no earlier than this many records before each partition's end, so
+    /// that a tail reads only the records it may show.
+    std::optional<std::int64_t> lastPerPartition;
 };
 
 /// Reads a dead-letter topic page by page with one consumer assigned to every partition,
@@ -260,12 +279,12 @@ bool looksLikeDeadLetterTopic(std::string_view topic);
 Result<std::vector<std::string>> listDeadLetterTopics(const kafka::ClientSettings &settings,
                                                       std::chrono::milliseconds timeout);
 
-/// Parses "topic:partition:offset" (the topic may itself contain ':'); nothing when `id`
-/// is not such coordinates (then it is an event id).
+/// parseRecordAddress (either spelling); nothing when `id` is not a record address (then it
+/// is an event id).
 std::optional<kafka::TopicPartitionOffset> parseCoordinates(std::string_view id);
 
-/// The dead letters among `letters` that `id` names: the one at coordinates
-/// "topic:partition:offset", or every one of an event id (an event can be dead-lettered
+/// The dead letters among `letters` that `id` names: the one at its record address (either
+/// spelling), or every one of an event id (an event can be dead-lettered
 /// more than once).
 std::vector<DeadLetter> findDeadLetters(const std::vector<DeadLetter> &letters,
                                         const std::string &id);

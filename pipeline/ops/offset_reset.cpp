@@ -13,6 +13,7 @@
 #include "store/group_store.h"
 #include "store/sqlite_support.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <algorithm>
 #include <filesystem>
@@ -249,6 +250,24 @@ std::string toOffsetsCsv(const ResetPlan &plan, bool currentOffsets)
         csv += p.topic + "," + std::to_string(p.partition) + "," + std::to_string(offset) + "\n";
     }
     return csv;
+}
+
+Result<std::int64_t> parseResetDatetime(const std::string &text)
+{
+    if (const auto at = parseRfc3339(text)) {
+        return *at;
+    }
+    // Kafka's form has no zone: local time. The T must be upper-case there too.
+    for (const QLatin1String format : {QLatin1String("yyyy-MM-dd'T'HH:mm:ss.zzz"),
+                                       QLatin1String("yyyy-MM-dd'T'HH:mm:ss")}) {
+        const QDateTime local = QDateTime::fromString(QString::fromStdString(text), format);
+        if (local.isValid()) {
+            return local.toMSecsSinceEpoch();
+        }
+    }
+    return fail(Error::invalid("'" + text
+                               + "' is not a time like 2026-11-26T10:00:00Z (RFC 3339, with a "
+                                 "zone) or 2026-11-26T10:00:00.000 (local time)"));
 }
 
 Result<std::chrono::milliseconds> parseIsoDuration(const std::string &text)
@@ -574,7 +593,12 @@ Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &req
     }
     const bool rewinds = std::ranges::any_of(
         plan.partitions, [](const PartitionReset &p) { return p.reread() > 0; });
-    if (rewinds && !request.rebuild) {
+    // Only Logdeck's groups keep dedup state: one an engine runs, or one with a store here.
+    std::error_code storeError;
+    const bool dedupState = !plan.hostedBy.empty()
+        || std::filesystem::exists(store::GroupStore::pathFor(context.dataDir, plan.group),
+                                   storeError);
+    if (rewinds && !request.rebuild && dedupState) {
         plan.warnings.push_back(
             "without --rebuild, events this group already processed are skipped by its dedup "
             "state, so the replay changes nothing for them");

@@ -96,6 +96,12 @@ std::string toOffsetsCsv(const ResetPlan &plan, bool currentOffsets);
 /// kafka-consumer-groups' --by-duration).
 Result<std::chrono::milliseconds> parseIsoDuration(const std::string &text);
 
+/// Parses --to-datetime: an RFC 3339 date-time (2026-11-26T10:00:00Z, offsets and fractions
+/// allowed), or kafka-consumer-groups' zone-less YYYY-MM-DDTHH:mm:SS.sss (or without the
+/// fraction) as this machine's local time, as Kafka's tool reads it. Unix milliseconds; an
+/// error naming both forms otherwise.
+Result<std::int64_t> parseResetDatetime(const std::string &text);
+
 /// Validates the request against the cluster and computes the plan. Unknown group, topic
 /// or partition, a time in the future and an empty scope are refused with the reason.
 Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &request);

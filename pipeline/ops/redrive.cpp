@@ -1,4 +1,5 @@
 #include "ops/redrive.h"
+#include "ops/record_address.h"
 
 #include "common/time_format.h"
 #include "consume/processor.h"
@@ -154,6 +155,13 @@ Result<void> RedriveSpec::validate() const
                                    "--tenant, --error-class, --original-topic, --since, "
                                    "--until, --text), or --all for the whole topic"));
     }
+    for (const auto &id : ids) {
+        if (looksLikeRecordAddress(id)) {
+            if (auto address = parseRecordAddress(id); !address) {
+                return fail(address.error());
+            }
+        }
+    }
     if (!(ratePerSecond > 0) || ratePerSecond > kMaxRate) {
         return fail(Error::invalid("the rate must be more than 0 and at most "
                                    + std::to_string(static_cast<int>(kMaxRate))
@@ -234,7 +242,8 @@ Result<RedrivePlan> planRedrive(const kafka::ClientSettings &cluster, store::Dat
         const auto named = findDeadLetters(*letters, id);
         if (named.empty()) {
             return fail(Error::notFound("no dead letter '" + id + "' in " + spec.filter.topic
-                                        + " (an id is an event id or topic:partition:offset)"));
+                                        + " (an id is an event id, or a record address topic:partition:offset or "
+                                          "topic[partition]@offset)"));
         }
         std::ranges::for_each(named, choose);
     }

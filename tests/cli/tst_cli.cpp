@@ -26,39 +26,12 @@ private:
         return test::runCli(arguments, QProcessEnvironment::systemEnvironment(), timeoutMs);
     }
 
-    /// Starts `logdeck-cli run ...` and returns the key=value lines it prints once ready
-    /// (it prints them all at once, bootstrap.servers first).
     static QMap<QString, QString> startEngine(QProcess &process, const QStringList &arguments)
     {
-        QMap<QString, QString> values;
-        process.start(test::cliPath(), QStringList {QStringLiteral("run")} + arguments);
-        if (!process.waitForStarted(5000)) {
-            return values;
-        }
-        QDeadlineTimer deadline(30s);
-        while (!process.canReadLine() && !deadline.hasExpired()
-               && process.state() == QProcess::Running) {
-            process.waitForReadyRead(200);
-        }
-        process.waitForReadyRead(300);
-        while (process.canReadLine()) {
-            const QString line = QString::fromUtf8(process.readLine()).trimmed();
-            const qsizetype equals = line.indexOf(QLatin1Char('='));
-            values.insert(line.left(equals), line.mid(equals + 1));
-        }
-        return values;
+        return test::startCliEngine(process, arguments);
     }
 
-    static int stopEngine(QProcess &process)
-    {
-        ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
-        if (!process.waitForFinished(15000)) {
-            process.kill();
-            process.waitForFinished();
-            return -1;
-        }
-        return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    }
+    static int stopEngine(QProcess &process) { return test::stopCliEngine(process); }
 
 private Q_SLOTS:
     void initTestCase()

@@ -354,8 +354,8 @@ private Q_SLOTS:
         QVERIFY2(notes("spring-missing").contains("kafka_dlt-original-offset is missing"),
                  qPrintable(notes("spring-missing")));
         const auto table = test::runCli(QStringList {"dlq", "list"} + cluster);
-        QVERIFY2(table.out.contains("payments[?]@?") && table.out.contains("orders[7]@12345")
-                     && !table.out.contains("66051") && !table.out.contains("orders[0]@0"),
+        QVERIFY2(table.out.contains("payments:?:?") && table.out.contains("orders:7:12345")
+                     && !table.out.contains("66051") && !table.out.contains("orders:0:0"),
                  qPrintable(table.out));
 
         // A redrive copies on the coordinates that are known, and only those.

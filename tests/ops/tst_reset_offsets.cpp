@@ -406,7 +406,7 @@ private Q_SLOTS:
             "--execute"} << 2 << "is in the future";
         QTest::newRow("not a time") << QStringList {"--group",       group,       "--topic",  topic,
                                                     "--to-datetime", "yesterday", "--execute"}
-                                    << 2 << "not an ISO 8601 time";
+                                    << 2 << "is not a time like 2026-11-26T10:00:00Z";
         QTest::newRow("not a duration")
             << QStringList {"--group", group, "--topic", topic, "--by-duration", "2h", "--execute"}
             << 2 << "is not a duration";

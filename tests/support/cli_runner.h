@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QMap>
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -21,5 +23,15 @@ QString cliPath();
 CliOutcome runCli(const QStringList &arguments,
                   const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
                   int timeoutMs = 30000);
+
+/// Starts `logdeck-cli run <arguments>` in `process` and returns the key=value lines it
+/// prints once ready (bootstrap.servers, collector, data, key.<tenant>); empty when it did
+/// not get that far in 30 s.
+QMap<QString, QString>
+startCliEngine(QProcess &process, const QStringList &arguments,
+               const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
+
+/// Stops it with SIGTERM: its exit code, or -1 when it crashed or had to be killed.
+int stopCliEngine(QProcess &process);
 
 } // namespace logdeck::test

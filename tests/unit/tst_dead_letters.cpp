@@ -139,7 +139,7 @@ private Q_SLOTS:
 
         ops::DeadLetter letter = ops::decodeDeadLetter(record(
             {{"kafka_dlt-original-topic", "orders"}, {"kafka_dlt-exception-fqcn", "E"}}));
-        QCOMPARE(ops::originOf(letter), std::string("orders[?]@?"));
+        QCOMPARE(ops::originOf(letter), std::string("orders:?:?"));
         QCOMPARE(letter.notes.size(), std::size_t(3));
     }
 
