@@ -297,6 +297,16 @@ Statement &Statement::bindText(int index, std::string_view text)
     return *this;
 }
 
+Statement &Statement::bindTextView(int index, std::string_view text)
+{
+    const int rc = sqlite3_bind_text64(m_statement, index, text.empty() ? "" : text.data(),
+                                       text.size(), SQLITE_STATIC, SQLITE_UTF8);
+    if (m_bindError == SQLITE_OK) {
+        m_bindError = rc;
+    }
+    return *this;
+}
+
 Statement &Statement::bindBlob(int index, std::string_view bytes)
 {
     const int rc = sqlite3_bind_blob64(m_statement, index, bytes.empty() ? "" : bytes.data(),
@@ -409,6 +419,10 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path)
     if (auto created = createPrivateFile(path); !created) {
         return fail(created.error());
     }
+    // SQLite's memory statistics take a global mutex around every allocation; nothing
+    // reads them. Only possible before SQLite initializes: later it is refused, harmlessly.
+    static const int kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)kNoMemoryStatistics;
     sqlite3 *handle = nullptr;
     const int rc =
         sqlite3_open_v2(path.c_str(), &handle,

@@ -173,10 +173,10 @@ Result<void> GroupStore::markProcessed(std::span<const DedupKey> keys, std::vect
     for (const std::uint32_t i : m_order) {
         const DedupKey &key = keys[i];
         (*insert)
-            ->bindText(1, m_group)
+            ->bindTextView(1, m_group)
             .bindInt64(2, bucketOf(key.occurredAtMs))
-            .bindText(3, key.tenant)
-            .bindText(4, key.eventId);
+            .bindTextView(3, key.tenant)
+            .bindTextView(4, key.eventId);
         // The context is a literal: this runs once per event, so no string is built unless
         // it fails.
         if (auto done = (*insert)->step("cannot record a processed event"); !done) {
