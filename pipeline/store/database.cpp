@@ -289,18 +289,18 @@ Statement::~Statement()
 // an empty key is a zero-length blob, not a NULL that a NOT NULL column refuses.
 Statement &Statement::bindText(int index, std::string_view text)
 {
-    const int rc = sqlite3_bind_text64(m_statement, index, text.empty() ? "" : text.data(),
-                                       text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    if (m_bindError == SQLITE_OK) {
-        m_bindError = rc;
-    }
-    return *this;
+    return bindText(index, text, SQLITE_TRANSIENT);
 }
 
 Statement &Statement::bindTextView(int index, std::string_view text)
 {
+    return bindText(index, text, SQLITE_STATIC);
+}
+
+Statement &Statement::bindText(int index, std::string_view text, void (*lifetime)(void *))
+{
     const int rc = sqlite3_bind_text64(m_statement, index, text.empty() ? "" : text.data(),
-                                       text.size(), SQLITE_STATIC, SQLITE_UTF8);
+                                       text.size(), lifetime, SQLITE_UTF8);
     if (m_bindError == SQLITE_OK) {
         m_bindError = rc;
     }

@@ -60,6 +60,8 @@ public:
 
 private:
     explicit Statement(sqlite3_stmt *statement);
+    /// `lifetime`: SQLITE_TRANSIENT (copied) or SQLITE_STATIC (viewed).
+    Statement &bindText(int index, std::string_view text, void (*lifetime)(void *));
 
     sqlite3_stmt *m_statement = nullptr;
     int m_bindError = SQLITE_OK;
