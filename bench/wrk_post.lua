@@ -1,27 +1,19 @@
 -- wrk script for scripts/bench: POSTs one small JSON event per request (or a batch of
--- BENCH_BATCH events to Logdeck's :batch endpoint, or the Strimzi bridge's JSON embedded
--- format when BENCH_FORMAT=bridge), rotating over the API keys in BENCH_KEYS
--- (comma-separated; may be empty for peers without authentication). At the end it prints
--- one JSON line, prefixed with "BENCH_JSON ", that scripts/bench parses.
+-- BENCH_BATCH events to Logdeck's :batch endpoint), rotating over the API keys in
+-- BENCH_KEYS (comma-separated; empty for nginx, which has no authentication). At the end
+-- it prints one JSON line, prefixed with "BENCH_JSON ", that scripts/bench parses.
 local keys = {}
 for k in string.gmatch(os.getenv("BENCH_KEYS") or "", "[^,]+") do keys[#keys + 1] = k end
 local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
-local format = os.getenv("BENCH_FORMAT") or "logdeck"
 local event = '{"campaignId":"c-1","type":"click","occurredAt":"2026-11-26T15:04:05Z",'
            .. '"attributes":{"page":"/pricing","ref":"newsletter"}}'
 
-local body, ctype
-if format == "bridge" then
-  body = '{"records":[{"value":' .. event .. '}]}'
-  ctype = "application/vnd.kafka.json.v2+json"
-elseif batch > 1 then
+local ctype = "application/json"
+local body = event
+if batch > 1 then
   local parts = {}
   for i = 1, batch do parts[i] = event end
   body = '{"events":[' .. table.concat(parts, ",") .. ']}'
-  ctype = "application/json"
-else
-  body = event
-  ctype = "application/json"
 end
 
 local path = os.getenv("BENCH_PATH") or "/v1/events"

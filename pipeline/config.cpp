@@ -302,6 +302,11 @@ Result<void> Config::validate() const
     if (dedupWindowHours < 1 || dedupWindowHours > 8760) {
         return fail(Error::invalid("dedupWindowHours must be between 1 and 8760"));
     }
+    // A misspelt or ill-valued librdkafka property is a config error too, caught before
+    // any client is made.
+    if (auto properties = kafka::checkClientSettings(kafka); !properties) {
+        return fail(properties.error());
+    }
     return {};
 }
 

@@ -6,6 +6,7 @@
 #include "common/time_format.h"
 #include "consume/processor.h"
 #include "engine_info.h"
+#include "engine_metrics.h"
 #include "kafka/admin_client.h"
 #include "kafka/mock_cluster.h"
 #include "kafka/topic_catalog.h"
@@ -59,6 +60,7 @@ struct Engine::Impl
     std::set<std::string> stoppedGroups; // hosted, but stopped for a reset; under groupsMutex
     std::unique_ptr<DataDirLock> dataDirLock; // held from start to stop
     std::set<std::string> refusedGroups; // lost stores (the log says why); under groupsMutex
+    GroupCounterCarry carriedCounters; // stopped runtimes' counters; under groupsMutex
     std::unique_ptr<ops::ControlAgent> controlAgent;
     Engine *self = nullptr; // the redrive commands go through the engine's public API
     std::int64_t startedAtMs = 0;
@@ -156,7 +158,7 @@ struct Engine::Impl
         options.stallTimeout = std::chrono::milliseconds(config.stallTimeoutMs);
         // /metrics shows the groups too; they start after the collector, so look them up late.
         options.extraMetrics = [this] {
-            return consume::renderGroupMetrics(groupMetrics());
+            return metricsText();
         };
         auto started = collector::Collector::start(std::move(options));
         if (!started) {
@@ -229,7 +231,7 @@ struct Engine::Impl
     /// empty group); it stays hosted here, reported as stopped, until startGroup.
     Result<void> stopGroup(const std::string &name)
     {
-        std::unique_ptr<consume::GroupRuntime> runtime;
+        consume::GroupRuntime *stopping = nullptr;
         {
             const std::lock_guard lock(groupsMutex);
             const auto it = groups.find(name);
@@ -239,11 +241,24 @@ struct Engine::Impl
                 }
                 return fail(Error::notFound("group '" + name + "' is not run by this engine"));
             }
-            runtime = std::move(it->second);
-            groups.erase(it);
-            stoppedGroups.insert(name);
+            stopping = it->second.get();
         }
-        runtime.reset(); // joins the group's thread; the consumer leaves the group
+        // Joins the group's thread; the consumer leaves the group. Only this (the control)
+        // thread removes a runtime while the engine runs, so it is still in `groups`, and
+        // /metrics keeps counting it until its final counters are carried over.
+        stopping->stop();
+        std::unique_ptr<consume::GroupRuntime> runtime;
+        {
+            const std::lock_guard lock(groupsMutex);
+            const auto it = groups.find(name);
+            if (it != groups.end()) {
+                carriedCounters.retire(it->second->metrics());
+                runtime = std::move(it->second);
+                groups.erase(it);
+                stoppedGroups.insert(name);
+            }
+        }
+        runtime.reset();
         log::info("group.stopped", {{"group", name}});
         return {};
     }
@@ -536,7 +551,17 @@ struct Engine::Impl
             const std::lock_guard lock(groupsMutex);
             stopping.swap(groups);
         }
-        stopping.clear(); // joins each group's thread
+        for (const auto &[name, runtime] : stopping) {
+            runtime->stop(); // joins the group's thread
+        }
+        // A start after this stop goes on counting from here (the console restarts engines).
+        {
+            const std::lock_guard lock(groupsMutex);
+            for (const auto &[name, runtime] : stopping) {
+                carriedCounters.retire(runtime->metrics());
+            }
+        }
+        stopping.clear();
     }
 
     std::vector<consume::GroupMetrics> groupMetrics() const
@@ -544,9 +569,28 @@ struct Engine::Impl
         const std::lock_guard lock(groupsMutex);
         std::vector<consume::GroupMetrics> result;
         for (const auto &[name, runtime] : groups) {
-            result.push_back(runtime->metrics());
+            result.push_back(carriedCounters.carried(runtime->metrics()));
         }
         return result;
+    }
+
+    std::string metricsText() const
+    {
+        EngineMetricsInput input;
+        input.instanceId = instanceId;
+        input.groups = groupMetrics();
+        {
+            const std::lock_guard lock(groupsMutex);
+            for (const auto *names : {&stoppedGroups, &refusedGroups}) {
+                for (const auto &name : *names) {
+                    input.groups.push_back(carriedCounters.stopped(name));
+                }
+            }
+        }
+        if (const auto monitor = currentLagMonitor()) {
+            input.lag = monitor->snapshot();
+        }
+        return renderEngineMetrics(input);
     }
 
     /// Runs `action` on a running group under groupsMutex: stopGroup, on the control
@@ -797,8 +841,7 @@ std::vector<std::pair<std::string, std::string>> Engine::demoKeys() const
 
 std::string Engine::metricsText() const
 {
-    return (d->collector ? d->collector->metricsText() : std::string())
-        + consume::renderGroupMetrics(d->groupMetrics());
+    return (d->collector ? d->collector->metricsText() : std::string()) + d->metricsText();
 }
 
 std::vector<consume::GroupMetrics> Engine::groupMetrics() const

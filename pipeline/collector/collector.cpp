@@ -163,7 +163,7 @@ struct Collector::Impl
                                  receivedAt = request.receivedAt](HttpResponse response) {
                 metrics.countRequest(route, response.status);
                 if (route.starts_with("/v1/events")) {
-                    metrics.ingestLatency.observe(Clock::now() - receivedAt);
+                    metrics.observeIngest(route, Clock::now() - receivedAt);
                 }
                 respond(std::move(response));
             };

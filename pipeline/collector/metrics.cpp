@@ -1,37 +1,12 @@
 #include "collector/metrics.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <utility>
 
 namespace logdeck::collector {
 
-namespace {
-
-std::string number(double value)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.6g", value);
-    return text;
-}
-
-void appendHeader(std::string &out, std::string_view name, std::string_view help,
-                  std::string_view type)
-{
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
-void appendSample(std::string &out, std::string_view name, std::string_view labels,
-                  const std::string &value)
-{
-    out.append(name);
-    if (!labels.empty()) {
-        out.append("{").append(labels).append("}");
-    }
-    out.append(" ").append(value).append("\n");
-}
-
-} // namespace
+using prometheus::formatValue;
+using prometheus::TextWriter;
 
 void Histogram::observe(std::chrono::nanoseconds duration)
 {
@@ -50,7 +25,11 @@ CollectorCounters CollectorMetrics::counters() const
     CollectorCounters result;
     result.eventsAccepted = eventsAccepted.load(std::memory_order_relaxed);
     result.eventsRejected = eventsRejected.load(std::memory_order_relaxed);
-    result.ingestLatency = ingestLatency.counts();
+    const auto single = m_ingestSingle.counts();
+    const auto batch = m_ingestBatch.counts();
+    for (std::size_t i = 0; i < single.size(); ++i) {
+        result.ingestLatency[i] = single[i] + batch[i];
+    }
     const std::lock_guard lock(m_mutex);
     for (const auto &[routeAndStatus, count] : m_requests) {
         result.requests += count;
@@ -95,22 +74,15 @@ std::optional<double> Histogram::quantile(const Counts &counts, double q)
     return kBounds.back();
 }
 
-void Histogram::render(std::string &out, std::string_view name, std::string_view help) const
+double Histogram::sumSeconds() const
 {
-    appendHeader(out, name, help, "histogram");
-    const std::string bucketName = std::string(name) + "_bucket";
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < kBounds.size(); ++i) {
-        cumulative += m_buckets[i].load(std::memory_order_relaxed);
-        appendSample(out, bucketName, "le=\"" + number(kBounds[i]) + "\"",
-                     std::to_string(cumulative));
-    }
-    cumulative += m_buckets[kBounds.size()].load(std::memory_order_relaxed);
-    appendSample(out, bucketName, "le=\"+Inf\"", std::to_string(cumulative));
-    appendSample(out, std::string(name) + "_sum", "",
-                 number(static_cast<double>(m_sumNanos.load(std::memory_order_relaxed)) / 1e9));
-    appendSample(out, std::string(name) + "_count", "",
-                 std::to_string(m_count.load(std::memory_order_relaxed)));
+    return static_cast<double>(m_sumNanos.load(std::memory_order_relaxed)) / 1e9;
+}
+
+void Histogram::render(TextWriter &out, std::string_view name, const std::string &labels) const
+{
+    const auto perBucket = counts();
+    out.histogram(name, labels, kBounds, perBucket, sumSeconds());
 }
 
 void CollectorMetrics::countRequest(std::string_view route, int status)
@@ -119,50 +91,71 @@ void CollectorMetrics::countRequest(std::string_view route, int status)
     ++m_requests[{std::string(route), status}];
 }
 
+void CollectorMetrics::observeIngest(std::string_view route, std::chrono::nanoseconds duration)
+{
+    (route == "/v1/events:batch" ? m_ingestBatch : m_ingestSingle).observe(duration);
+}
+
 std::string CollectorMetrics::render(const CollectorGauges &gauges) const
 {
-    std::string out;
-    out.reserve(4096);
-    appendHeader(out, "logdeck_http_requests_total", "HTTP requests by route and status.",
-                 "counter");
+    TextWriter out;
+    out.text().reserve(8192);
+    out.family("logdeck_http_requests_total", "counter",
+               "HTTP requests the collector answered, by route and status code.");
     {
         const std::lock_guard lock(m_mutex);
         for (const auto &[key, count] : m_requests) {
-            appendSample(out, "logdeck_http_requests_total",
-                         "route=\"" + key.first + "\",status=\"" + std::to_string(key.second)
-                             + "\"",
-                         std::to_string(count));
+            out.sample("logdeck_http_requests_total",
+                       {{"route", key.first}, {"status", std::to_string(key.second)}},
+                       formatValue(count));
         }
     }
-    ingestLatency.render(out, "logdeck_ingest_latency_seconds",
-                         "Time from receiving an event request to its response.");
-    produceLatency.render(
-        out, "logdeck_produce_latency_seconds",
-        "Time from handing a record to the producer to the broker's acknowledgement.");
-    const std::pair<const char *, const std::atomic<std::uint64_t> *> counters[] = {
-        {"logdeck_events_accepted_total", &eventsAccepted},
-        {"logdeck_events_rejected_total", &eventsRejected},
-        {"logdeck_events_spilled_total", &eventsSpilled},
-        {"logdeck_events_handed_over_total", &eventsHandedOver},
-        {"logdeck_events_relayed_total", &eventsRelayed},
-        {"logdeck_spill_failures_total", &spillFailures},
+    out.family("logdeck_ingest_latency_seconds", "histogram",
+               "Time from receiving an event request to its response, by ingest route.");
+    m_ingestSingle.render(out, "logdeck_ingest_latency_seconds",
+                          TextWriter::labels({{"route", "/v1/events"}}));
+    m_ingestBatch.render(out, "logdeck_ingest_latency_seconds",
+                         TextWriter::labels({{"route", "/v1/events:batch"}}));
+    out.family("logdeck_produce_latency_seconds", "histogram",
+               "Time from handing a record to the producer to the broker's acknowledgement.");
+    produceLatency.render(out, "logdeck_produce_latency_seconds", {});
+    struct Counter
+    {
+        const char *name;
+        const char *help;
+        const std::atomic<std::uint64_t> *value;
     };
-    for (const auto &[name, counter] : counters) {
-        appendHeader(out, name, "Events counted by the collector.", "counter");
-        appendSample(out, name, "", std::to_string(counter->load(std::memory_order_relaxed)));
+    const Counter counters[] = {
+        {"logdeck_events_accepted_total",
+         "Events answered 202: produced to Kafka or committed to the outbox.", &eventsAccepted},
+        {"logdeck_events_rejected_total",
+         "Events refused as invalid (a body that is not JSON is not counted).", &eventsRejected},
+        {"logdeck_events_spilled_total", "Events committed to the outbox instead of Kafka.",
+         &eventsSpilled},
+        {"logdeck_events_handed_over_total",
+         "Events taken from the producer into the outbox when Kafka stopped acknowledging.",
+         &eventsHandedOver},
+        {"logdeck_events_relayed_total", "Outbox rows the relay delivered to Kafka.",
+         &eventsRelayed},
+        {"logdeck_spill_failures_total",
+         "Events that neither Kafka nor the outbox could take (answered 503).", &spillFailures},
+    };
+    for (const auto &counter : counters) {
+        out.family(counter.name, "counter", counter.help);
+        out.sample(counter.name, formatValue(counter.value->load(std::memory_order_relaxed)));
     }
-    appendHeader(out, "logdeck_producer_queue_depth",
-                 "Records waiting in the producer or in flight.", "gauge");
-    appendSample(out, "logdeck_producer_queue_depth", "",
-                 std::to_string(gauges.producerQueueDepth));
-    appendHeader(out, "logdeck_outbox_depth", "Outbox rows not yet delivered to Kafka.", "gauge");
-    appendSample(out, "logdeck_outbox_depth", "", std::to_string(gauges.outboxDepth));
-    appendHeader(out, "logdeck_spill_active", "1 while new events go through the outbox.", "gauge");
-    appendSample(out, "logdeck_spill_active", "", gauges.spilling ? "1" : "0");
-    appendHeader(out, "logdeck_relay_lag_seconds", "Age of the oldest undelivered outbox row.",
-                 "gauge");
-    appendSample(out, "logdeck_relay_lag_seconds", "", number(gauges.relayLagSeconds));
-    return out;
+    out.family("logdeck_producer_queue_depth", "gauge",
+               "Records waiting in the producer or in flight to the broker.");
+    out.sample("logdeck_producer_queue_depth", formatValue(gauges.producerQueueDepth));
+    out.family("logdeck_outbox_depth", "gauge", "Outbox rows not yet delivered to Kafka.");
+    out.sample("logdeck_outbox_depth", formatValue(gauges.outboxDepth));
+    out.family("logdeck_spill_active", "gauge",
+               "1 while new events go through the outbox, else 0.");
+    out.sample("logdeck_spill_active", gauges.spilling ? "1" : "0");
+    out.family("logdeck_relay_lag_seconds", "gauge",
+               "Age of the oldest undelivered outbox row; 0 when the outbox is empty.");
+    out.sample("logdeck_relay_lag_seconds", formatValue(gauges.relayLagSeconds));
+    return std::move(out.text());
 }
 
 } // namespace logdeck::collector

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/prometheus_text.h"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -31,8 +33,10 @@ public:
     /// difference of two reads: a window), interpolated inside its bucket as Prometheus's
     /// histogram_quantile does; nullopt when there are none.
     static std::optional<double> quantile(const Counts &counts, double q);
-    /// Appends the histogram in Prometheus text format.
-    void render(std::string &out, std::string_view name, std::string_view help) const;
+    double sumSeconds() const;
+    /// Appends the histogram's series (no HELP or TYPE) with `labels` (`a="x"` or empty).
+    void render(prometheus::TextWriter &out, std::string_view name,
+                const std::string &labels) const;
 
 private:
     std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> m_buckets {};
@@ -64,8 +68,10 @@ class CollectorMetrics
 {
 public:
     void countRequest(std::string_view route, int status);
+    /// Request received → response ready, on the ingest route `route` ("/v1/events" or
+    /// "/v1/events:batch").
+    void observeIngest(std::string_view route, std::chrono::nanoseconds duration);
 
-    Histogram ingestLatency; ///< request received → response ready
     Histogram produceLatency; ///< record handed to the producer → broker acknowledgement
     std::atomic<std::uint64_t> eventsAccepted {0};
     std::atomic<std::uint64_t> eventsRejected {0};
@@ -79,6 +85,8 @@ public:
     CollectorCounters counters() const;
 
 private:
+    Histogram m_ingestSingle; ///< /v1/events
+    Histogram m_ingestBatch; ///< /v1/events:batch
     mutable std::mutex m_mutex;
     std::map<std::pair<std::string, int>, std::uint64_t> m_requests;
 };

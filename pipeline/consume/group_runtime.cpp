@@ -1085,6 +1085,7 @@ struct GroupRuntime::Impl
         metrics.deadLettered += deadLettered;
         metrics.batches += 1;
         metrics.lastBatchMs = std::chrono::duration<double, std::milli>(took).count();
+        metrics.batchDuration.observe(took);
         metrics.lastError.clear();
         const kafka::ConsumedRecord *runStart = nullptr;
         PartitionProgress *p = nullptr;
@@ -1130,67 +1131,6 @@ struct GroupRuntime::Impl
         return copy;
     }
 };
-
-std::string renderGroupMetrics(const std::vector<GroupMetrics> &groups)
-{
-    if (groups.empty()) {
-        return {};
-    }
-    std::string out;
-    auto family = [&](const char *name, const char *type, const char *help, auto value) {
-        out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-        out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-        for (const auto &g : groups) {
-            out.append(name)
-                .append("{group=\"")
-                .append(g.group)
-                .append("\"} ")
-                .append(value(g))
-                .append("\n");
-        }
-    };
-    auto integer = [](std::int64_t v) {
-        return std::to_string(v);
-    };
-    auto real = [](double v) {
-        char text[32];
-        std::snprintf(text, sizeof text, "%.6g", v);
-        return std::string(text);
-    };
-    family("logdeck_group_processed_total", "counter", "Events a group processed.",
-           [&](const GroupMetrics &g) { return integer(g.processed); });
-    family("logdeck_group_retried_total", "counter", "Events a group sent to its retry topic.",
-           [&](const GroupMetrics &g) { return integer(g.retried); });
-    family("logdeck_group_dead_lettered_total", "counter",
-           "Events a group sent to the dead-letter topic.",
-           [&](const GroupMetrics &g) { return integer(g.deadLettered); });
-    family("logdeck_group_duplicates_total", "counter",
-           "Events a group skipped as already processed.",
-           [&](const GroupMetrics &g) { return integer(g.duplicates); });
-    family("logdeck_group_batch_seconds", "gauge", "Duration of the group's last batch.",
-           [&](const GroupMetrics &g) { return real(g.lastBatchMs / 1000.0); });
-    family("logdeck_group_processed_per_second", "gauge", "Events processed per second, last 5 s.",
-           [&](const GroupMetrics &g) { return real(g.processedPerSecond); });
-    family("logdeck_group_paused", "gauge", "1 while the group is paused.",
-           [&](const GroupMetrics &g) { return integer(g.paused ? 1 : 0); });
-    out.append(
-        "# HELP logdeck_group_last_record_timestamp_seconds Kafka timestamp of the last record "
-        "processed per partition.\n# TYPE logdeck_group_last_record_timestamp_seconds gauge\n");
-    for (const auto &g : groups) {
-        for (const auto &p : g.partitions) {
-            out.append("logdeck_group_last_record_timestamp_seconds{group=\"")
-                .append(g.group)
-                .append("\",topic=\"")
-                .append(p.topic)
-                .append("\",partition=\"")
-                .append(std::to_string(p.partition))
-                .append("\"} ")
-                .append(real(static_cast<double>(p.lastRecordTimestampMs) / 1000.0))
-                .append("\n");
-        }
-    }
-    return out;
-}
 
 std::string GroupRuntime::retryTopicOf(const std::string &group)
 {

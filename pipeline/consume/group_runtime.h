@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/prometheus_text.h"
 #include "common/result.h"
 #include "consume/processor.h"
 #include "kafka/client_settings.h"
@@ -85,14 +86,11 @@ struct GroupMetrics
     std::int64_t deadLettered = 0;
     std::int64_t duplicates = 0; ///< dedup hits: events already processed
     double lastBatchMs = 0;
+    prometheus::DurationHistogram batchDuration; ///< every batch's duration since start
     double processedPerSecond = 0; ///< over the last few seconds
     std::vector<PartitionProgress> partitions;
     std::string lastError;
 };
-
-/// The groups' metrics in Prometheus text format (per group: processed, retried,
-/// dead-lettered, dedup hits, batch latency, rate; per partition: last record timestamp).
-std::string renderGroupMetrics(const std::vector<GroupMetrics> &groups);
 
 /// Runs one processing group: one thread that owns the group's Kafka consumer (reading the
 /// source topic and the group's retry topic), its producer for retries, dead letters and

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/result.h"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -17,6 +19,10 @@ bool isSecretProperty(const std::string &name);
 
 /// A copy of `settings` with secret values replaced by "[redacted]".
 ClientSettings redacted(const ClientSettings &settings);
+
+/// Checks every property name and value the way librdkafka will when a client is made,
+/// without contacting any broker; the error names the first bad property.
+Result<void> checkClientSettings(const ClientSettings &settings);
 
 struct TopicPartition
 {

@@ -120,3 +120,15 @@ Error toError(rd_kafka_error_t *error, const std::string &context)
 }
 
 } // namespace logdeck::kafka::detail
+
+namespace logdeck::kafka {
+
+Result<void> checkClientSettings(const ClientSettings &settings)
+{
+    if (auto conf = detail::makeConf(settings, {}); !conf) {
+        return fail(conf.error());
+    }
+    return {};
+}
+
+} // namespace logdeck::kafka

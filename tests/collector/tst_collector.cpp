@@ -638,7 +638,8 @@ private Q_SLOTS:
         for (const char *line :
              {"logdeck_http_requests_total{route=\"/v1/events\",status=\"202\"} 1",
               "logdeck_http_requests_total{route=\"/v1/events\",status=\"401\"} 1",
-              "logdeck_ingest_latency_seconds_count 2", "logdeck_produce_latency_seconds_count 1",
+              "logdeck_ingest_latency_seconds_count{route=\"/v1/events\"} 2",
+              "logdeck_produce_latency_seconds_count 1",
               "logdeck_outbox_depth ", "logdeck_spill_active 0", "logdeck_producer_queue_depth ",
               "logdeck_relay_lag_seconds "}) {
             QVERIFY2(metrics.body.find(line) != std::string::npos, line);

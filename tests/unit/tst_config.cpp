@@ -166,6 +166,9 @@ private Q_SLOTS:
                                                 << "lagIntervalMs";
         QTest::newRow("stall timeout too short") << R"({"embedded": true, "stallTimeoutMs": 5})"
                                                  << "stallTimeoutMs";
+        QTest::newRow("unknown Kafka property")
+            << R"({"embedded": true, "kafka": {"linger.msec": "5"}})"
+            << "Kafka client property 'linger.msec'";
     }
 
     void validationNamesTheProblem()
