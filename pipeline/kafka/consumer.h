@@ -70,7 +70,8 @@ public:
 
     /// poll() into `records`, whose first `count` elements are the records read (the
     /// vector may hold more: their strings keep their capacity, so a loop that polls into
-    /// the same vector allocates nothing for most records).
+    /// the same vector allocates nothing for most records). What is buffered is taken in
+    /// one call; only an empty buffer is waited on, and for one record, not a full batch.
     Result<void> pollInto(std::vector<ConsumedRecord> &records, std::size_t &count,
                           std::size_t maxRecords, std::chrono::milliseconds timeout);
 
