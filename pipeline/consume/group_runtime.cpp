@@ -343,8 +343,17 @@ bool isCompactEventValue(std::string_view value)
 
 bool parseEvent(const kafka::ConsumedRecord &record, Event &event, std::string *problem)
 {
+    // `event` may be one of an earlier batch: its strings keep their capacity.
+    event.record = &record;
+    event.tenant.clear();
+    event.eventId.clear();
+    event.campaignId.clear();
+    event.type.clear();
+    event.occurredAtMs = 0;
+    event.receivedAtMs = 0;
     SimpleEventScanner fields(record.value);
     if (!fields.scan()) {
+        event.attributes.clear();
         return parseEventDom(record, event, problem);
     }
     event.record = &record;
@@ -358,8 +367,23 @@ bool parseEvent(const kafka::ConsumedRecord &record, Event &event, std::string *
     event.type = fields.type;
     event.occurredAtMs = parseRfc3339(fields.occurredAt).value_or(record.timestampMs);
     event.receivedAtMs = parseRfc3339(fields.receivedAt).value_or(record.timestampMs);
+    // Events of one source mostly carry the same attribute names: when this one's are those
+    // the map holds, its nodes are kept and only the values assigned.
+    auto &attributes = event.attributes;
+    bool sameNames = attributes.size() == fields.attributes.size();
+    for (std::size_t i = 0; sameNames && i < fields.attributes.size(); ++i) {
+        sameNames = attributes.contains(std::string(fields.attributes[i].first));
+    }
+    if (!sameNames) {
+        attributes.clear();
+    }
     for (const auto &[name, value] : fields.attributes) {
-        event.attributes.insert_or_assign(std::string(name), std::string(value));
+        std::string key(name);
+        if (const auto it = attributes.find(key); it != attributes.end()) {
+            it->second.assign(value);
+        } else {
+            attributes.emplace(std::move(key), std::string(value));
+        }
     }
     if (event.eventId.empty() || event.type.empty()) {
         if (problem != nullptr) {
@@ -409,8 +433,16 @@ struct GroupRuntime::Impl
     std::mt19937_64 random {std::random_device {}()};
     /// The batch being processed (and the strings of earlier ones, reused by the next poll).
     std::vector<kafka::ConsumedRecord> polledRecords;
-    std::vector<Event> batchEvents; ///< processBatch's events, reused
-    std::vector<Event> freshEvents; ///< processBatch's events for the processor, reused
+    // processBatch's vectors, reused from batch to batch: a batch's vectors are large
+    // enough that allocating and freeing them made malloc consolidate its free lists every
+    // batch, and an event's strings and attribute nodes keep their memory.
+    std::vector<Event> batchEvents;
+    std::vector<Event> freshEvents; ///< the fresh events when some are not, for the processor
+    std::vector<std::optional<Failure>> batchFailures;
+    std::vector<std::size_t> batchFresh;
+    std::vector<store::DedupKey> batchKeys;
+    std::vector<std::size_t> batchKeyOf; ///< index into batchKeys per event, or npos
+    std::vector<char> batchIsNew;
 
     mutable std::mutex metricsMutex;
     GroupMetrics metrics;
@@ -867,18 +899,21 @@ struct GroupRuntime::Impl
         // Dedup first, so that a duplicate of an event that is dead-lettered is not
         // dead-lettered twice. A redriven record (redrive-count header) is processed even
         // though its key exists: someone chose to run it again.
-        // Reused from batch to batch: a batch's vectors are large enough that allocating
-        // and freeing them made malloc consolidate its free lists every batch.
-        std::vector<Event> &events = batchEvents;
-        events.clear();
-        events.resize(ready.size());
-        std::vector<std::optional<Failure>> failures(ready.size());
-        std::vector<std::size_t> fresh;
+        // The batch's events are the first ready.size() of batchEvents, which only grows.
+        if (batchEvents.size() < ready.size()) {
+            batchEvents.resize(ready.size());
+        }
+        const std::span<Event> events(batchEvents.data(), ready.size());
+        std::vector<std::optional<Failure>> &failures = batchFailures;
+        failures.assign(ready.size(), std::nullopt);
+        std::vector<std::size_t> &fresh = batchFresh;
+        fresh.clear();
         std::int64_t duplicates = 0;
         std::uniform_real_distribution<double> chance(0.0, 1.0);
         // A failed event's key must go, or it would be skipped as a duplicate when it
         // comes back; if that cannot be done, the whole batch runs again.
         bool forgotten = true;
+        std::set<std::tuple<std::string, std::string, std::int64_t>> forgottenKeys;
         auto forget = [&](std::size_t i) {
             if (auto removed = store->forgetProcessed(events[i].tenant, events[i].eventId,
                                                       events[i].occurredAtMs);
@@ -886,23 +921,49 @@ struct GroupRuntime::Impl
                 setError(removed.error().message);
                 forgotten = false;
             }
+            forgottenKeys.emplace(events[i].tenant, events[i].eventId, events[i].occurredAtMs);
         };
+        // Parse every record, then mark the events' dedup keys in one pass in key order.
+        std::vector<store::DedupKey> &keys = batchKeys;
+        keys.clear();
+        std::vector<std::size_t> &keyOf = batchKeyOf;
+        keyOf.assign(ready.size(), std::string::npos);
         for (std::size_t i = 0; i < ready.size(); ++i) {
             std::string problem;
             if (!parseEvent(*ready[i], events[i], &problem)) {
-                events[i].record = ready[i];
                 failures[i] = failureOf(error_class::kSchemaError,
                                         "the record value is not a Logdeck event: " + problem);
                 continue;
             }
-            auto isNew =
-                store->markProcessed(events[i].tenant, events[i].eventId, events[i].occurredAtMs);
-            if (!isNew) {
-                setError(isNew.error().message);
-                rewind(firstOffsets);
-                return;
+            keyOf[i] = keys.size();
+            keys.push_back({events[i].tenant, events[i].eventId, events[i].occurredAtMs});
+        }
+        if (auto marked = store->markProcessed(keys, batchIsNew); !marked) {
+            setError(marked.error().message);
+            rewind(firstOffsets);
+            return;
+        }
+        for (std::size_t i = 0; i < ready.size(); ++i) {
+            if (keyOf[i] == std::string::npos) {
+                continue; // not an event
             }
-            if (!*isNew
+            bool isNew = batchIsNew[keyOf[i]] != 0;
+            if (!isNew && !forgottenKeys.empty()
+                && forgottenKeys.contains({events[i].tenant, events[i].eventId,
+                                           events[i].occurredAtMs})) {
+                // An earlier copy in this batch failed and gave its key back: as when the
+                // keys are marked one at a time, this copy takes it.
+                auto again = store->markProcessed(events[i].tenant, events[i].eventId,
+                                                  events[i].occurredAtMs);
+                if (!again) {
+                    setError(again.error().message);
+                    rewind(firstOffsets);
+                    return;
+                }
+                isNew = *again;
+                forgottenKeys.erase({events[i].tenant, events[i].eventId, events[i].occurredAtMs});
+            }
+            if (!isNew
                 && kafka::headerValue(ready[i]->headers, kafka::headers::kRedriveCount).empty()) {
                 ++duplicates;
                 continue;
@@ -915,22 +976,28 @@ struct GroupRuntime::Impl
                 failures[i] =
                     failureOf(error_class::kInjectedFailure,
                               "a transient failure injected by the group's fault settings");
-                forget(i); // it comes back through the retry topic
+                forget(i); // it comes back through the retry path
             } else {
                 fresh.push_back(i);
             }
         }
-        // The fresh events are moved to the processor and back (not copied): a failure
-        // record or forget() below still reads them.
-        std::vector<Event> &toProcess = freshEvents;
-        toProcess.clear();
-        toProcess.reserve(fresh.size());
-        for (const std::size_t i : fresh) {
-            toProcess.push_back(std::move(events[i]));
+        // When every event is fresh (the usual batch) the processor reads them in place;
+        // otherwise the fresh ones are moved to it and back (not copied): a failure record
+        // or forget() below still reads them.
+        const bool allFresh = fresh.size() == events.size();
+        if (!allFresh) {
+            freshEvents.clear();
+            freshEvents.reserve(fresh.size());
+            for (const std::size_t i : fresh) {
+                freshEvents.push_back(std::move(events[i]));
+            }
         }
-        auto result = processor->process(toProcess, *db);
-        for (std::size_t j = 0; j < fresh.size(); ++j) {
-            events[fresh[j]] = std::move(toProcess[j]);
+        auto result =
+            processor->process(allFresh ? std::span<const Event>(events) : freshEvents, *db);
+        if (!allFresh) {
+            for (std::size_t j = 0; j < fresh.size(); ++j) {
+                events[fresh[j]] = std::move(freshEvents[j]);
+            }
         }
         if (!result) {
             setError(result.error().message);

@@ -16,12 +16,13 @@ namespace logdeck::consume {
 /// Failures put in on purpose, for demos and tests. Changeable while the group runs.
 struct FaultInjection
 {
+    // The engine fills the first three from its config by position: a new member goes last.
     double transientFailureRate = 0; ///< fraction of events failed with a transient error
     std::chrono::milliseconds addedLatency {0}; ///< extra time per batch
+    bool poisonIsPermanent = true; ///< the load generator's poison marker dead-letters an event
     /// At most this many records per batch (0: the group's batchSize). With added latency
     /// it caps the group's rate, so that it falls behind its source (the demo's slow down).
     std::size_t maxBatch = 0;
-    bool poisonIsPermanent = true; ///< the load generator's poison marker dead-letters an event
 };
 
 /// How often and when a transiently failed event is tried again. `maxAttempts` counts

@@ -94,7 +94,9 @@ public:
 };
 
 /// Reads the collector's record value into `event` (which points at `record`); false when
-/// the value is not an event, with the reason in `problem` when given. Any byte sequence is
+/// the value is not an event, with the reason in `problem` when given. Whatever `event`
+/// held before is replaced; its strings and attribute nodes are reused, so a runtime keeps
+/// its events from batch to batch. Any byte sequence is
 /// safe here: values nesting deeper than kMaxJsonDepth are refused before they are parsed.
 bool parseEvent(const kafka::ConsumedRecord &record, Event &event,
                 std::string *problem = nullptr);

@@ -260,9 +260,9 @@ private:
         }
         for (const auto &[key, count] : counts) {
             (*upsert)
-                ->bindText(1, key.tenant)
-                .bindText(2, key.campaignId)
-                .bindText(3, key.type)
+                ->bindTextView(1, key.tenant)
+                .bindTextView(2, key.campaignId)
+                .bindTextView(3, key.type)
                 .bindInt64(4, key.minuteMs)
                 .bindInt64(5, count);
             if (auto done = (*upsert)->step("cannot update the analytics rollups"); !done) {
@@ -313,17 +313,18 @@ public:
             const Event &event = *next;
             const kafka::ConsumedRecord &record =
                 event.record != nullptr ? *event.record : kNoRecord;
+            // The event and its record outlive the step: bound without copies.
             (*insert)
-                ->bindText(1, event.tenant)
-                .bindText(2, event.eventId)
-                .bindText(3, event.type)
-                .bindText(4, event.campaignId)
+                ->bindTextView(1, event.tenant)
+                .bindTextView(2, event.eventId)
+                .bindTextView(3, event.type)
+                .bindTextView(4, event.campaignId)
                 .bindInt64(5, event.occurredAtMs)
                 .bindInt64(6, event.receivedAtMs)
-                .bindText(7, record.topic)
+                .bindTextView(7, record.topic)
                 .bindInt64(8, record.partition)
                 .bindInt64(9, record.offset)
-                .bindText(10, record.value);
+                .bindTextView(10, record.value);
             if (auto done = (*insert)->step("cannot store an event in the event index"); !done) {
                 return fail(done.error());
             }

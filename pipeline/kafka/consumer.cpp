@@ -99,6 +99,9 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ClientSettings &setting
     }
     consumer->m_handle = handle->release();
     rd_kafka_poll_set_consumer(consumer->m_handle);
+    // The group's queue, where poll_set_consumer sent every partition's records and the
+    // rebalance events.
+    consumer->m_queue = rd_kafka_queue_get_consumer(consumer->m_handle);
     return consumer;
 }
 
@@ -133,6 +136,9 @@ void Consumer::rebalanceCallback(rd_kafka_s *handle, int err, void *partitions, 
 Consumer::~Consumer()
 {
     close();
+    if (m_queue != nullptr) {
+        rd_kafka_queue_destroy(m_queue);
+    }
     if (m_handle != nullptr) {
         rd_kafka_destroy(m_handle);
     }
@@ -183,52 +189,84 @@ Result<void> Consumer::pollInto(std::vector<ConsumedRecord> &records, std::size_
     while (count < maxRecords) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        // Once something has arrived, only take what is already buffered.
-        const int wait = count == 0 ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
-        rd_kafka_message_t *message = rd_kafka_consumer_poll(m_handle, wait);
-        if (message == nullptr) {
-            if (count > 0 || left.count() <= 0) {
-                break;
-            }
-            continue;
+        // What is buffered already is taken many at a time (one call, not one per record).
+        std::size_t got = 0;
+        if (m_queue != nullptr) {
+            m_messages.resize(maxRecords - count);
+            const auto taken = rd_kafka_consume_batch_queue(m_queue, 0, m_messages.data(),
+                                                            m_messages.size());
+            got = taken > 0 ? static_cast<std::size_t>(taken) : 0;
         }
-        if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            const rd_kafka_resp_err_t err = message->err;
-            const std::string text = rd_kafka_message_errstr(message);
-            rd_kafka_message_destroy(message);
-            if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (got == 0) {
+            if (count > 0 && m_queue != nullptr) {
+                break; // the buffer is drained: return what arrived
+            }
+            // Nothing buffered: wait for one record, not for a full batch. Once something
+            // has arrived, only take what is already buffered.
+            const int wait =
+                count == 0 ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
+            rd_kafka_message_t *message = rd_kafka_consumer_poll(m_handle, wait);
+            if (message == nullptr) {
+                if (count > 0 || left.count() <= 0) {
+                    break;
+                }
                 continue;
             }
-            if (err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
-                || err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
-                || err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-                return fail(detail::toError(err, "consuming failed (" + text + ")"));
+            m_messages.resize(1);
+            m_messages[0] = message;
+            got = 1;
+        }
+        for (std::size_t i = 0; i < got; ++i) {
+            if (auto taken = take(m_messages[i], records, count); !taken) {
+                for (std::size_t j = i + 1; j < got; ++j) {
+                    rd_kafka_message_destroy(m_messages[j]);
+                }
+                return taken;
             }
-            log::debug("kafka.consumer.transient_error", {{"error", text}});
-            continue;
         }
-        if (count == records.size()) {
-            records.emplace_back();
-        }
-        ConsumedRecord &record = records[count++];
-        record.topic.assign(rd_kafka_topic_name(message->rkt));
-        record.partition = message->partition;
-        record.offset = message->offset;
-        record.timestampMs = rd_kafka_message_timestamp(message, nullptr);
-        if (message->key != nullptr) {
-            record.key.assign(static_cast<const char *>(message->key), message->key_len);
-        } else {
-            record.key.clear();
-        }
-        record.valueIsNull = message->payload == nullptr;
-        if (message->payload != nullptr) {
-            record.value.assign(static_cast<const char *>(message->payload), message->len);
-        } else {
-            record.value.clear();
-        }
-        readHeaders(message, record.headers);
-        rd_kafka_message_destroy(message);
     }
+    return {};
+}
+
+Result<void> Consumer::take(rd_kafka_message_t *message, std::vector<ConsumedRecord> &records,
+                            std::size_t &count)
+{
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const rd_kafka_resp_err_t err = message->err;
+        const std::string text = rd_kafka_message_errstr(message);
+        rd_kafka_message_destroy(message);
+        if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            return {};
+        }
+        if (err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+            || err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+            || err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+            return fail(detail::toError(err, "consuming failed (" + text + ")"));
+        }
+        log::debug("kafka.consumer.transient_error", {{"error", text}});
+        return {};
+    }
+    if (count == records.size()) {
+        records.emplace_back();
+    }
+    ConsumedRecord &record = records[count++];
+    record.topic.assign(rd_kafka_topic_name(message->rkt));
+    record.partition = message->partition;
+    record.offset = message->offset;
+    record.timestampMs = rd_kafka_message_timestamp(message, nullptr);
+    if (message->key != nullptr) {
+        record.key.assign(static_cast<const char *>(message->key), message->key_len);
+    } else {
+        record.key.clear();
+    }
+    record.valueIsNull = message->payload == nullptr;
+    if (message->payload != nullptr) {
+        record.value.assign(static_cast<const char *>(message->payload), message->len);
+    } else {
+        record.value.clear();
+    }
+    readHeaders(message, record.headers);
+    rd_kafka_message_destroy(message);
     return {};
 }
 

@@ -11,6 +11,8 @@
 #include <vector>
 
 struct rd_kafka_s;
+struct rd_kafka_queue_s;
+struct rd_kafka_message_s;
 
 namespace logdeck::kafka {
 
@@ -68,7 +70,8 @@ public:
 
     /// poll() into `records`, whose first `count` elements are the records read (the
     /// vector may hold more: their strings keep their capacity, so a loop that polls into
-    /// the same vector allocates nothing for most records).
+    /// the same vector allocates nothing for most records). What is buffered is taken in
+    /// one call; only an empty buffer is waited on, and for one record, not a full batch.
     Result<void> pollInto(std::vector<ConsumedRecord> &records, std::size_t &count,
                           std::size_t maxRecords, std::chrono::milliseconds timeout);
 
@@ -96,7 +99,14 @@ private:
     Consumer();
     static void rebalanceCallback(rd_kafka_s *handle, int err, void *partitions, void *opaque);
 
+    /// Moves `message` into records[count] (reusing its strings) unless it is an error
+    /// event; destroys it either way. Fails on errors that stop consumption.
+    Result<void> take(rd_kafka_message_s *message, std::vector<ConsumedRecord> &records,
+                      std::size_t &count);
+
     rd_kafka_s *m_handle = nullptr;
+    rd_kafka_queue_s *m_queue = nullptr; ///< the group's queue, read in batches
+    std::vector<rd_kafka_message_s *> m_messages; ///< one batch read from m_queue, reused
     RebalanceHandler m_rebalance;
     bool m_closed = false;
 };

@@ -289,8 +289,18 @@ Statement::~Statement()
 // an empty key is a zero-length blob, not a NULL that a NOT NULL column refuses.
 Statement &Statement::bindText(int index, std::string_view text)
 {
+    return bindText(index, text, SQLITE_TRANSIENT);
+}
+
+Statement &Statement::bindTextView(int index, std::string_view text)
+{
+    return bindText(index, text, SQLITE_STATIC);
+}
+
+Statement &Statement::bindText(int index, std::string_view text, void (*lifetime)(void *))
+{
     const int rc = sqlite3_bind_text64(m_statement, index, text.empty() ? "" : text.data(),
-                                       text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+                                       text.size(), lifetime, SQLITE_UTF8);
     if (m_bindError == SQLITE_OK) {
         m_bindError = rc;
     }
@@ -409,6 +419,10 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path)
     if (auto created = createPrivateFile(path); !created) {
         return fail(created.error());
     }
+    // SQLite's memory statistics take a global mutex around every allocation; nothing
+    // reads them. Only possible before SQLite initializes: later it is refused, harmlessly.
+    static const int kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)kNoMemoryStatistics;
     sqlite3 *handle = nullptr;
     const int rc =
         sqlite3_open_v2(path.c_str(), &handle,

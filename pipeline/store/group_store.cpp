@@ -4,6 +4,10 @@
 #include "store/database.h"
 #include "store/sqlite_support.h"
 
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
 namespace logdeck::store {
 
 namespace {
@@ -130,28 +134,60 @@ Result<void> GroupStore::writeOffsets(const std::vector<kafka::TopicPartitionOff
     return {};
 }
 
+namespace {
+
+constexpr std::string_view kMarkProcessedSql = R"sql(
+        INSERT OR IGNORE INTO processed_events(group_id, bucket, tenant, event_id)
+        VALUES(?1, ?2, ?3, ?4))sql";
+
+} // namespace
+
 Result<bool> GroupStore::markProcessed(const std::string &tenant, const std::string &eventId,
                                        std::int64_t occurredAtMs)
 {
-    auto insert = detail::cached(m_db, m_statements->markProcessed, R"sql(
-        INSERT OR IGNORE INTO processed_events(group_id, bucket, tenant, event_id)
-        VALUES(?1, ?2, ?3, ?4))sql");
+    const DedupKey key {tenant, eventId, occurredAtMs};
+    std::vector<char> isNew;
+    if (auto marked = markProcessed(std::span(&key, 1), isNew); !marked) {
+        return fail(marked.error());
+    }
+    return isNew[0] != 0;
+}
+
+Result<void> GroupStore::markProcessed(std::span<const DedupKey> keys, std::vector<char> &isNew)
+{
+    isNew.assign(keys.size(), 0);
+    auto insert = detail::cached(m_db, m_statements->markProcessed, kMarkProcessedSql);
     if (!insert) {
         return fail(insert.error());
     }
-    (*insert)
-        ->bindText(1, m_group)
-        .bindInt64(2, bucketOf(occurredAtMs))
-        .bindText(3, tenant)
-        .bindText(4, eventId);
-    // The context is a literal: this runs once per event, so no string is built unless it fails.
-    if (auto done = (*insert)->step("cannot record a processed event"); !done) {
-        Error error = done.error();
-        error.message +=
-            " (group '" + m_group + "', tenant '" + tenant + "', event '" + eventId + "')";
-        return fail(std::move(error));
+    // In the primary key's order (group, bucket, tenant, id). The sort is stable, so of two
+    // copies in `keys` the first is inserted first and is the new one.
+    m_order.resize(keys.size());
+    std::iota(m_order.begin(), m_order.end(), std::uint32_t {0});
+    auto keyOf = [&](std::uint32_t i) {
+        return std::tuple(bucketOf(keys[i].occurredAtMs), keys[i].tenant, keys[i].eventId);
+    };
+    if (!std::ranges::is_sorted(m_order, {}, keyOf)) {
+        std::ranges::stable_sort(m_order, {}, keyOf);
     }
-    return sqlite3_changes(m_db.handle()) == 1;
+    for (const std::uint32_t i : m_order) {
+        const DedupKey &key = keys[i];
+        (*insert)
+            ->bindTextView(1, m_group)
+            .bindInt64(2, bucketOf(key.occurredAtMs))
+            .bindTextView(3, key.tenant)
+            .bindTextView(4, key.eventId);
+        // The context is a literal: this runs once per event, so no string is built unless
+        // it fails.
+        if (auto done = (*insert)->step("cannot record a processed event"); !done) {
+            Error error = done.error();
+            error.message += " (group '" + m_group + "', tenant '" + std::string(key.tenant)
+                + "', event '" + std::string(key.eventId) + "')";
+            return fail(std::move(error));
+        }
+        isNew[i] = sqlite3_changes(m_db.handle()) == 1 ? 1 : 0;
+    }
+    return {};
 }
 
 Result<bool> GroupStore::forgetProcessed(const std::string &tenant, const std::string &eventId,

@@ -7,10 +7,20 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace logdeck::store {
+
+/// The dedup key of one event, viewing the caller's strings.
+struct DedupKey
+{
+    std::string_view tenant;
+    std::string_view eventId;
+    std::int64_t occurredAtMs = 0;
+};
 
 class Database;
 
@@ -54,6 +64,12 @@ public:
     Result<bool> markProcessed(const std::string &tenant, const std::string &eventId,
                                std::int64_t occurredAtMs);
 
+    /// markProcessed for each of `keys`, with the same outcome as calling it on each in
+    /// turn: isNew[i] is false when the key was held already or is repeated earlier in
+    /// `keys`. The keys are inserted in key order, so that the inserts walk the index
+    /// instead of jumping around it. On failure nothing is known of any key.
+    Result<void> markProcessed(std::span<const DedupKey> keys, std::vector<char> &isNew);
+
     /// Removes the key markProcessed added, for an event that then failed and will come
     /// back through the retry path, or for a replay (inside the caller's transaction); false
     /// when the key was not there.
@@ -86,6 +102,7 @@ private:
     struct Statements;
     Database &m_db;
     std::string m_group;
+    std::vector<std::uint32_t> m_order; ///< markProcessed's key order, reused
     std::unique_ptr<Statements> m_statements;
 };
 

@@ -37,6 +37,9 @@ public:
 
     /// Parameters are numbered from 1, as ?1 in SQL. Values are copied.
     Statement &bindText(int index, std::string_view text);
+    /// bindText without the copy, for hot statements: `text` must stay valid and unchanged
+    /// until the statement is stepped to its end, reset or bound again.
+    Statement &bindTextView(int index, std::string_view text);
     Statement &bindBlob(int index, std::string_view bytes);
     Statement &bindInt64(int index, std::int64_t value);
     Statement &bindDouble(int index, double value);
@@ -57,6 +60,8 @@ public:
 
 private:
     explicit Statement(sqlite3_stmt *statement);
+    /// `lifetime`: SQLITE_TRANSIENT (copied) or SQLITE_STATIC (viewed).
+    Statement &bindText(int index, std::string_view text, void (*lifetime)(void *));
 
     sqlite3_stmt *m_statement = nullptr;
     int m_bindError = SQLITE_OK;

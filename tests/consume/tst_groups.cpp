@@ -13,6 +13,7 @@
 #include "kafka/topic_catalog.h"
 #include "store/database.h"
 #include "store/group_store.h"
+#include "store/sqlite_support.h"
 #include "support/test_broker.h"
 
 #include <QTemporaryDir>
@@ -129,6 +130,33 @@ std::vector<kafka::ConsumedRecord> readTopic(const std::string &topic, std::size
     return records;
 }
 
+/// Every row of `sql` in `group`'s store under `dataDir`, its `columns` columns joined by '|'.
+QStringList storeRows(const std::string &dataDir, const std::string &group, const char *sql,
+                      int columns)
+{
+    QStringList result;
+    auto db = store::Database::open(store::GroupStore::pathFor(dataDir, group));
+    if (!db) {
+        return {QString::fromStdString(db.error().message)};
+    }
+    auto select = store::detail::Statement::prepare((*db)->handle(), sql);
+    if (!select) {
+        return {QString::fromStdString(select.error().message)};
+    }
+    for (;;) {
+        auto row = select->step("reading the store");
+        if (!row || *row == store::detail::Statement::Step::Done) {
+            break;
+        }
+        QStringList cells;
+        for (int c = 0; c < columns; ++c) {
+            cells << QString::fromStdString(select->columnText(c));
+        }
+        result << cells.join('|');
+    }
+    return result;
+}
+
 std::int64_t rollupTotal(const std::string &dataDir, const std::string &group)
 {
     auto rows = consume::readRollups(dataDir, std::string(), group);
@@ -234,6 +262,73 @@ private Q_SLOTS:
                 1);
         }
         QCOMPARE(dlqIds, sent.poisonIds);
+    }
+
+    /// The runtime marks a batch's dedup keys in key order and hands the processor the
+    /// batch's events in place: it must store exactly what a group reading one record at a
+    /// time stores, with copies in the batch and poison events and records that are not
+    /// events in the middle of it.
+    void aBatchStoresWhatOneRecordAtATimeStores()
+    {
+        const Topics t = makeTopics("persister");
+        const int events = g_mock ? 1500 : 4000;
+        const Sent first = produceEvents(t.source, events, 0.05, 0.01);
+        auto producer = kafka::Producer::create(clusterSettings());
+        QVERIFY(producer.has_value());
+        const std::vector<std::string> notEvents = {"not json", R"({"id":"no-type"})", "[1,2]"};
+        for (const auto &value : notEvents) {
+            for (int p = 0; p < kPartitions; ++p) {
+                QVERIFY((*producer)->produce({t.source, p, "tenant-1", value, {}, 0}).has_value());
+            }
+        }
+        QVERIFY((*producer)->flush(15s).has_value());
+        const Sent second = produceEvents(t.source, events, 0.05, 0.01, events);
+        const auto records = static_cast<std::int64_t>(
+            first.records + second.records + notEvents.size() * kPartitions);
+        const auto valid = static_cast<std::int64_t>(first.validIds.size() + second.validIds.size());
+        const auto poison =
+            static_cast<std::int64_t>(first.poisonIds.size() + second.poisonIds.size());
+
+        QTemporaryDir batchedData;
+        QTemporaryDir singleData;
+        auto batched = startGroup(t, batchedData.path().toStdString(), "persister");
+        QVERIFY(batched);
+        Topics one = makeTopics("persister"); // its own group, retry and dead-letter topics
+        one.source = t.source;
+        consume::GroupOptions options;
+        options.batchSize = 1;
+        auto single = startGroup(one, singleData.path().toStdString(), "persister", {}, {}, options);
+        QVERIFY(single);
+        const auto settled = [&](const consume::GroupRuntime &group) {
+            const auto m = group.metrics();
+            return m.processed + m.duplicates + m.deadLettered == records;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*batched), 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*single), 120000);
+        const auto b = batched->metrics();
+        const auto s = single->metrics();
+        QVERIFY2(b.batches < s.batches / 10, "the batched group read records in batches");
+        batched->stop();
+        single->stop();
+        QCOMPARE(b.processed, valid);
+        QCOMPARE(b.deadLettered, poison + static_cast<std::int64_t>(notEvents.size() * kPartitions));
+        QCOMPARE(b.processed, s.processed);
+        QCOMPARE(b.duplicates, s.duplicates);
+        QCOMPARE(b.deadLettered, s.deadLettered);
+        QCOMPARE(b.retried, std::int64_t(0));
+
+        const char *eventsSql = "SELECT tenant, event_id, type, campaign_id, occurred_at_ms, "
+                                "topic, partition, offset, payload FROM events "
+                                "ORDER BY tenant, event_id";
+        const char *keysSql = "SELECT bucket, tenant, event_id FROM processed_events "
+                              "ORDER BY bucket, tenant, event_id";
+        const QStringList batchedEvents =
+            storeRows(batchedData.path().toStdString(), t.group, eventsSql, 9);
+        QCOMPARE(batchedEvents.size(), valid);
+        QCOMPARE(batchedEvents, storeRows(singleData.path().toStdString(), one.group, eventsSql, 9));
+        const QStringList batchedKeys = storeRows(batchedData.path().toStdString(), t.group, keysSql, 3);
+        QCOMPARE(batchedKeys.size(), valid + poison); // a poison event keeps its key
+        QCOMPARE(batchedKeys, storeRows(singleData.path().toStdString(), one.group, keysSql, 3));
     }
 
     void transientFailuresRetryWithoutStallingTheSource()

@@ -209,6 +209,62 @@ private Q_SLOTS:
         QCOMPARE(countOf(fraud), std::int64_t(1));
     }
 
+    /// A batch's keys are inserted in key order, not in the batch's: the outcome must be
+    /// what marking them one at a time gives, copies within the batch included.
+    void aBatchMarksKeysAsOneAtATimeWould()
+    {
+        auto db = openOrFail(m_path);
+        QVERIFY(db);
+        store::GroupStore batched(*db, "batched");
+        store::GroupStore single(*db, "single");
+        struct Key
+        {
+            std::string tenant;
+            std::string id;
+            std::int64_t at;
+        };
+        // Held before the batch by both.
+        const std::vector<Key> held = {{"acme", "e-3", kNoon}, {"globex", "e-9", kNoon + 2000}};
+        for (const auto &k : held) {
+            QCOMPARE(mark(batched, k.tenant, k.id, k.at), kNew);
+            QCOMPARE(mark(single, k.tenant, k.id, k.at), kNew);
+        }
+        // Out of key order, with copies in the batch (also of held keys), several tenants
+        // and seconds, and one id in two seconds.
+        const std::vector<Key> batch = {
+            {"initech", "e-5", kNoon + 5000}, {"acme", "e-3", kNoon},
+            {"globex", "e-1", kNoon + 999},   {"acme", "e-2", kNoon + 1000},
+            {"initech", "e-5", kNoon + 5000}, {"acme", "e-1", kNoon},
+            {"globex", "e-9", kNoon + 2500},  {"acme", "e-2", kNoon + 1000},
+            {"acme", "e-2", kNoon + 2000},    {"acme", "e-0", kNoon + 999},
+            {"globex", "e-1", kNoon + 999},
+        };
+        std::vector<store::DedupKey> keys;
+        for (const auto &k : batch) {
+            keys.push_back({k.tenant, k.id, k.at});
+        }
+        std::vector<char> isNew;
+        auto marked = batched.markProcessed(keys, isNew);
+        QVERIFY2(marked, marked ? "" : marked.error().message.c_str());
+        QCOMPARE(isNew.size(), batch.size());
+        QStringList expected;
+        QStringList actual;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            expected << QString::fromStdString(
+                mark(single, batch[i].tenant, batch[i].id, batch[i].at));
+            actual << QString::fromStdString(isNew[i] != 0 ? kNew : kDuplicate);
+        }
+        QCOMPARE(actual, expected);
+        QCOMPARE(expected.count(QString::fromStdString(kNew)), 6);
+        QCOMPARE(countOf(batched), countOf(single));
+        for (const auto &k : batch) {
+            QCOMPARE(batched.isProcessed(k.tenant, k.id, k.at).value_or(false), true);
+        }
+        // An empty batch marks nothing.
+        QVERIFY(batched.markProcessed({}, isNew).has_value());
+        QVERIFY(isNew.empty());
+    }
+
     void aRolledBackBatchLeavesNoDedupKey()
     {
         auto db = openOrFail(m_path);
