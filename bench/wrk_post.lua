@@ -5,7 +5,9 @@
 local keys = {}
 for k in string.gmatch(os.getenv("BENCH_KEYS") or "", "[^,]+") do keys[#keys + 1] = k end
 local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
-local event = '{"campaignId":"c-1","type":"click","occurredAt":"2026-11-26T15:04:05Z",'
+-- occurredAt is the time the script starts: a fixed date would fall out of the groups'
+-- dedup window after a week, and pruning would then run during the benchmark.
+local event = '{"campaignId":"c-1","type":"click","occurredAt":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ") .. '",'
            .. '"attributes":{"page":"/pricing","ref":"newsletter"}}'
 
 local ctype = "application/json"

@@ -212,9 +212,9 @@ struct Engine::Impl
             for (const int ms : settings.backoffMs) {
                 options.retry.backoff.emplace_back(ms);
             }
-            options.faults = {settings.transientFailureRate,
-                              std::chrono::milliseconds(settings.addedLatencyMs),
-                              settings.poisonIsPermanent};
+            options.faults = {.transientFailureRate = settings.transientFailureRate,
+                              .addedLatency = std::chrono::milliseconds(settings.addedLatencyMs),
+                              .poisonIsPermanent = settings.poisonIsPermanent};
             options.dedupWindow = std::chrono::hours(config.dedupWindowHours);
             options.clientId = ops::groupMemberClientId(instanceId, name);
             options.acceptStateLoss =

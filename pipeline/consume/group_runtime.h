@@ -16,7 +16,6 @@ namespace logdeck::consume {
 /// Failures put in on purpose, for demos and tests. Changeable while the group runs.
 struct FaultInjection
 {
-    // The engine fills the first three from its config by position: a new member goes last.
     double transientFailureRate = 0; ///< fraction of events failed with a transient error
     std::chrono::milliseconds addedLatency {0}; ///< extra time per batch
     bool poisonIsPermanent = true; ///< the load generator's poison marker dead-letters an event

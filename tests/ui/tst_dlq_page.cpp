@@ -154,7 +154,7 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(1, DeadLetterModel::RedriveState)).toString(),
                  QStringLiteral("none"));
         QCOMPARE(model.data(model.index(3, DeadLetterModel::Origin)).toString(),
-                 QStringLiteral("events.raw[3]@3"));
+                 QStringLiteral("events.raw:3:3"));
         QCOMPARE(model.data(model.index(8, 0), DeadLetterModel::CoordinatesRole).toString(),
                  QStringLiteral("events.dlq:2:1"));
 

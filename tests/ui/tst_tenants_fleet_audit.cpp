@@ -211,7 +211,7 @@ private Q_SLOTS:
         QCOMPARE(model.index(2, EventPathModel::Hop).data().toString(), QStringLiteral("retried"));
         QCOMPARE(model.index(2, EventPathModel::Since).data().toString(), QStringLiteral("+40 ms"));
         QCOMPARE(model.index(3, EventPathModel::Where).data().toString(),
-                 QStringLiteral("events.dlq[0]@9"));
+                 QStringLiteral("events.dlq:0:9"));
         QCOMPARE(model.index(3, EventPathModel::Since).data().toString(), QStringLiteral("+2.5 s"));
         // A hop without a time says so; it is not given the epoch.
         QCOMPARE(model.index(5, EventPathModel::Time).data().toString(), QStringLiteral("unknown"));

@@ -1,5 +1,7 @@
 #include "models/dead_letter_model.h"
 
+#include "ops/record_address.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
@@ -200,11 +202,10 @@ int DeadLetterModel::columnCount(const QModelIndex &parent) const
 QString DeadLetterModel::originText(const Row &row) const
 {
     const QString &topic = m_pool.at(row.originalTopic);
-    return QStringLiteral("%1[%2]@%3")
-        .arg(topic.isEmpty() ? QStringLiteral("?") : topic,
-             row.originalPartition < 0 ? QStringLiteral("?")
-                                       : QString::number(row.originalPartition),
-             row.originalOffset < 0 ? QStringLiteral("?") : QString::number(row.originalOffset));
+    return QString::fromStdString(ops::formatRecordAddress(
+        topic.isEmpty() ? std::string("?") : topic.toStdString(),
+        row.originalPartition < 0 ? std::nullopt : std::optional(row.originalPartition),
+        row.originalOffset < 0 ? std::nullopt : std::optional(row.originalOffset)));
 }
 
 QString DeadLetterModel::redriveText(const Row &row) const

@@ -1,6 +1,7 @@
 #include "models/tenant_models.h"
 
 #include "models/time_text.h"
+#include "ops/record_address.h"
 #include "widgets/chip_delegate.h"
 
 #include <QBrush>
@@ -15,13 +16,14 @@ QString text(std::string_view view)
     return QString::fromUtf8(view.data(), static_cast<qsizetype>(view.size()));
 }
 
-QString where(std::int32_t partition, std::int64_t offset)
+/// A record's address in the one notation (topic:partition:offset), "–" when not known.
+QString where(const std::string &topic, std::int32_t partition, std::int64_t offset)
 {
-    if (partition < 0) {
+    if (topic.empty() || partition < 0) {
         return QStringLiteral("–");
     }
-    return offset >= 0 ? QStringLiteral("[%1]@%2").arg(partition).arg(offset)
-                       : QStringLiteral("[%1]").arg(partition);
+    return QString::fromStdString(ops::formatRecordAddress(
+        topic, partition, offset >= 0 ? std::optional(offset) : std::nullopt));
 }
 
 std::optional<ops::EventState> stateIn(const ops::InspectedEvent &event, const std::string &group)
@@ -235,7 +237,7 @@ QVariant TenantTimelineModel::data(const QModelIndex &index, int role) const
     case States:
         return {};
     case Where:
-        return where(event->partition, event->offset);
+        return where("events.raw", event->partition, event->offset);
     case ColumnCount:
         break;
     }
@@ -318,8 +320,7 @@ QVariant EventPathModel::data(const QModelIndex &index, int role) const
     case Group:
         return hop.group.empty() ? QStringLiteral("–") : QString::fromStdString(hop.group);
     case Where:
-        return hop.topic.empty() ? QStringLiteral("–")
-                                 : QString::fromStdString(hop.topic) + where(hop.partition, hop.offset);
+        return where(hop.topic, hop.partition, hop.offset);
     case Detail:
         return QString::fromStdString(hop.detail);
     case ColumnCount:

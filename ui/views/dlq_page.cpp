@@ -2,6 +2,7 @@
 
 #include "bridge/console_session.h"
 #include "models/dead_letter_model.h"
+#include "ops/record_address.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -626,13 +627,12 @@ void DlqPage::showDetail(std::uint64_t requestId, const DeadLetterDetailPtr &det
     } else {
         QStringList lines;
         for (const auto &r : detail->history) {
-            lines << html(tr("#%1 %2 by %3 → %4[%5]@%6")
+            lines << html(tr("#%1 %2 by %3 → %4")
                               .arg(r.redriveCount)
                               .arg(QDateTime::fromMSecsSinceEpoch(r.redrivenAtMs).toString(Qt::ISODate),
                                    QString::fromStdString(r.redrivenBy),
-                                   QString::fromStdString(r.targetTopic))
-                              .arg(r.targetPartition)
-                              .arg(r.targetOffset));
+                                   QString::fromStdString(ops::formatRecordAddress(
+                                       r.targetTopic, r.targetPartition, r.targetOffset))));
         }
         redrives = lines.join(QStringLiteral("<br>"));
     }
