@@ -31,8 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kSpillGroupCommit = 5000;
 constexpr std::chrono::seconds kAuthRefresh {2};
-/// The stall watch looks at most this often, however many events are in flight.
-constexpr std::chrono::milliseconds kMinStallCheck {5};
 
 /// Completes one event: true once it is durable (in Kafka or in the outbox).
 using EventDone = std::function<void(bool durable)>;
@@ -125,12 +123,13 @@ struct Collector::Impl
     std::unique_ptr<store::Database> writerDb;
     std::thread writer;
 
-    // Events in the producer's hands, oldest first: what the hand-over moves to the outbox,
-    // and, by the age of the first, how a stall is seen.
+    // Events in the producer's hands, oldest first, and when Kafka last acknowledged one:
+    // what the hand-over moves to the outbox, and how a stall is seen.
     std::mutex inFlightMutex;
     std::list<InFlight *> inFlight;
-    // Kafka acknowledged an event; the stall watch waits for the first acknowledgement.
-    std::atomic<bool> acknowledged {false};
+    // 0 until the first acknowledgement: a new producer's first delivery waits for metadata
+    // and a producer id, which is slow but no stall.
+    std::atomic<Clock::rep> lastAckAt {0};
 
     std::atomic<bool> kafkaHealthy {true};
     std::atomic<bool> databaseHealthy {true};
@@ -512,7 +511,7 @@ struct Collector::Impl
     {
         untrack(entry);
         if (!report.error) {
-            acknowledged.store(true, std::memory_order_relaxed);
+            lastAckAt.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
             kafkaHealthy.store(true, std::memory_order_relaxed);
         }
         if (entry.answered.exchange(true)) {
@@ -547,10 +546,9 @@ struct Collector::Impl
         writerWake.notify_one();
     }
 
-    /// Kafka stopped acknowledging (all of it, or one partition's leader): new events go to
-    /// the outbox, and so do all the events in the producer's hands, oldest first, instead
-    /// of waiting for their timeout. The producer may still deliver some of them later,
-    /// always before the relay's copy; consumers drop the second copy by event id.
+    /// Kafka stopped acknowledging: new events go to the outbox, and so do the events in
+    /// the producer's hands, oldest first, instead of waiting for their timeout. The
+    /// producer may still deliver some of them later; consumers drop those by event id.
     void handOver(const std::string &reason)
     {
         kafkaHealthy.store(false, std::memory_order_relaxed);
@@ -590,34 +588,23 @@ struct Collector::Impl
         writerWake.notify_one();
     }
 
-    /// The stall watch: hands over when the oldest event in the producer's hands has waited
-    /// `stallTimeout` for its acknowledgement, whatever Kafka acknowledges meanwhile (one
-    /// partition's leader may stall while the others go on). Before the producer's first
-    /// acknowledgement it waits: a new producer's first delivery waits for metadata and a
-    /// producer id, which is slow but no stall. Returns when to look again.
-    Clock::time_point handOverIfStalled()
+    /// Hands over when the oldest event has waited `stallTimeout` and nothing was
+    /// acknowledged meanwhile (a busy but working broker keeps acknowledging).
+    void handOverIfStalled()
     {
         const auto now = Clock::now();
-        Clock::time_point oldest;
         {
             const std::lock_guard lock(inFlightMutex);
-            if (inFlight.empty()) {
-                return now + options.stallTimeout;
+            if (inFlight.empty() || now - inFlight.front()->sentAt < options.stallTimeout) {
+                return;
             }
-            oldest = inFlight.front()->sentAt;
         }
-        if (!acknowledged.load(std::memory_order_relaxed)) {
-            return now + options.stallTimeout;
+        const Clock::rep lastAck = lastAckAt.load(std::memory_order_relaxed);
+        if (lastAck != 0
+            && now - Clock::time_point(Clock::duration(lastAck)) >= options.stallTimeout) {
+            handOver("Kafka acknowledged nothing for "
+                     + std::to_string(options.stallTimeout.count()) + " ms");
         }
-        if (now - oldest < options.stallTimeout) {
-            return std::max(oldest + options.stallTimeout, now + kMinStallCheck);
-        }
-        handOver("an event waited "
-                 + std::to_string(
-                     std::chrono::duration_cast<std::chrono::milliseconds>(now - oldest).count())
-                 + " ms for Kafka's acknowledgement (stallTimeoutMs "
-                 + std::to_string(options.stallTimeout.count()) + ")");
-        return now + options.stallTimeout;
     }
 
     bool isSpilling() const
@@ -734,15 +721,17 @@ struct Collector::Impl
         store::TenantStore tenants(*writerDb);
         store::CampaignStore campaigns(*writerDb);
         auto keysRefreshedAt = Clock::now();
+        // The writer also watches for a stalled producer, a few times per stallTimeout.
+        const auto tick = std::clamp<std::chrono::milliseconds>(options.stallTimeout / 5,
+                                                                std::chrono::milliseconds(10),
+                                                                std::chrono::milliseconds(200));
         while (true) {
-            // The writer also runs the stall watch: it wakes when the oldest event in
-            // flight would reach stallTimeout, not on a fixed tick.
-            const auto nextWatch = std::min(handOverIfStalled(), keysRefreshedAt + kAuthRefresh);
+            handOverIfStalled();
             std::vector<SpillJob> spills;
             std::deque<CampaignJob> newCampaigns;
             {
                 std::unique_lock lock(gateMutex);
-                writerWake.wait_until(lock, nextWatch, [&] {
+                writerWake.wait_for(lock, tick, [&] {
                     return !spillQueue.empty() || !campaignQueue.empty() || writerStopping;
                 });
                 if (writerStopping && spillQueue.empty() && campaignQueue.empty()) {
@@ -797,11 +786,6 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
         return fail(db.error());
     }
     d.writerDb = std::move(*db);
-    // Spilled requests wait for the writer's commits: it leaves checkpoints (and their
-    // fsyncs) to the relay's connection, so a commit only appends to the WAL.
-    if (auto noCheckpoints = d.writerDb->exec("PRAGMA wal_autocheckpoint=0"); !noCheckpoints) {
-        return fail(noCheckpoints.error());
-    }
     {
         store::TenantStore tenants(*d.writerDb);
         d.refreshKeys(tenants);
@@ -822,12 +806,9 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
     kafka::ClientSettings settings = d.options.kafka;
     settings["message.timeout.ms"] = std::to_string(d.options.produceTimeout.count());
     settings.try_emplace("queue.buffering.max.messages", "200000");
-    // The producer's reports are served on the HTTP I/O thread (watched below), which then
-    // writes the 202 itself: no poll thread between the broker's ack and the answer.
-    auto producer = kafka::Producer::create(
-        settings,
-        [&d](const std::string &reason) { d.handOver("every broker is down: " + reason); },
-        kafka::Producer::Reports::OnDemand);
+    auto producer = kafka::Producer::create(settings, [&d](const std::string &reason) {
+        d.handOver("every broker is down: " + reason);
+    });
     if (!producer) {
         return fail(producer.error());
     }
@@ -855,7 +836,6 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
         return fail(server.error());
     }
     d.server = std::move(*server);
-    d.server->watch(d.producer->reportsFd(), [&d] { d.producer->serveReports(); });
     log::info("collector.started",
               {{"listen", d.options.http.host + ":" + std::to_string(d.server->port())},
                {"database", d.options.databasePath}});
@@ -903,9 +883,6 @@ void Collector::shutdown(std::chrono::milliseconds grace)
         }
         d->writerWake.notify_one();
         d->writer.join();
-    }
-    if (d->server) {
-        d->server->stopWatching(); // the producer's reports are served by its destructor now
     }
     d->producer.reset();
     if (d->server) {
