@@ -35,6 +35,9 @@ std::string_view reasonFor(int status)
 /// Responder delivers, and reads the next one while the client keeps the connection alive.
 class Session : public std::enable_shared_from_this<Session>
 {
+    /// How long a closing connection's late bytes are read and dropped.
+    static constexpr std::chrono::seconds kLingerTime {2};
+
 public:
     Session(tcp::socket &&socket, std::shared_ptr<ServerState> state)
         : m_stream(std::move(socket))
@@ -147,12 +150,41 @@ private:
         m_stream.expires_after(m_state->options.idleTimeout);
         http::async_write(m_stream, *message,
                           [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
-                              if (ec || !self->m_keepAlive) {
+                              if (ec) {
                                   self->close();
+                                  return;
+                              }
+                              if (!self->m_keepAlive) {
+                                  self->lingeringClose();
                                   return;
                               }
                               self->read();
                           });
+    }
+
+    /// Closes after an answer the client may still be sending a body to (413, 400, 503):
+    /// closing with unread bytes makes the kernel send a reset, which can destroy the answer
+    /// before the client reads it. So stop sending, read and drop what still arrives, and
+    /// close at the client's end of stream or after a bounded time (nginx's lingering close).
+    void lingeringClose()
+    {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.expires_after(kLingerTime);
+        drain();
+    }
+
+    void drain()
+    {
+        m_buffer.clear();
+        m_stream.async_read_some(m_buffer.prepare(64 * 1024),
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     if (ec) {
+                                         self->close();
+                                         return;
+                                     }
+                                     self->drain();
+                                 });
     }
 
     void close()
