@@ -786,6 +786,11 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
         return fail(db.error());
     }
     d.writerDb = std::move(*db);
+    // Spilled requests wait for the writer's commits: it leaves checkpoints (and their
+    // fsyncs) to the relay's connection, so a commit only appends to the WAL.
+    if (auto noCheckpoints = d.writerDb->exec("PRAGMA wal_autocheckpoint=0"); !noCheckpoints) {
+        return fail(noCheckpoints.error());
+    }
     {
         store::TenantStore tenants(*d.writerDb);
         d.refreshKeys(tenants);
