@@ -55,9 +55,10 @@ struct Config
     std::string listen;
     /// message.timeout.ms of the collector's producer: past it an event is spilled.
     int produceTimeoutMs = 2000;
-    /// How long the collector waits for Kafka to acknowledge anything before it hands the
-    /// events in flight to the outbox (at once when every broker is down).
-    int stallTimeoutMs = 1000;
+    /// The collector's stall watch: how long the oldest event in the producer's hands may
+    /// wait for its acknowledgement, whatever else Kafka acknowledges, before the events in
+    /// flight are handed to the outbox (at once when every broker is down).
+    int stallTimeoutMs = 100;
     /// I/O threads of the collector (1 or 2 suit a 2-core machine).
     int httpThreads = 1;
     /// Embedded mode only: simulated traffic into the collector, events per second (0: none).

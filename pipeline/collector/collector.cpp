@@ -31,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kSpillGroupCommit = 5000;
 constexpr std::chrono::seconds kAuthRefresh {2};
+/// The stall watch looks at most this often, however many events are in flight.
+constexpr std::chrono::milliseconds kMinStallCheck {5};
 
 /// Completes one event: true once it is durable (in Kafka or in the outbox).
 using EventDone = std::function<void(bool durable)>;
@@ -123,13 +125,12 @@ struct Collector::Impl
     std::unique_ptr<store::Database> writerDb;
     std::thread writer;
 
-    // Events in the producer's hands, oldest first, and when Kafka last acknowledged one:
-    // what the hand-over moves to the outbox, and how a stall is seen.
+    // Events in the producer's hands, oldest first: what the hand-over moves to the outbox,
+    // and, by the age of the first, how a stall is seen.
     std::mutex inFlightMutex;
     std::list<InFlight *> inFlight;
-    // 0 until the first acknowledgement: a new producer's first delivery waits for metadata
-    // and a producer id, which is slow but no stall.
-    std::atomic<Clock::rep> lastAckAt {0};
+    // Kafka acknowledged an event; the stall watch waits for the first acknowledgement.
+    std::atomic<bool> acknowledged {false};
 
     std::atomic<bool> kafkaHealthy {true};
     std::atomic<bool> databaseHealthy {true};
@@ -511,7 +512,7 @@ struct Collector::Impl
     {
         untrack(entry);
         if (!report.error) {
-            lastAckAt.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+            acknowledged.store(true, std::memory_order_relaxed);
             kafkaHealthy.store(true, std::memory_order_relaxed);
         }
         if (entry.answered.exchange(true)) {
@@ -546,9 +547,10 @@ struct Collector::Impl
         writerWake.notify_one();
     }
 
-    /// Kafka stopped acknowledging: new events go to the outbox, and so do the events in
-    /// the producer's hands, oldest first, instead of waiting for their timeout. The
-    /// producer may still deliver some of them later; consumers drop those by event id.
+    /// Kafka stopped acknowledging (all of it, or one partition's leader): new events go to
+    /// the outbox, and so do all the events in the producer's hands, oldest first, instead
+    /// of waiting for their timeout. The producer may still deliver some of them later,
+    /// always before the relay's copy; consumers drop the second copy by event id.
     void handOver(const std::string &reason)
     {
         kafkaHealthy.store(false, std::memory_order_relaxed);
@@ -588,23 +590,34 @@ struct Collector::Impl
         writerWake.notify_one();
     }
 
-    /// Hands over when the oldest event has waited `stallTimeout` and nothing was
-    /// acknowledged meanwhile (a busy but working broker keeps acknowledging).
-    void handOverIfStalled()
+    /// The stall watch: hands over when the oldest event in the producer's hands has waited
+    /// `stallTimeout` for its acknowledgement, whatever Kafka acknowledges meanwhile (one
+    /// partition's leader may stall while the others go on). Before the producer's first
+    /// acknowledgement it waits: a new producer's first delivery waits for metadata and a
+    /// producer id, which is slow but no stall. Returns when to look again.
+    Clock::time_point handOverIfStalled()
     {
         const auto now = Clock::now();
+        Clock::time_point oldest;
         {
             const std::lock_guard lock(inFlightMutex);
-            if (inFlight.empty() || now - inFlight.front()->sentAt < options.stallTimeout) {
-                return;
+            if (inFlight.empty()) {
+                return now + options.stallTimeout;
             }
+            oldest = inFlight.front()->sentAt;
         }
-        const Clock::rep lastAck = lastAckAt.load(std::memory_order_relaxed);
-        if (lastAck != 0
-            && now - Clock::time_point(Clock::duration(lastAck)) >= options.stallTimeout) {
-            handOver("Kafka acknowledged nothing for "
-                     + std::to_string(options.stallTimeout.count()) + " ms");
+        if (!acknowledged.load(std::memory_order_relaxed)) {
+            return now + options.stallTimeout;
         }
+        if (now - oldest < options.stallTimeout) {
+            return std::max(oldest + options.stallTimeout, now + kMinStallCheck);
+        }
+        handOver("an event waited "
+                 + std::to_string(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(now - oldest).count())
+                 + " ms for Kafka's acknowledgement (stallTimeoutMs "
+                 + std::to_string(options.stallTimeout.count()) + ")");
+        return now + options.stallTimeout;
     }
 
     bool isSpilling() const
@@ -721,17 +734,15 @@ struct Collector::Impl
         store::TenantStore tenants(*writerDb);
         store::CampaignStore campaigns(*writerDb);
         auto keysRefreshedAt = Clock::now();
-        // The writer also watches for a stalled producer, a few times per stallTimeout.
-        const auto tick = std::clamp<std::chrono::milliseconds>(options.stallTimeout / 5,
-                                                                std::chrono::milliseconds(10),
-                                                                std::chrono::milliseconds(200));
         while (true) {
-            handOverIfStalled();
+            // The writer also runs the stall watch: it wakes when the oldest event in
+            // flight would reach stallTimeout, not on a fixed tick.
+            const auto nextWatch = std::min(handOverIfStalled(), keysRefreshedAt + kAuthRefresh);
             std::vector<SpillJob> spills;
             std::deque<CampaignJob> newCampaigns;
             {
                 std::unique_lock lock(gateMutex);
-                writerWake.wait_for(lock, tick, [&] {
+                writerWake.wait_until(lock, nextWatch, [&] {
                     return !spillQueue.empty() || !campaignQueue.empty() || writerStopping;
                 });
                 if (writerStopping && spillQueue.empty() && campaignQueue.empty()) {

@@ -24,9 +24,10 @@ struct CollectorOptions
     /// message.timeout.ms: how long the broker may take before an event is spilled to the
     /// outbox instead. Well below any client's HTTP deadline.
     std::chrono::milliseconds produceTimeout {2000};
-    /// How long Kafka may go without acknowledging anything while events wait before the
-    /// collector hands them to the outbox (it does at once when every broker is down).
-    std::chrono::milliseconds stallTimeout {1000};
+    /// The stall watch: when the oldest event in the producer's hands has waited this long
+    /// for its acknowledgement, whatever else Kafka acknowledges, the collector hands every
+    /// event in flight to the outbox (it does at once when every broker is down).
+    std::chrono::milliseconds stallTimeout {100};
     std::size_t maxBatchEvents = 1000;
     /// More Prometheus text for /metrics (the engine's consumer groups), called per scrape.
     std::function<std::string()> extraMetrics;
@@ -36,8 +37,8 @@ struct CollectorOptions
 /// by Kafka (idempotent producer, acks=all) or, when Kafka cannot take it in time, committed
 /// to the SQLite outbox ("spill"), from which the relay publishes it later. While spilled
 /// events wait, new events go through the outbox too, so each tenant's order holds. When
-/// every broker is down, or Kafka acknowledges nothing for `stallTimeout`, the events in
-/// the producer's hands are handed to the outbox at once rather than left to time out.
+/// every broker is down, or the oldest event in the producer's hands has waited
+/// `stallTimeout`, the events in flight are handed to the outbox rather than left to time out.
 /// Only when neither path works does it answer 503 with Retry-After.
 class Collector
 {

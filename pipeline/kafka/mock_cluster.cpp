@@ -84,4 +84,17 @@ Result<void> MockCluster::setBrokerRoundTrip(std::int32_t brokerId, std::chrono:
     return {};
 }
 
+Result<void> MockCluster::setPartitionLeader(const std::string &topic, std::int32_t partition,
+                                             std::int32_t brokerId)
+{
+    if (const auto err =
+            rd_kafka_mock_partition_set_leader(m_cluster, topic.c_str(), partition, brokerId);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "moving the leader of " + topic + "/"
+                                             + std::to_string(partition) + " to mock broker "
+                                             + std::to_string(brokerId)));
+    }
+    return {};
+}
+
 } // namespace logdeck::kafka

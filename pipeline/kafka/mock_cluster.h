@@ -34,6 +34,10 @@ public:
     Result<void> setBrokerUp(std::int32_t brokerId);
     /// Delays every answer of a broker by `rtt` (0: none): a broker that is up but stalled.
     Result<void> setBrokerRoundTrip(std::int32_t brokerId, std::chrono::milliseconds rtt);
+    /// Makes `brokerId` the leader of one partition: with setBrokerRoundTrip, one
+    /// partition's leader stalls while the others go on acknowledging.
+    Result<void> setPartitionLeader(const std::string &topic, std::int32_t partition,
+                                    std::int32_t brokerId);
 
 private:
     MockCluster(rd_kafka_s *owner, rd_kafka_mock_cluster_s *cluster, int brokers);

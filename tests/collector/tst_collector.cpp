@@ -6,6 +6,7 @@
 #include "kafka/admin_client.h"
 #include "kafka/consumer.h"
 #include "kafka/mock_cluster.h"
+#include "kafka/partitioner.h"
 #include "store/database.h"
 #include "store/tenant_store.h"
 #include "support/http_client.h"
@@ -59,6 +60,9 @@ struct Harness
     std::map<std::string, std::string> keys; // tenant → API key
     std::unique_ptr<collector::Collector> collector;
     kafka::ClientSettings settings;
+    std::chrono::milliseconds stallTimeout = collector::CollectorOptions().stallTimeout;
+    /// Runs on the new topic before the collector starts (e.g. to place partition leaders).
+    std::function<bool(const std::string &topic)> prepareTopic;
 
     bool start(const kafka::ClientSettings &clientSettings, const std::vector<std::string> &tenants,
                std::chrono::milliseconds produceTimeout = 2000ms,
@@ -76,6 +80,9 @@ struct Harness
                 qWarning() << "cannot create" << topic.c_str();
                 return false;
             }
+        }
+        if (prepareTopic && !prepareTopic(topic)) {
+            return false;
         }
         const std::string path = store::Database::pathIn(dir.path().toStdString());
         {
@@ -99,6 +106,7 @@ struct Harness
         options.instanceId = "test";
         options.topic = topic;
         options.produceTimeout = produceTimeout;
+        options.stallTimeout = stallTimeout;
         auto started = collector::Collector::start(std::move(options));
         if (!started) {
             qWarning() << started.error().message.c_str();
@@ -164,6 +172,8 @@ public:
 
     int accepted() const { return m_acceptedCount.load(); }
     int failed() const { return m_failedCount.load(); }
+    /// The longest any request waited for its answer.
+    std::chrono::milliseconds slowest() const { return std::chrono::milliseconds(m_slowestMs.load()); }
     std::map<std::string, std::vector<std::string>> acceptedIds() const
     {
         const std::lock_guard lock(m_mutex);
@@ -176,7 +186,14 @@ private:
         test::HttpClient client("127.0.0.1", port);
         for (int sequence = 0; !m_stop && sequence < 100000; ++sequence) {
             const std::string id = tenant + "-" + std::to_string(sequence);
+            const auto sentAt = std::chrono::steady_clock::now();
             const auto result = client.postJson("/v1/events", key, eventJson(id, sequence));
+            const auto waitedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - sentAt)
+                                      .count();
+            for (auto slowest = m_slowestMs.load();
+                 waitedMs > slowest && !m_slowestMs.compare_exchange_weak(slowest, waitedMs);) {
+            }
             if (result.status == 202) {
                 const std::lock_guard lock(m_mutex);
                 m_accepted[tenant].push_back(id);
@@ -192,6 +209,7 @@ private:
     std::atomic<bool> m_stop {false};
     std::atomic<int> m_acceptedCount {0};
     std::atomic<int> m_failedCount {0};
+    std::atomic<std::int64_t> m_slowestMs {0};
     mutable std::mutex m_mutex;
     std::map<std::string, std::vector<std::string>> m_accepted;
     std::vector<std::thread> m_threads;
@@ -265,7 +283,9 @@ struct Outage
 /// Sends events from three tenants through `outage`: the collector must start spilling
 /// while Kafka is away, keep answering 202, drain its outbox once Kafka is back, and leave
 /// every accepted event in Kafka, in order per tenant.
-void runThroughOutage(Harness &h, const Outage &outage)
+/// With `maxWait`, no request may wait that long for its answer (the outage lasts longer).
+void runThroughOutage(Harness &h, const Outage &outage,
+                      std::optional<std::chrono::milliseconds> maxWait = std::nullopt)
 {
     TrafficDriver traffic(h, h.collector->port());
     QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= 150, 30000);
@@ -281,12 +301,19 @@ void runThroughOutage(Harness &h, const Outage &outage)
     QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 150, 60000);
     traffic.stop();
     QCOMPARE(traffic.failed(), 0);
+    if (maxWait) {
+        QVERIFY2(traffic.slowest() < *maxWait,
+                 qPrintable(QStringLiteral("a request waited %1 ms for its answer")
+                                .arg(traffic.slowest().count())));
+    }
     QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling() && h.collector->gauges().outboxDepth == 0,
                              90000);
 
     const auto records = h.read(static_cast<std::size_t>(traffic.accepted()));
     const int duplicates = verifyNoLossInOrder(traffic.acceptedIds(), records);
     QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
+    // Nothing in Kafka that was not accepted: each accepted id once, plus second copies.
+    QCOMPARE(records.size(), static_cast<std::size_t>(traffic.accepted() + duplicates));
     qInfo("%s: %d accepted, %zu records in Kafka, %d duplicate copies", outage.label,
           traffic.accepted(), records.size(), duplicates);
 }
@@ -672,6 +699,43 @@ private Q_SLOTS:
                          {[&] { return (*mock)->setBrokerRoundTrip(1, 30s).has_value(); },
                           [&] { return (*mock)->setBrokerRoundTrip(1, 0ms).has_value(); }, true,
                           "stalled broker"});
+    }
+
+    void stalledPartitionLeaderHandsOverWhileOthersAcknowledge()
+    {
+        // Two mock brokers: broker 2 leads only tenant t1's partition, broker 1 the others.
+        // Broker 2 then answers nothing for 15 s while broker 1 goes on acknowledging the
+        // other tenants' events, so Kafka as a whole never goes quiet: only the watch on the
+        // oldest waiting event can answer t1's requests before the stall ends.
+        auto mock = kafka::MockCluster::create(2);
+        QVERIFY(mock.has_value());
+        const std::int32_t stalled = kafka::partitionForKey("t1", kPartitions);
+        std::vector<std::string> tenants {"t1"};
+        for (int i = 2; tenants.size() < 3 && i < 50; ++i) {
+            const std::string name = "t" + std::to_string(i);
+            if (kafka::partitionForKey(name, kPartitions) != stalled) {
+                tenants.push_back(name);
+            }
+        }
+        QCOMPARE(tenants.size(), std::size_t(3));
+        Harness h;
+        h.stallTimeout = 200ms;
+        h.prepareTopic = [&](const std::string &topic) {
+            for (std::int32_t p = 0; p < kPartitions; ++p) {
+                if (!(*mock)->setPartitionLeader(topic, p, p == stalled ? 2 : 1)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+        QVERIFY(h.start({{"bootstrap.servers", (*mock)->bootstrapServers()}}, tenants, 120s,
+                        mock->get()));
+        // The stall lasts 15 s and the produce timeout is 120 s: no request may wait 5 s.
+        runThroughOutage(h,
+                         {[&] { return (*mock)->setBrokerRoundTrip(2, 15s).has_value(); },
+                          [&] { return (*mock)->setBrokerRoundTrip(2, 0ms).has_value(); }, true,
+                          "stalled partition leader"},
+                         5s);
     }
 
     void realBrokerStoppedSpillsAndLosesNothing()
