@@ -18,6 +18,7 @@
 #include <limits>
 #include <list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -31,6 +32,17 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kSpillGroupCommit = 5000;
 constexpr std::chrono::seconds kAuthRefresh {2};
+/// The end of a spill under load: once the relay has at most this many rows left and is
+/// delivering, the writer stops appending and holds new events (unanswered) until the relay
+/// is through, then hands them to the producer in order. Without it a spill under sustained
+/// load would end only if the relay outran the load.
+constexpr std::int64_t kCatchUpRows = 5000;
+/// The longest the writer holds events for the catch-up; past it (the relay is slower
+/// than it looked) it appends them again and does not hold for kCatchUpPause.
+constexpr std::chrono::milliseconds kMaxCatchUp {500};
+constexpr std::chrono::seconds kCatchUpPause {1};
+/// The relay counts as delivering when it delivered within this.
+constexpr std::chrono::seconds kRelayRecent {1};
 /// The stall watch looks at most this often, however many events are in flight.
 constexpr std::chrono::milliseconds kMinStallCheck {5};
 
@@ -120,6 +132,9 @@ struct Collector::Impl
     bool writerStopping = false;
     std::int64_t lastAppendedId = 0;
     std::int64_t deliveredThroughId = 0;
+    Clock::time_point relayedAt {}; ///< when the relay last delivered
+    Clock::time_point catchUpSince {}; ///< the writer holds events since (epoch: it does not)
+    Clock::time_point noCatchUpBefore {};
     std::deque<SpillJob> spillQueue;
     std::deque<CampaignJob> campaignQueue;
     std::unique_ptr<store::Database> writerDb;
@@ -474,21 +489,34 @@ struct Collector::Impl
                 return;
             }
         }
+        SpillJob job {std::move(record), std::move(done)};
+        if (auto refused = produceDirect(job)) {
+            spill(std::move(job.record), std::move(job.done), *refused);
+        }
+    }
+
+    /// Hands an event to the producer, tracked in flight until its delivery report. When
+    /// the producer refuses it, returns why and gives the event back in `job`.
+    std::optional<std::string> produceDirect(SpillJob &job)
+    {
         auto entry = std::make_shared<InFlight>();
-        entry->record = std::move(record);
-        entry->done = std::move(done);
+        entry->record = job.record;
+        entry->done = std::move(job.done);
         entry->sentAt = Clock::now();
         track(*entry);
         auto queued =
             producer->produce(*entry->record, [this, entry](const kafka::DeliveryReport &report) {
                 settle(*entry, report);
             });
-        if (!queued) {
-            untrack(*entry);
-            if (!entry->answered.exchange(true)) {
-                spill(entry->record, std::move(entry->done), queued.error().message);
-            }
+        if (queued) {
+            return std::nullopt;
         }
+        untrack(*entry);
+        if (entry->answered.exchange(true)) {
+            return std::nullopt; // the hand-over took it to the outbox meanwhile
+        }
+        job.done = std::move(entry->done);
+        return queued.error().message;
     }
 
     void track(InFlight &entry)
@@ -640,9 +668,80 @@ struct Collector::Impl
     {
         metrics.eventsRelayed.fetch_add(static_cast<std::uint64_t>(count),
                                         std::memory_order_relaxed);
-        const std::lock_guard lock(gateMutex);
-        deliveredThroughId = std::max(deliveredThroughId, throughId);
-        endSpillIfDrained();
+        kafkaHealthy.store(true, std::memory_order_relaxed);
+        {
+            const std::lock_guard lock(gateMutex);
+            deliveredThroughId = std::max(deliveredThroughId, throughId);
+            relayedAt = Clock::now();
+            endSpillIfDrained();
+        }
+        writerWake.notify_one(); // a catch-up may be complete
+    }
+
+    /// Called with gateMutex held, on the writer thread: whether to leave new spilled
+    /// events in memory for now, because the relay is about to deliver the last rows.
+    bool holdForCatchUp(Clock::time_point now)
+    {
+        const bool near = spilling && !writerStopping && now >= noCatchUpBefore
+            && lastAppendedId - deliveredThroughId <= kCatchUpRows
+            && kafkaHealthy.load(std::memory_order_relaxed) && now - relayedAt < kRelayRecent;
+        if (!near) {
+            catchUpSince = {};
+            return false;
+        }
+        if (catchUpSince == Clock::time_point {}) {
+            catchUpSince = now;
+        }
+        if (now - catchUpSince > kMaxCatchUp) {
+            log::warn("collector.spill.catch_up_abandoned",
+                      {{"rows_left", std::to_string(lastAppendedId - deliveredThroughId)}});
+            catchUpSince = {};
+            noCatchUpBefore = now + kCatchUpPause;
+            return false;
+        }
+        return true;
+    }
+
+    /// Called with gateMutex held: the relay delivered every appended row while Kafka
+    /// acknowledges, so the events waiting in memory can go to the producer directly.
+    bool readyToResume() const
+    {
+        return spilling && !writing && !spillQueue.empty() && lastAppendedId <= deliveredThroughId
+            && kafkaHealthy.load(std::memory_order_relaxed);
+    }
+
+    /// Ends a spill under load: hands the held events to the producer in arrival order
+    /// (the gate stays closed meanwhile, so newer events queue behind them), then opens it.
+    /// If the producer refuses one, it and the rest go back to the front of the queue for
+    /// the outbox, in order.
+    void resumeDirect()
+    {
+        std::size_t resumed = 0;
+        for (int round = 0; round < 1000; ++round) {
+            std::deque<SpillJob> held;
+            {
+                const std::lock_guard lock(gateMutex);
+                if (!readyToResume()) {
+                    catchUpSince = {};
+                    endSpillIfDrained();
+                    break;
+                }
+                held.swap(spillQueue);
+            }
+            while (!held.empty()) {
+                if (auto refused = produceDirect(held.front())) {
+                    log::warn("collector.spill.resume_refused", {{"error", *refused}});
+                    const std::lock_guard lock(gateMutex);
+                    spillQueue.insert(spillQueue.begin(), std::make_move_iterator(held.begin()),
+                                      std::make_move_iterator(held.end()));
+                    noCatchUpBefore = Clock::now() + kCatchUpPause;
+                    return;
+                }
+                held.pop_front();
+                ++resumed;
+            }
+        }
+        log::info("collector.spill.caught_up", {{"events", std::to_string(resumed)}});
     }
 
     // ---- the writer thread: spills, campaigns and the key cache --------------------------
@@ -740,15 +839,23 @@ struct Collector::Impl
             const auto nextWatch = std::min(handOverIfStalled(), keysRefreshedAt + kAuthRefresh);
             std::vector<SpillJob> spills;
             std::deque<CampaignJob> newCampaigns;
+            bool resume = false;
             {
                 std::unique_lock lock(gateMutex);
-                writerWake.wait_until(lock, nextWatch, [&] {
-                    return !spillQueue.empty() || !campaignQueue.empty() || writerStopping;
+                // While it holds events for a catch-up it looks again every few ms.
+                const auto wakeBy = catchUpSince == Clock::time_point {}
+                    ? nextWatch
+                    : std::min(nextWatch, Clock::now() + kMinStallCheck);
+                writerWake.wait_until(lock, wakeBy, [&] {
+                    return writerStopping || !campaignQueue.empty() || readyToResume()
+                        || (!spillQueue.empty() && !holdForCatchUp(Clock::now()));
                 });
                 if (writerStopping && spillQueue.empty() && campaignQueue.empty()) {
                     break;
                 }
-                const std::size_t take = std::min(spillQueue.size(), kSpillGroupCommit);
+                resume = !writerStopping && readyToResume();
+                const bool hold = resume || (!writerStopping && holdForCatchUp(Clock::now()));
+                const std::size_t take = hold ? 0 : std::min(spillQueue.size(), kSpillGroupCommit);
                 spills.reserve(take);
                 for (std::size_t i = 0; i < take; ++i) {
                     spills.push_back(std::move(spillQueue.front()));
@@ -756,6 +863,9 @@ struct Collector::Impl
                 }
                 newCampaigns.swap(campaignQueue);
                 writing = !spills.empty() || !newCampaigns.empty();
+            }
+            if (resume) {
+                resumeDirect();
             }
             if (!spills.empty()) {
                 writeSpills(outbox, spills);

@@ -278,6 +278,8 @@ struct Outage
     std::function<bool()> end;
     bool handOver = false; ///< the events in flight must be handed to the outbox
     const char *label = "";
+    /// The spill must end while the traffic goes on, not only once it stops.
+    bool endsUnderLoad = false;
 };
 
 /// Sends events from three tenants through `outage`: the collector must start spilling
@@ -299,6 +301,11 @@ void runThroughOutage(Harness &h, const Outage &outage,
     QVERIFY(outage.end());
     const int atRecovery = traffic.accepted();
     QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atRecovery + 150, 60000);
+    if (outage.endsUnderLoad) {
+        QTRY_VERIFY_WITH_TIMEOUT(!h.collector->spilling(), 30000);
+        const int atDirect = traffic.accepted();
+        QTRY_VERIFY_WITH_TIMEOUT(traffic.accepted() >= atDirect + 300, 30000);
+    }
     traffic.stop();
     QCOMPARE(traffic.failed(), 0);
     if (maxWait) {
@@ -736,6 +743,30 @@ private Q_SLOTS:
                           [&] { return (*mock)->setBrokerRoundTrip(2, 0ms).has_value(); }, true,
                           "stalled partition leader"},
                          5s);
+    }
+
+    void aStallUnderSustainedLoadEndsWhileTheLoadGoesOn()
+    {
+        // Thirty-two tenants send without pause, one connection each, through a 2 s stall
+        // of the only broker and on after it. Through the outbox they keep the writer busy
+        // all the time, so the spill must end by the catch-up (the writer holds new events
+        // while the relay delivers the last rows, then hands them to the producer), while
+        // the load goes on.
+        auto mock = kafka::MockCluster::create(1);
+        QVERIFY(mock.has_value());
+        std::vector<std::string> tenants;
+        for (int i = 1; i <= 32; ++i) {
+            tenants.push_back("t" + std::to_string(i));
+        }
+        Harness h;
+        h.stallTimeout = 200ms;
+        QVERIFY(h.start({{"bootstrap.servers", (*mock)->bootstrapServers()}}, tenants, 120s,
+                        mock->get()));
+        Outage stall {[&] { return (*mock)->setBrokerRoundTrip(1, 2s).has_value(); },
+                      [&] { return (*mock)->setBrokerRoundTrip(1, 0ms).has_value(); }, true,
+                      "stall under sustained load"};
+        stall.endsUnderLoad = true;
+        runThroughOutage(h, stall);
     }
 
     void realBrokerStoppedSpillsAndLosesNothing()
