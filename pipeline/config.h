@@ -56,8 +56,9 @@ struct Config
     /// message.timeout.ms of the collector's producer: past it an event is spilled.
     int produceTimeoutMs = 2000;
     /// The collector's stall watch: how long the oldest event in the producer's hands may
-    /// wait for its acknowledgement, whatever else Kafka acknowledges, before the events in
-    /// flight are handed to the outbox (at once when every broker is down).
+    /// wait for its acknowledgement (at least; the bound grows to 4 times the slowest recent
+    /// acknowledgement), whatever else Kafka acknowledges, before the events in flight are
+    /// handed to the outbox (at once when every broker is down).
     int stallTimeoutMs = 100;
     /// I/O threads of the collector (1 or 2 suit a 2-core machine).
     int httpThreads = 1;

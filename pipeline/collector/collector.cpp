@@ -43,6 +43,12 @@ constexpr std::chrono::milliseconds kMaxCatchUp {500};
 constexpr std::chrono::seconds kCatchUpPause {1};
 /// The relay counts as delivering when it delivered within this.
 constexpr std::chrono::seconds kRelayRecent {1};
+/// The stall watch's bound follows the broker: an event counts as stalled only when it has
+/// waited kSlowAckFactor times the slowest acknowledgement of the last one or two windows
+/// (and at least stallTimeout), so a broker that is slow but answering (a loaded machine,
+/// a first delivery that waited for metadata) does not trip it.
+constexpr int kSlowAckFactor = 4;
+constexpr std::chrono::seconds kSlowAckWindow {5};
 /// The stall watch looks at most this often, however many events are in flight.
 constexpr std::chrono::milliseconds kMinStallCheck {5};
 
@@ -146,6 +152,11 @@ struct Collector::Impl
     std::list<InFlight *> inFlight;
     // Kafka acknowledged an event; the stall watch waits for the first acknowledgement.
     std::atomic<bool> acknowledged {false};
+    // The slowest acknowledgement (steady-clock ticks) in this window and the one before;
+    // the writer thread turns the windows over.
+    std::atomic<Clock::rep> slowestAckNow {0};
+    Clock::rep slowestAckBefore = 0;
+    Clock::time_point ackWindowStart = Clock::now();
 
     std::atomic<bool> kafkaHealthy {true};
     std::atomic<bool> databaseHealthy {true};
@@ -535,6 +546,17 @@ struct Collector::Impl
         }
     }
 
+    /// Keeps the slowest acknowledgement of the stall watch's window (only of events not
+    /// handed over: a handed-over event's late copy measures the stall, not the broker).
+    void noteAcknowledgement(Clock::duration waited)
+    {
+        for (Clock::rep slowest = slowestAckNow.load(std::memory_order_relaxed);
+             waited.count() > slowest
+             && !slowestAckNow.compare_exchange_weak(slowest, waited.count(),
+                                                     std::memory_order_relaxed);) {
+        }
+    }
+
     /// The delivery report of an event produced directly.
     void settle(InFlight &entry, const kafka::DeliveryReport &report)
     {
@@ -547,7 +569,9 @@ struct Collector::Impl
             return; // handed over to the outbox already; a delivery now is a duplicate
         }
         if (!report.error) {
-            metrics.produceLatency.observe(Clock::now() - entry.sentAt);
+            const auto waited = Clock::now() - entry.sentAt;
+            metrics.produceLatency.observe(waited);
+            noteAcknowledgement(waited);
             entry.done(true);
             return;
         }
@@ -626,6 +650,15 @@ struct Collector::Impl
     Clock::time_point handOverIfStalled()
     {
         const auto now = Clock::now();
+        if (now - ackWindowStart >= kSlowAckWindow) {
+            slowestAckBefore = slowestAckNow.exchange(0, std::memory_order_relaxed);
+            ackWindowStart = now;
+        }
+        const Clock::duration bound = std::max<Clock::duration>(
+            options.stallTimeout,
+            kSlowAckFactor
+                * Clock::duration(std::max(slowestAckBefore,
+                                           slowestAckNow.load(std::memory_order_relaxed))));
         Clock::time_point oldest;
         {
             const std::lock_guard lock(inFlightMutex);
@@ -637,14 +670,15 @@ struct Collector::Impl
         if (!acknowledged.load(std::memory_order_relaxed)) {
             return now + options.stallTimeout;
         }
-        if (now - oldest < options.stallTimeout) {
-            return std::max(oldest + options.stallTimeout, now + kMinStallCheck);
+        if (now - oldest < bound) {
+            return std::max(oldest + bound, now + kMinStallCheck);
         }
-        handOver("an event waited "
-                 + std::to_string(
-                     std::chrono::duration_cast<std::chrono::milliseconds>(now - oldest).count())
-                 + " ms for Kafka's acknowledgement (stallTimeoutMs "
-                 + std::to_string(options.stallTimeout.count()) + ")");
+        using std::chrono::duration_cast;
+        using std::chrono::milliseconds;
+        handOver("an event waited " + std::to_string(duration_cast<milliseconds>(now - oldest).count())
+                 + " ms for Kafka's acknowledgement (bound "
+                 + std::to_string(duration_cast<milliseconds>(bound).count())
+                 + " ms: stallTimeoutMs or 4 times the slowest acknowledgement of the last 5-10 s)");
         return now + options.stallTimeout;
     }
 

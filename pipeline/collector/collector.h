@@ -25,8 +25,9 @@ struct CollectorOptions
     /// outbox instead. Well below any client's HTTP deadline.
     std::chrono::milliseconds produceTimeout {2000};
     /// The stall watch: when the oldest event in the producer's hands has waited this long
-    /// for its acknowledgement, whatever else Kafka acknowledges, the collector hands every
-    /// event in flight to the outbox (it does at once when every broker is down).
+    /// (or 4 times the slowest recent acknowledgement, if longer) for its acknowledgement,
+    /// whatever else Kafka acknowledges, the collector hands every event in flight to the
+    /// outbox (it does at once when every broker is down).
     std::chrono::milliseconds stallTimeout {100};
     std::size_t maxBatchEvents = 1000;
     /// More Prometheus text for /metrics (the engine's consumer groups), called per scrape.
