@@ -12,12 +12,14 @@
 #include "views/audit_page.h"
 #include "views/fleet_page.h"
 #include "views/tenants_page.h"
+#include "ops/record_address.h"
 #include "widgets/chip_delegate.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QDateTime>
 #include <QFile>
+#include <QHeaderView>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -123,6 +125,11 @@ private Q_SLOTS:
         // Newest first: the redriven one (the last) on top.
         QCOMPARE(model.index(0, TenantTimelineModel::Event).data().toString(),
                  QStringLiteral("ev-4"));
+        // Where each event is, in the one record notation.
+        QCOMPARE(model.headerData(TenantTimelineModel::Where, Qt::Horizontal).toString(),
+                 QStringLiteral("Record"));
+        QCOMPARE(model.index(0, TenantTimelineModel::Where).data().toString(),
+                 QStringLiteral("events.raw:3:104"));
         const std::pair<QString, ops::EventState> expected[] = {
             {QStringLiteral("analytics: redriven"), ops::EventState::Redriven},
             {QStringLiteral("analytics: DLQ"), ops::EventState::DeadLettered},
@@ -340,6 +347,21 @@ private Q_SLOTS:
         QVERIFY(std::ranges::any_of(inspection->events, [](const ops::InspectedEvent &event) {
             return !event.states.empty();
         }));
+        // Record addresses as topic:partition:offset, in the status line and whole in the
+        // timeline's Record column.
+        const ops::InspectedEvent &newest = inspection->events.back();
+        QVERIFY(newest.offset >= 0);
+        const QString newestAddress = QString::fromStdString(
+            ops::formatRecordAddress("events.raw", newest.partition, newest.offset));
+        QVERIFY2(tenants->statusText().contains(newestAddress), qPrintable(tenants->statusText()));
+        QVERIFY2(!tenants->statusText().contains(QStringLiteral("events.raw[")),
+                 qPrintable(tenants->statusText()));
+        QTableView *timeline = tenants->timelineView();
+        QCOMPARE(timeline->model()->index(0, TenantTimelineModel::Where).data().toString(),
+                 newestAddress);
+        const int addressWidth = timeline->fontMetrics().horizontalAdvance(newestAddress);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            timeline->columnWidth(TenantTimelineModel::Where) > addressWidth, 5000);
         // The selected event's path starts at the collector.
         QTRY_VERIFY_WITH_TIMEOUT(tenants->pathModel()->rowCount() > 0, 30000);
         QCOMPARE(tenants->pathModel()->index(0, EventPathModel::Hop).data().toString(),
