@@ -416,6 +416,11 @@ private Q_SLOTS:
         panel.show();
         QTRY_VERIFY_WITH_TIMEOUT(panel.outcomeSummary().contains(QStringLiteral("No redrive task")),
                                  10000);
+        // No task: the panel is its title line alone; the first task brings the tables.
+        QVERIFY(panel.isCollapsed());
+        QVERIFY(!panel.taskView()->isVisible());
+        QVERIFY(panel.maximumHeight() < 4 * panel.fontMetrics().height());
+        QSignalSpy collapsed(&panel, &RedriveTasksPanel::collapsedChanged);
 
         ops::RedriveSpec selection;
         selection.filter.topic = "events.dlq";
@@ -432,6 +437,10 @@ private Q_SLOTS:
         const QString taskId = started.first().first().toString();
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(panel, taskId), QStringLiteral("completed"), 30000);
         QCOMPARE(taskIn(panel, taskId)->row.moved, toMove);
+        QVERIFY(!panel.isCollapsed());
+        QCOMPARE(collapsed.size(), 1);
+        QCOMPARE(collapsed.first().first().toBool(), false);
+        QVERIFY(panel.taskView()->isVisible());
         QVERIFY(QFile::exists(data.filePath(QStringLiteral("logdeck.db"))));
         // Each dead letter with where it went.
         panel.selectTask(taskId);
