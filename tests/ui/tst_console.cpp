@@ -6,6 +6,7 @@
 #include "main_window.h"
 #include "models/dead_letter_model.h"
 #include "models/lag_models.h"
+#include "support/demo_config.h"
 #include "views/demo_controls.h"
 #include "views/dlq_page.h"
 #include "views/lag_page.h"
@@ -74,15 +75,6 @@ ConsoleSnapshotPtr scriptedSnapshot(int groups, int partitions, int second)
     snapshot->brokerCount = 3;
     snapshot->lag = scriptedLag(groups, partitions, second);
     return snapshot;
-}
-
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
 }
 
 } // namespace
@@ -225,7 +217,7 @@ private Q_SLOTS:
         ConsoleSnapshotPtr last;
         connect(&window, &MainWindow::snapshotShown, this,
                 [&last](const ConsoleSnapshotPtr &snapshot) { last = snapshot; });
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(last && last->ingest.eventsPerSecond.value_or(0) > 50, 30000);
         QVERIFY(window.statusText().contains(QStringLiteral("Demo")));
         QVERIFY(window.statusText().contains(QStringLiteral("3 brokers")));
@@ -318,7 +310,7 @@ private Q_SLOTS:
         session.stop();
         session.setReadOnly(true);
         last.reset();
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(last && last->hosted("analytics") != nullptr, 30000);
         QVERIFY(window.statusText().contains(QStringLiteral("read-only")));
         QVERIFY(!window.mutationsVisible());

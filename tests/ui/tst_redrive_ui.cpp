@@ -8,6 +8,7 @@
 #include "dialogs/redrive_dialog.h"
 #include "models/redrive_models.h"
 #include "ops/redrive.h"
+#include "support/demo_config.h"
 #include "views/redrive_tasks_panel.h"
 
 #include <QAbstractItemModelTester>
@@ -28,15 +29,6 @@ using namespace logdeck;
 using namespace logdeck::ui;
 
 namespace {
-
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
-}
 
 ops::RedriveSpec filterSelection()
 {
@@ -83,7 +75,7 @@ class TestRedriveUi : public QObject
                         deadLettered = figures->deadLettered.value_or(0);
                     }
                 });
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(session.target().isSet(), 30000);
         QVERIFY(session.target().engine != nullptr);
         DemoTraffic traffic;

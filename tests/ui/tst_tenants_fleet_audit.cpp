@@ -9,10 +9,11 @@
 #include "models/audit_models.h"
 #include "models/fleet_models.h"
 #include "models/tenant_models.h"
+#include "ops/record_address.h"
+#include "support/demo_config.h"
 #include "views/audit_page.h"
 #include "views/fleet_page.h"
 #include "views/tenants_page.h"
-#include "ops/record_address.h"
 #include "widgets/chip_delegate.h"
 
 #include <QAbstractItemModelTester>
@@ -95,15 +96,6 @@ ops::EngineHeartbeat heartbeat(const std::string &instance, std::int64_t sentAtM
     h.groups.push_back({"analytics", "running", 10, 0, 1.5, {}});
     h.groups.push_back({"persister", "paused", 5, 1, 0, {}});
     return h;
-}
-
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
 }
 
 } // namespace
@@ -320,7 +312,7 @@ private Q_SLOTS:
         ConsoleSession session;
         MainWindow window(&session);
         window.show();
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
 
         // Tenants: the first demo tenant is preselected and its real events appear, with a
         // known state in the groups hosted here.
