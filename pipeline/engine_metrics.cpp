@@ -64,24 +64,32 @@ void appendGroups(TextWriter &out, const std::vector<consume::GroupMetrics> &gro
             out.sample(name, {{"group", g.group}}, value(g));
         }
     };
-    perGroup("logdeck_group_processed_total", "counter",
-             "Events a group's processor handled successfully in this process.",
-             [](const auto &g) { return formatValue(g.processed); });
-    perGroup("logdeck_group_retried_total", "counter",
-             "Events a group sent to its retry topic after a transient failure.",
-             [](const auto &g) { return formatValue(g.retried); });
-    perGroup("logdeck_group_dead_lettered_total", "counter",
-             "Events a group sent to the dead-letter topic.",
-             [](const auto &g) { return formatValue(g.deadLettered); });
-    perGroup("logdeck_group_duplicates_total", "counter",
-             "Events a group skipped because their id was processed before.",
-             [](const auto &g) { return formatValue(g.duplicates); });
-    perGroup("logdeck_group_paused", "gauge", "1 while the group is paused, else 0.",
-             [](const auto &g) { return std::string(g.paused ? "1" : "0"); });
-    perGroup("logdeck_group_running", "gauge",
-             "1 while the group's consumer runs in this engine (paused included), 0 while it "
-             "is stopped (for an offset reset) or refused.",
-             [](const auto &g) { return std::string(g.running ? "1" : "0"); });
+    const auto counter = [&](const char *name, const char *help,
+                             std::int64_t consume::GroupMetrics::*field) {
+        perGroup(name, "counter", help, [field](const auto &g) { return formatValue(g.*field); });
+    };
+    const auto flag = [&](const char *name, const char *help,
+                          bool consume::GroupMetrics::*field) {
+        perGroup(name, "gauge", help,
+                 [field](const auto &g) { return std::string(g.*field ? "1" : "0"); });
+    };
+    counter("logdeck_group_processed_total",
+            "Events a group's processor handled successfully in this process.",
+            &consume::GroupMetrics::processed);
+    counter("logdeck_group_retried_total",
+            "Events a group sent to its retry topic after a transient failure.",
+            &consume::GroupMetrics::retried);
+    counter("logdeck_group_dead_lettered_total", "Events a group sent to the dead-letter topic.",
+            &consume::GroupMetrics::deadLettered);
+    counter("logdeck_group_duplicates_total",
+            "Events a group skipped because their id was processed before.",
+            &consume::GroupMetrics::duplicates);
+    flag("logdeck_group_paused", "1 while the group is paused, else 0.",
+         &consume::GroupMetrics::paused);
+    flag("logdeck_group_running",
+         "1 while the group's consumer runs in this engine (paused included), 0 while it is "
+         "stopped (for an offset reset) or refused.",
+         &consume::GroupMetrics::running);
 
     out.family("logdeck_group_batch_duration_seconds", "histogram",
                "Time a group took to process and commit one batch.");

@@ -31,6 +31,8 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace logdeck::ui {
 
 namespace {
@@ -163,6 +165,18 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             split->setStretchFactor(0, 3);
             split->setStretchFactor(1, 1);
             split->setSizes({560, 180}); // the dead letters first; the tasks below, resizable
+            // Without a task the panel is its title line and the dead letters take the
+            // rest; the first task brings its tables back at a quarter of the page.
+            connect(m_redriveTasks, &RedriveTasksPanel::collapsedChanged, split,
+                    [split](bool collapsed) {
+                        if (collapsed) {
+                            return;
+                        }
+                        const int total = split->height();
+                        const int tasks = std::max(
+                            total / 4, split->widget(1)->minimumSizeHint().height());
+                        split->setSizes({total - tasks, tasks});
+                    });
             page = split;
         } else {
             auto *coming = new QLabel(

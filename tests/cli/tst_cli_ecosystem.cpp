@@ -30,15 +30,50 @@ namespace {
 constexpr int kPartitions = 2;
 
 /// An environment of its own: the engine registry in `runtime`, the default data directory
-/// under `dataHome`, no LOGDECK_DATA.
-QProcessEnvironment isolated(const QString &runtime, const QString &dataHome)
+/// under `dataHome` (both temporary), no LOGDECK_DATA.
+struct Isolated
 {
+    Isolated()
+    {
+        environment.remove(QStringLiteral("LOGDECK_DATA"));
+        environment.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime.path());
+        environment.insert(QStringLiteral("XDG_DATA_HOME"), dataHome.path());
+    }
+
+    QTemporaryDir runtime;
+    QTemporaryDir dataHome;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.remove(QStringLiteral("LOGDECK_DATA"));
-    environment.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
-    environment.insert(QStringLiteral("XDG_DATA_HOME"), dataHome);
-    return environment;
-}
+};
+
+/// `logdeck-cli run --embedded` in an environment of its own, as in the README's first
+/// terminal; a test stops it with test::stopCliEngine, or it is killed when it goes.
+struct EmbeddedEngine : Isolated
+{
+    EmbeddedEngine()
+        : values(test::startCliEngine(process, {QStringLiteral("--embedded")}, environment))
+    {
+    }
+
+    /// Runs `fleet` until it lists `text` (the engine's first heartbeat takes a moment) or
+    /// fails, for 30 s at the most: its last outcome.
+    test::CliOutcome fleetListing(const QString &text) const
+    {
+        const QDeadlineTimer heartbeat(30s);
+        test::CliOutcome fleet;
+        for (int attempt = 0; attempt < 300; ++attempt) {
+            fleet = test::runCli({QStringLiteral("fleet")}, environment);
+            if (fleet.exitCode != 0 || fleet.out.contains(text) || heartbeat.hasExpired()) {
+                break;
+            }
+            QTest::qWait(100);
+        }
+        return fleet;
+    }
+
+    QProcess process;
+    /// What it printed once ready: bootstrap.servers, collector, data, key.<tenant>.
+    QMap<QString, QString> values;
+};
 
 /// A new topic of kPartitions partitions holding `records` records (round robin, keyed "k";
 /// record i stamped `firstMs` + i minutes when `firstMs` is given), and `group` committed at
@@ -105,23 +140,17 @@ private Q_SLOTS:
     /// `audit list` in another, with no --data.
     void embeddedEngineIsFoundWithoutData()
     {
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
-        const auto environment = isolated(runtime.path(), dataHome.path());
-        QProcess engine;
-        const auto values = test::startCliEngine(engine, {QStringLiteral("--embedded")}, environment);
+        EmbeddedEngine engine;
+        const auto &environment = engine.environment;
+        const auto &values = engine.values;
         const QString data = values.value(QStringLiteral("data"));
         QVERIFY2(!data.isEmpty() && QFile::exists(data + QStringLiteral("/engine.json")),
                  qPrintable(data));
         QVERIFY(values.value(QStringLiteral("collector")).startsWith(QStringLiteral("http://")));
 
         // The engine's first heartbeat may take a moment; then fleet lists it.
-        test::CliOutcome fleet;
-        QDeadlineTimer heartbeat(30s);
-        do {
-            fleet = test::runCli({QStringLiteral("fleet")}, environment);
-            QVERIFY2(fleet.exitCode == 0, qPrintable(fleet.err));
-        } while (!fleet.out.contains(QStringLiteral("embedded")) && !heartbeat.hasExpired());
+        const auto fleet = engine.fleetListing(QStringLiteral("embedded"));
+        QVERIFY2(fleet.exitCode == 0, qPrintable(fleet.err));
         QVERIFY2(fleet.out.contains(QStringLiteral("embedded")), qPrintable(fleet.out));
         const auto groups = test::runCli({QStringLiteral("groups"), QStringLiteral("list")},
                                          environment);
@@ -154,7 +183,7 @@ private Q_SLOTS:
         QCOMPARE(report.value(QStringLiteral("targetRate")).toDouble(), 200000.0);
         QVERIFY(report.value(QStringLiteral("requestsNotSent")).toDouble() > 0);
 
-        QCOMPARE(test::stopCliEngine(engine), 0);
+        QCOMPARE(test::stopCliEngine(engine.process), 0);
         // Registered no more: the commands say so rather than reach a stopped engine.
         const auto after = test::runCli({QStringLiteral("fleet")}, environment);
         QCOMPARE(after.exitCode, 1);
@@ -168,24 +197,17 @@ private Q_SLOTS:
     /// An operation on an embedded run keeps its data directory, and the log says where.
     void embeddedRunKeepsItsAuditAndUndoFiles()
     {
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
-        const auto environment = isolated(runtime.path(), dataHome.path());
-        QProcess engine;
-        const auto values = test::startCliEngine(engine, {QStringLiteral("--embedded")}, environment);
-        const QString data = values.value(QStringLiteral("data"));
+        EmbeddedEngine engine;
+        const QString data = engine.values.value(QStringLiteral("data"));
         QVERIFY(!data.isEmpty());
-        QDeadlineTimer heartbeat(30s);
-        while (!test::runCli({QStringLiteral("fleet")}, environment)
-                    .out.contains(QStringLiteral("analytics"))
-               && !heartbeat.hasExpired()) {
-        }
+        const auto fleet = engine.fleetListing(QStringLiteral("analytics"));
+        QVERIFY2(fleet.out.contains(QStringLiteral("analytics")), qPrintable(fleet.out + fleet.err));
         const auto paused = test::runCli(
             {QStringLiteral("groups"), QStringLiteral("pause"), QStringLiteral("analytics")},
-            environment);
+            engine.environment);
         QVERIFY2(paused.exitCode == 0, qPrintable(paused.err));
-        QCOMPARE(test::stopCliEngine(engine), 0);
-        const QString log = QString::fromUtf8(engine.readAllStandardError());
+        QCOMPARE(test::stopCliEngine(engine.process), 0);
+        const QString log = QString::fromUtf8(engine.process.readAllStandardError());
         QVERIFY2(log.contains(QStringLiteral("event=engine.data_kept")), qPrintable(log));
         QVERIFY(QFile::exists(data + QStringLiteral("/logdeck.db")));
         QDir(data).removeRecursively();
@@ -202,12 +224,11 @@ private Q_SLOTS:
     void bootstrapServerAndBAreBroker()
     {
         QFETCH(QString, option);
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
+        const Isolated isolated;
         const auto listed = test::runCli({QStringLiteral("dlq"), QStringLiteral("list"), option,
                                           broker(), QStringLiteral("--topic"),
                                           QStringLiteral("no-such-dlq")},
-                                         isolated(runtime.path(), dataHome.path()));
+                                         isolated.environment);
         // It reached the broker: the answer is about the topic, not the option.
         QCOMPARE(listed.exitCode, 1);
         QVERIFY2(listed.err.contains(QStringLiteral("topic 'no-such-dlq' does not exist")),
@@ -218,10 +239,9 @@ private Q_SLOTS:
     /// client.id, logdeck-<instance>-<group>; `groups describe --group G` shows the same.
     void clientIdsShowInKafkasTools()
     {
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
+        const Isolated isolated;
         QTemporaryDir data;
-        const auto environment = isolated(runtime.path(), dataHome.path());
+        const auto &environment = isolated.environment;
         QProcess engine;
         const auto values = test::startCliEngine(engine,
                                         {QStringLiteral("--bootstrap-server"), broker(),
@@ -282,9 +302,8 @@ private Q_SLOTS:
         const std::string topic = test::uniqueName("cli-eco");
         const std::string group = test::uniqueName("cli-eco-group");
         QVERIFY(seedGroup(topic, group, 10, {4, 3}));
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
-        const auto environment = isolated(runtime.path(), dataHome.path());
+        const Isolated isolated;
+        const auto &environment = isolated.environment;
         const auto reset = test::runCli(
             {QStringLiteral("groups"), QStringLiteral("reset-offsets"), QStringLiteral("--group"),
              QString::fromStdString(group), QStringLiteral("--topic"),
@@ -294,7 +313,7 @@ private Q_SLOTS:
         QVERIFY2(reset.exitCode == 0, qPrintable(reset.err));
         QCOMPARE(committedBy(group, topic), (std::vector<std::int64_t> {0, 0}));
         QVERIFY2(!reset.err.contains(QStringLiteral("dedup")), qPrintable(reset.err));
-        const QString dataDir = dataHome.path() + QStringLiteral("/logdeck");
+        const QString dataDir = isolated.dataHome.path() + QStringLiteral("/logdeck");
         QVERIFY2(reset.err.contains(QStringLiteral("in %1/logdeck.db").arg(dataDir)),
                  qPrintable(reset.err));
         const QRegularExpression undoLine(QStringLiteral("^Undo: logdeck-cli (.*)$"),
@@ -335,9 +354,8 @@ private Q_SLOTS:
         const std::string group = test::uniqueName("cli-eco-time-group");
         const qint64 firstMs = QDateTime::currentMSecsSinceEpoch() - 86'400'000;
         QVERIFY(seedGroup(topic, group, 4, {0, 0}, firstMs));
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
-        QProcessEnvironment environment = isolated(runtime.path(), dataHome.path());
+        Isolated isolated;
+        QProcessEnvironment &environment = isolated.environment;
         environment.insert(QStringLiteral("TZ"), QStringLiteral("Asia/Kolkata"));
         const QString local =
             QDateTime::fromMSecsSinceEpoch(firstMs + 90'000, QTimeZone("Asia/Kolkata"))
@@ -365,9 +383,8 @@ private Q_SLOTS:
             records.push_back({topic, 0, "k", "{}", {}, 1'700'000'000'000 + i * 1000, false});
         }
         QVERIFY(test::produceAll(records));
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
-        const auto environment = isolated(runtime.path(), dataHome.path());
+        const Isolated isolated;
+        const auto &environment = isolated.environment;
         const auto list = [&](const QStringList &extra) {
             return test::runCli(QStringList {QStringLiteral("dlq"), QStringLiteral("list"),
                                              QStringLiteral("-b"), broker(),
@@ -421,12 +438,11 @@ private Q_SLOTS:
     /// Kafka's option spelling for describe, and its errors.
     void describeTakesGroupAsOptionOrArgument()
     {
-        QTemporaryDir runtime;
-        QTemporaryDir dataHome;
+        const Isolated isolated;
         const auto both = test::runCli({QStringLiteral("groups"), QStringLiteral("describe"),
                                         QStringLiteral("a"), QStringLiteral("--group"),
                                         QStringLiteral("b"), QStringLiteral("-b"), broker()},
-                                       isolated(runtime.path(), dataHome.path()));
+                                       isolated.environment);
         QCOMPARE(both.exitCode, 2);
         QVERIFY2(both.err.contains(QStringLiteral("needs exactly one GROUP (or --group GROUP)")),
                  qPrintable(both.err));
@@ -434,7 +450,7 @@ private Q_SLOTS:
             {QStringLiteral("groups"), QStringLiteral("describe"), QStringLiteral("--group"),
              QString::fromStdString(test::uniqueName("no-such-group")), QStringLiteral("-b"),
              broker()},
-            isolated(runtime.path(), dataHome.path()), 60000);
+            isolated.environment, 60000);
         QCOMPARE(missing.exitCode, 1);
         QVERIFY2(missing.err.contains(QStringLiteral("does not exist")), qPrintable(missing.err));
     }

@@ -4,17 +4,23 @@
 
 #include "bridge/console_session.h"
 #include "main_window.h"
+#include "models/dead_letter_model.h"
 #include "models/lag_models.h"
+#include "support/demo_config.h"
 #include "views/demo_controls.h"
+#include "views/dlq_page.h"
 #include "views/lag_page.h"
 #include "views/overview_page.h"
+#include "views/redrive_tasks_panel.h"
 #include "widgets/lag_chart.h"
 
 #include <QAbstractItemModelTester>
 #include <QDateTime>
+#include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTest>
 #include <cmath>
 
@@ -69,15 +75,6 @@ ConsoleSnapshotPtr scriptedSnapshot(int groups, int partitions, int second)
     snapshot->brokerCount = 3;
     snapshot->lag = scriptedLag(groups, partitions, second);
     return snapshot;
-}
-
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
 }
 
 } // namespace
@@ -207,7 +204,8 @@ private Q_SLOTS:
     }
 
     /// One embedded engine through the bridge: live, non-zero rates from the first ticks, a
-    /// pause that the overview and the status bar show, and read-only hiding every action.
+    /// pause that the overview and the status bar show, the redrive tasks panel folded to
+    /// its title line until a task exists, and read-only hiding every action.
     void embeddedPipelineLive()
     {
         ConsoleSession session;
@@ -219,7 +217,7 @@ private Q_SLOTS:
         ConsoleSnapshotPtr last;
         connect(&window, &MainWindow::snapshotShown, this,
                 [&last](const ConsoleSnapshotPtr &snapshot) { last = snapshot; });
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(last && last->ingest.eventsPerSecond.value_or(0) > 50, 30000);
         QVERIFY(window.statusText().contains(QStringLiteral("Demo")));
         QVERIFY(window.statusText().contains(QStringLiteral("3 brokers")));
@@ -252,6 +250,37 @@ private Q_SLOTS:
         window.demoControls()->pauseButton()->click(); // resume
         QTRY_VERIFY_WITH_TIMEOUT(last->hosted("analytics")->state == "running", 15000);
 
+        // No redrive task yet: the dead letters get the page, the tasks panel its title line.
+        window.showPage(MainWindow::Page::DeadLetters);
+        RedriveTasksPanel *tasks = window.redriveTasksPanel();
+        const auto *noTask = tasks->findChild<QLabel *>(QStringLiteral("redriveNoTask"));
+        QVERIFY(noTask != nullptr);
+        QTRY_VERIFY_WITH_TIMEOUT(noTask->isVisible(), 15000);
+        QVERIFY(tasks->isCollapsed());
+        QVERIFY(!tasks->taskView()->isVisible());
+        QTRY_VERIFY2_WITH_TIMEOUT(tasks->height() * 8 < window.dlqPage()->height(),
+                                  qPrintable(QStringLiteral("tasks %1 px, dead letters %2 px")
+                                                 .arg(tasks->height())
+                                                 .arg(window.dlqPage()->height())),
+                                  5000);
+        // A redrive of the dead letters so far: the panel's tables come back, with room.
+        QTRY_VERIFY_WITH_TIMEOUT(window.dlqPage()->model()->rowCount() > 0, 60000);
+        ops::RedriveSpec redrive;
+        redrive.filter.topic = "events.dlq";
+        redrive.filter.untilMs = QDateTime::currentMSecsSinceEpoch();
+        QSignalSpy started(session.redrive(), &RedriveService::started);
+        session.redrive()->start(redrive);
+        QVERIFY(started.wait(30000));
+        QVERIFY2(started.first().at(2).toString().isEmpty(),
+                 qPrintable(started.first().at(2).toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(!tasks->isCollapsed(), 15000);
+        QVERIFY(tasks->taskView()->isVisible());
+        QTRY_VERIFY2_WITH_TIMEOUT(tasks->height() * 5 > window.dlqPage()->height(),
+                                  qPrintable(QStringLiteral("tasks %1 px, dead letters %2 px")
+                                                 .arg(tasks->height())
+                                                 .arg(window.dlqPage()->height())),
+                                  5000);
+
         // The newcomer's flow: slow analytics down, watch its lag climb on the Lag page's
         // chart, speed it up, watch it drain.
         const auto analyticsLag = [&]() -> std::int64_t {
@@ -281,7 +310,7 @@ private Q_SLOTS:
         session.stop();
         session.setReadOnly(true);
         last.reset();
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(last && last->hosted("analytics") != nullptr, 30000);
         QVERIFY(window.statusText().contains(QStringLiteral("read-only")));
         QVERIFY(!window.mutationsVisible());

@@ -7,6 +7,7 @@
 
 #include "bridge/console_session.h"
 #include "models/dead_letter_model.h"
+#include "support/demo_config.h"
 #include "views/dlq_page.h"
 
 #include <QAbstractItemModelTester>
@@ -108,15 +109,6 @@ private:
     std::uint64_t m_query = 0;
     ops::DeadLetterFilter m_filter;
 };
-
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
-}
 
 } // namespace
 
@@ -232,7 +224,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&page));
         QVERIFY(page.statusText().contains(QStringLiteral("Not connected")));
 
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(session.target().isSet(), 30000);
         DemoTraffic traffic;
         traffic.rate = 200;

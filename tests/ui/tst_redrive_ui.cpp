@@ -8,6 +8,7 @@
 #include "dialogs/redrive_dialog.h"
 #include "models/redrive_models.h"
 #include "ops/redrive.h"
+#include "support/demo_config.h"
 #include "views/redrive_tasks_panel.h"
 
 #include <QAbstractItemModelTester>
@@ -28,15 +29,6 @@ using namespace logdeck;
 using namespace logdeck::ui;
 
 namespace {
-
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
-}
 
 ops::RedriveSpec filterSelection()
 {
@@ -83,7 +75,7 @@ class TestRedriveUi : public QObject
                         deadLettered = figures->deadLettered.value_or(0);
                     }
                 });
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(session.target().isSet(), 30000);
         QVERIFY(session.target().engine != nullptr);
         DemoTraffic traffic;
@@ -416,6 +408,11 @@ private Q_SLOTS:
         panel.show();
         QTRY_VERIFY_WITH_TIMEOUT(panel.outcomeSummary().contains(QStringLiteral("No redrive task")),
                                  10000);
+        // No task: the panel is its title line alone; the first task brings the tables.
+        QVERIFY(panel.isCollapsed());
+        QVERIFY(!panel.taskView()->isVisible());
+        QVERIFY(panel.maximumHeight() < 4 * panel.fontMetrics().height());
+        QSignalSpy collapsed(&panel, &RedriveTasksPanel::collapsedChanged);
 
         ops::RedriveSpec selection;
         selection.filter.topic = "events.dlq";
@@ -432,6 +429,10 @@ private Q_SLOTS:
         const QString taskId = started.first().first().toString();
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(panel, taskId), QStringLiteral("completed"), 30000);
         QCOMPARE(taskIn(panel, taskId)->row.moved, toMove);
+        QVERIFY(!panel.isCollapsed());
+        QCOMPARE(collapsed.size(), 1);
+        QCOMPARE(collapsed.first().first().toBool(), false);
+        QVERIFY(panel.taskView()->isVisible());
         QVERIFY(QFile::exists(data.filePath(QStringLiteral("logdeck.db"))));
         // Each dead letter with where it went.
         panel.selectTask(taskId);

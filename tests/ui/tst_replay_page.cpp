@@ -8,6 +8,7 @@
 #include "bridge/console_session.h"
 #include "dialogs/reset_wizard.h"
 #include "main_window.h"
+#include "support/demo_config.h"
 #include "views/replay_page.h"
 #include "widgets/lag_chart.h"
 
@@ -22,15 +23,6 @@ using namespace logdeck;
 using namespace logdeck::ui;
 
 namespace {
-
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
-}
 
 /// Saves `widget`'s picture when LOGDECK_TEST_SHOTS names a directory.
 void saveShot(QWidget *widget, const QString &name)
@@ -116,7 +108,7 @@ private Q_SLOTS:
         ConsoleSnapshotPtr last;
         connect(&window, &MainWindow::snapshotShown, this,
                 [&last](const ConsoleSnapshotPtr &snapshot) { last = snapshot; });
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         const auto analyticsLag = [&]() -> std::int64_t {
             const auto *group = last && last->lag ? last->lag->find("analytics") : nullptr;
             return group != nullptr ? group->lag : -1;
@@ -272,7 +264,7 @@ private Q_SLOTS:
         session.setReadOnly(true);
         session.stop();
         last.reset();
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
         QTRY_VERIFY_WITH_TIMEOUT(last && last->hosted("analytics") != nullptr, 30000);
         QVERIFY(!page->mutationsVisible());
         QVERIFY(!window.mutationsVisible());

@@ -9,6 +9,8 @@
 #include "models/audit_models.h"
 #include "models/fleet_models.h"
 #include "models/tenant_models.h"
+#include "ops/record_address.h"
+#include "support/demo_config.h"
 #include "views/audit_page.h"
 #include "views/fleet_page.h"
 #include "views/tenants_page.h"
@@ -18,6 +20,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QFile>
+#include <QHeaderView>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -95,15 +98,6 @@ ops::EngineHeartbeat heartbeat(const std::string &instance, std::int64_t sentAtM
     return h;
 }
 
-Config demoConfig()
-{
-    Config config;
-    config.embedded = true;
-    config.demoRate = 200;
-    config.lagIntervalMs = 1000;
-    return config;
-}
-
 } // namespace
 
 class TestTenantsFleetAudit : public QObject
@@ -123,6 +117,11 @@ private Q_SLOTS:
         // Newest first: the redriven one (the last) on top.
         QCOMPARE(model.index(0, TenantTimelineModel::Event).data().toString(),
                  QStringLiteral("ev-4"));
+        // Where each event is, in the one record notation.
+        QCOMPARE(model.headerData(TenantTimelineModel::Where, Qt::Horizontal).toString(),
+                 QStringLiteral("Record"));
+        QCOMPARE(model.index(0, TenantTimelineModel::Where).data().toString(),
+                 QStringLiteral("events.raw:3:104"));
         const std::pair<QString, ops::EventState> expected[] = {
             {QStringLiteral("analytics: redriven"), ops::EventState::Redriven},
             {QStringLiteral("analytics: DLQ"), ops::EventState::DeadLettered},
@@ -313,7 +312,7 @@ private Q_SLOTS:
         ConsoleSession session;
         MainWindow window(&session);
         window.show();
-        session.start(ConsoleMode::Demo, demoConfig());
+        session.start(ConsoleMode::Demo, test::demoConfig());
 
         // Tenants: the first demo tenant is preselected and its real events appear, with a
         // known state in the groups hosted here.
@@ -340,6 +339,21 @@ private Q_SLOTS:
         QVERIFY(std::ranges::any_of(inspection->events, [](const ops::InspectedEvent &event) {
             return !event.states.empty();
         }));
+        // Record addresses as topic:partition:offset, in the status line and whole in the
+        // timeline's Record column.
+        const ops::InspectedEvent &newest = inspection->events.back();
+        QVERIFY(newest.offset >= 0);
+        const QString newestAddress = QString::fromStdString(
+            ops::formatRecordAddress("events.raw", newest.partition, newest.offset));
+        QVERIFY2(tenants->statusText().contains(newestAddress), qPrintable(tenants->statusText()));
+        QVERIFY2(!tenants->statusText().contains(QStringLiteral("events.raw[")),
+                 qPrintable(tenants->statusText()));
+        QTableView *timeline = tenants->timelineView();
+        QCOMPARE(timeline->model()->index(0, TenantTimelineModel::Where).data().toString(),
+                 newestAddress);
+        const int addressWidth = timeline->fontMetrics().horizontalAdvance(newestAddress);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            timeline->columnWidth(TenantTimelineModel::Where) > addressWidth, 5000);
         // The selected event's path starts at the collector.
         QTRY_VERIFY_WITH_TIMEOUT(tenants->pathModel()->rowCount() > 0, 30000);
         QCOMPARE(tenants->pathModel()->index(0, EventPathModel::Hop).data().toString(),

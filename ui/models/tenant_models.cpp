@@ -259,7 +259,7 @@ QVariant TenantTimelineModel::headerData(int section, Qt::Orientation orientatio
     case States:
         return tr("State in each group");
     case Where:
-        return tr("events.raw");
+        return tr("Record");
     case ColumnCount:
         break;
     }

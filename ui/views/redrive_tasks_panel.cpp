@@ -89,6 +89,10 @@ RedriveTasksPanel::RedriveTasksPanel(RedriveService *service, QWidget *parent)
     , m_outcomeView(tableFor(m_outcomes, this))
     , m_status(new QLabel(this))
     , m_summary(new QLabel(this))
+    , m_none(new QLabel(tr("<i>No redrive task yet: “Redrive selected…” or “Redrive all "
+                           "matching…” starts one.</i>"),
+                        this))
+    , m_tables(new QSplitter(Qt::Vertical, this))
     , m_pause(new QPushButton(tr("Pause"), this))
     , m_resume(new QPushButton(tr("Resume"), this))
     , m_cancel(new QPushButton(tr("Cancel task"), this))
@@ -100,6 +104,10 @@ RedriveTasksPanel::RedriveTasksPanel(RedriveService *service, QWidget *parent)
     auto *top = new QHBoxLayout;
     auto *title = new QLabel(tr("<b>Redrive tasks</b>"), this);
     top->addWidget(title);
+    m_none->setObjectName(QStringLiteral("redriveNoTask"));
+    m_none->setStyleSheet(QStringLiteral("color: #6b6b6b;"));
+    m_none->hide();
+    top->addWidget(m_none);
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     top->addWidget(m_status, 1);
@@ -129,13 +137,12 @@ RedriveTasksPanel::RedriveTasksPanel(RedriveService *service, QWidget *parent)
     m_outcomeView->setColumnWidth(RedriveOutcomeModel::Outcome, 120);
     outcomesLayout->addWidget(m_outcomeView);
 
-    auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(m_taskView);
-    split->addWidget(outcomesBox);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
-    split->setChildrenCollapsible(false);
-    layout->addWidget(split, 1);
+    m_tables->addWidget(m_taskView);
+    m_tables->addWidget(outcomesBox);
+    m_tables->setStretchFactor(0, 2);
+    m_tables->setStretchFactor(1, 3);
+    m_tables->setChildrenCollapsible(false);
+    layout->addWidget(m_tables, 1);
 
     connect(m_service, &RedriveService::tasksListed, this, &RedriveTasksPanel::showTasks);
     connect(m_service, &RedriveService::outcomesReady, this, &RedriveTasksPanel::showOutcomes);
@@ -155,6 +162,8 @@ RedriveTasksPanel::RedriveTasksPanel(RedriveService *service, QWidget *parent)
     connect(m_cancel, &QPushButton::clicked, this, [this] { m_service->cancel(m_selected); });
     updateButtons();
     updateSummary();
+    // The tasks are not known yet: nothing to show but the title until they are.
+    setCollapsed(true);
 }
 
 void RedriveTasksPanel::setMutationsAllowed(bool allowed)
@@ -239,6 +248,8 @@ void RedriveTasksPanel::showTasks(std::uint64_t, const RedriveTaskList &tasks,
     if (m_tasks->rowCount() == 0) {
         updateSummary();
     }
+    m_none->setVisible(m_tasks->rowCount() == 0);
+    setCollapsed(m_tasks->rowCount() == 0);
     updateButtons();
 }
 
@@ -355,6 +366,40 @@ void RedriveTasksPanel::setStatus(const QString &text, bool error)
 {
     m_status->setText(text);
     m_status->setStyleSheet(error ? QStringLiteral("color: #c01c28;") : QString());
+    fitCollapsed();
+}
+
+void RedriveTasksPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitCollapsed(); // a wrapped status line may need another height
+}
+
+void RedriveTasksPanel::setCollapsed(bool collapsed)
+{
+    if (collapsed == m_collapsed) {
+        return;
+    }
+    m_collapsed = collapsed;
+    m_tables->setVisible(!collapsed);
+    if (collapsed) {
+        fitCollapsed();
+    } else {
+        setMaximumHeight(QWIDGETSIZE_MAX);
+    }
+    Q_EMIT collapsedChanged(collapsed);
+}
+
+void RedriveTasksPanel::fitCollapsed()
+{
+    if (!m_collapsed) {
+        return;
+    }
+    // At most the title line's height: a splitter above gives the rest to its other side.
+    QLayout *lines = layout();
+    lines->activate();
+    setMaximumHeight(lines->hasHeightForWidth() ? lines->totalHeightForWidth(width())
+                                                : lines->totalSizeHint().height());
 }
 
 } // namespace logdeck::ui

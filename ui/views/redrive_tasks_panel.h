@@ -6,6 +6,7 @@
 
 class QLabel;
 class QPushButton;
+class QSplitter;
 class QTableView;
 
 namespace logdeck::ui {
@@ -17,7 +18,8 @@ class RedriveTaskModel;
 /// pause, resume and cancel for the selected one (hidden in read-only mode); and what became
 /// of each dead letter of the selected task (moved, skipped, failed again, processed). While
 /// shown it follows the tasks every second and the selected task's outcomes while they can
-/// still change, all read on the service's thread.
+/// still change, all read on the service's thread. Until a task exists the panel is its
+/// title line alone (collapsed), so that what it sits under gets the space.
 class RedriveTasksPanel : public QWidget
 {
     Q_OBJECT
@@ -42,10 +44,17 @@ public:
     /// The line above the outcome table, and the panel's status line, as shown.
     QString outcomeSummary() const;
     QString statusText() const;
+    /// Whether only the title line shows: no task is known (yet).
+    bool isCollapsed() const { return m_collapsed; }
+
+Q_SIGNALS:
+    /// The tables were hidden (no task) or shown again (a task exists).
+    void collapsedChanged(bool collapsed);
 
 protected:
     void showEvent(QShowEvent *event) override;
     void hideEvent(QHideEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void showTasks(std::uint64_t requestId, const RedriveTaskList &tasks, const QString &error);
@@ -57,6 +66,8 @@ private:
     void updateButtons();
     void updateSummary(const QString &error = {});
     void setStatus(const QString &text, bool error);
+    void setCollapsed(bool collapsed);
+    void fitCollapsed();
 
     RedriveService *m_service;
     RedriveTaskModel *m_tasks;
@@ -65,6 +76,8 @@ private:
     QTableView *m_outcomeView;
     QLabel *m_status;
     QLabel *m_summary;
+    QLabel *m_none; ///< beside the title while no task exists
+    QSplitter *m_tables; ///< the tasks and the selected one's outcomes
     QPushButton *m_pause;
     QPushButton *m_resume;
     QPushButton *m_cancel;
@@ -73,6 +86,7 @@ private:
     bool m_mutationsAllowed = false; ///< until the window says the session may change things
     bool m_tasksKnown = false;
     bool m_listFailed = false; ///< the status line shows why the tasks are unknown
+    bool m_collapsed = false;
 };
 
 } // namespace logdeck::ui

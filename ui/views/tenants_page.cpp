@@ -1,7 +1,9 @@
 #include "views/tenants_page.h"
 
 #include "models/tenant_models.h"
+#include "kafka/topic_catalog.h"
 #include "models/time_text.h"
+#include "ops/record_address.h"
 #include "views/page_widgets.h"
 
 #include <QComboBox>
@@ -19,6 +21,9 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <optional>
+
 namespace logdeck::ui {
 
 namespace {
@@ -33,6 +38,35 @@ constexpr int kInspectLimit = 500;
 QString text(std::string_view view)
 {
     return QString::fromUtf8(view.data(), static_cast<qsizetype>(view.size()));
+}
+
+QString address(const std::string &topic, std::int32_t partition, std::int64_t offset)
+{
+    return QString::fromStdString(ops::formatRecordAddress(topic, partition, offset));
+}
+
+/// Where the inspected events are on events.raw: the addresses of the oldest and the newest
+/// record, or the tenant's partition while no record of it is known.
+QString eventsSpan(const ops::TenantInspection &inspection)
+{
+    const std::string topic(kafka::topics::kRaw);
+    std::optional<std::int64_t> first;
+    std::optional<std::int64_t> last;
+    for (const auto &event : inspection.events) {
+        if (event.partition == inspection.partition && event.offset >= 0) {
+            first = std::min(first.value_or(event.offset), event.offset);
+            last = std::max(last.value_or(event.offset), event.offset);
+        }
+    }
+    if (!first) {
+        return QObject::tr("on partition %1 of %2").arg(inspection.partition).arg(text(topic));
+    }
+    if (*first == *last) {
+        return QObject::tr("at %1").arg(address(topic, inspection.partition, *first));
+    }
+    return QObject::tr("at %1 to %2")
+        .arg(address(topic, inspection.partition, *first),
+             address(topic, inspection.partition, *last));
 }
 
 } // namespace
@@ -107,7 +141,8 @@ TenantsPage::TenantsPage(QWidget *parent)
     header->resizeSection(TenantTimelineModel::Time, 100);
     header->resizeSection(TenantTimelineModel::Event, 110);
     header->resizeSection(TenantTimelineModel::Type, 80);
-    header->resizeSection(TenantTimelineModel::Where, 75);
+    // A record address grows with its offset: the column always shows it whole.
+    header->setSectionResizeMode(TenantTimelineModel::Where, QHeaderView::ResizeToContents);
     m_pathView->setObjectName(QStringLiteral("tenantEventPath"));
     m_pathView->setSelectionMode(QAbstractItemView::NoSelection);
     m_pathView->setAlternatingRowColors(false);
@@ -334,9 +369,8 @@ void TenantsPage::showInspection(std::uint64_t id, const TenantInspectionPtr &in
     QString status =
         (events == 1 ? tr("<b>1</b> event of <b>%1</b>").arg(m_inspected.toHtmlEscaped())
                      : tr("<b>%1</b> events of <b>%2</b>").arg(events).arg(m_inspected.toHtmlEscaped()))
-        + tr(" on events.raw[%1], from %2")
-              .arg(inspection->partition)
-              .arg(text(ops::sourceName(inspection->source)));
+        + QStringLiteral(" ") + eventsSpan(*inspection).toHtmlEscaped()
+        + tr(", from %1").arg(text(ops::sourceName(inspection->source)));
     if (inspection->scannedRecords > 0) {
         status += tr(" (%1 records scanned)").arg(inspection->scannedRecords);
     }
@@ -432,7 +466,9 @@ void TenantsPage::showTrace(std::uint64_t id, const EventTracePtr &trace, const 
         } else if (hop.kind == ops::Hop::Kind::Accepted) {
             step = tr("collector");
         } else if (hop.kind == ops::Hop::Kind::Logged) {
-            step = QString::fromStdString(hop.topic);
+            step = hop.partition >= 0 && hop.offset >= 0
+                ? address(hop.topic, hop.partition, hop.offset)
+                : QString::fromStdString(hop.topic);
         }
         steps << step.toHtmlEscaped();
     }
