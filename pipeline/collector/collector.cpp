@@ -32,6 +32,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kSpillGroupCommit = 5000;
 constexpr std::chrono::seconds kAuthRefresh {2};
+/// How long the start waits for the cluster's metadata before it opens the listener anyway.
+constexpr std::chrono::seconds kWarmUpTimeout {3};
 /// The end of a spill under load: once the relay has at most this many rows left and is
 /// delivering, the writer stops appending and holds new events (unanswered) until the relay
 /// is through, then hands them to the producer in order. Without it a spill under sustained
@@ -976,6 +978,13 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
         return fail(producer.error());
     }
     d.producer = std::move(*producer);
+    // The first requests would otherwise wait for the connection and the topic's metadata
+    // (about half a second: a fresh collector under load answered its first thousands of
+    // requests late). A cluster that does not answer now is no reason not to start: the
+    // outbox takes the events.
+    if (auto warm = d.producer->warmUp(d.options.topic, kWarmUpTimeout); !warm) {
+        log::warn("collector.kafka_not_ready", {{"error", warm.error().message}});
+    }
 
     OutboxRelay::Options relayOptions;
     relayOptions.databasePath = d.options.databasePath;

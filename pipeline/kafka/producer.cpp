@@ -197,6 +197,25 @@ Result<void> Producer::produce(const OutgoingRecord &record, DeliveryHandler onD
     return {};
 }
 
+Result<void> Producer::warmUp(const std::string &topic, std::chrono::milliseconds timeout)
+{
+    rd_kafka_topic_t *handle = rd_kafka_topic_new(m_handle, topic.c_str(), nullptr);
+    if (handle == nullptr) {
+        return fail(Error::invalid("cannot use topic '" + topic + "'"));
+    }
+    const rd_kafka_metadata_t *metadata = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(m_handle, 0, handle, &metadata, static_cast<int>(timeout.count()));
+    if (metadata != nullptr) {
+        rd_kafka_metadata_destroy(metadata);
+    }
+    rd_kafka_topic_destroy(handle);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(detail::toError(err, "reading the metadata of '" + topic + "'"));
+    }
+    return {};
+}
+
 Result<void> Producer::flush(std::chrono::milliseconds timeout)
 {
     const rd_kafka_resp_err_t err = rd_kafka_flush(m_handle, static_cast<int>(timeout.count()));

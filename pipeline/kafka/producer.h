@@ -72,6 +72,10 @@ public:
     /// (without calling `onDelivery`) when the local queue is full or the record is bad.
     Result<void> produce(const OutgoingRecord &record, DeliveryHandler onDelivery = {});
 
+    /// Fetches `topic`'s metadata (connecting to the cluster on the way), so that the first
+    /// records do not wait for it. Fails when no broker answered within `timeout`.
+    Result<void> warmUp(const std::string &topic, std::chrono::milliseconds timeout);
+
     /// Waits until every queued record has a delivery report, or the timeout passes.
     Result<void> flush(std::chrono::milliseconds timeout);
 
