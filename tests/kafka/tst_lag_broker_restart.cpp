@@ -10,13 +10,15 @@
 #include "kafka/producer.h"
 #include "ops/lag_monitor.h"
 #include "support/test_broker.h"
+#include "support/wait.h"
 
 #include <QTest>
 #include <algorithm>
-#include <thread>
 
 using namespace logdeck;
 using namespace std::chrono_literals;
+
+using test::waitFor;
 
 namespace {
 
@@ -25,20 +27,6 @@ constexpr int kPerPartition = 10;
 constexpr auto kTimeout = 10s;
 constexpr auto kShortTimeout = 1s;
 constexpr int kCycles = 3;
-
-/// Waits (bounded) until `condition` holds, polling every 100 ms.
-template<typename Condition>
-bool waitFor(Condition condition, std::chrono::milliseconds limit)
-{
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(100ms);
-    }
-    return condition();
-}
 
 /// The total lag of `group` in `snapshot` when every one of its partitions has a known
 /// lag; nullopt otherwise.
