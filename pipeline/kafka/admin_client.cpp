@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 namespace logdeck::kafka {
 
@@ -282,44 +283,129 @@ Result<std::vector<GroupListing>> AdminClient::listGroups(std::chrono::milliseco
     return groups;
 }
 
+namespace {
+
+/// Reads Kafka's consumer-protocol MemberAssignment (version, then [topic, [partition]],
+/// then user data, big-endian): the partitions a member holds. Nullopt when malformed.
+std::optional<std::vector<TopicPartition>> parseConsumerAssignment(const void *data, int size)
+{
+    std::vector<TopicPartition> result;
+    if (data == nullptr || size <= 0) {
+        return result; // a member that holds nothing yet
+    }
+    const auto *bytes = static_cast<const unsigned char *>(data);
+    const auto length = static_cast<std::size_t>(size);
+    std::size_t at = 0;
+    const auto read = [&](std::size_t width, std::int64_t &value) {
+        if (length - at < width) {
+            return false;
+        }
+        std::uint64_t raw = 0;
+        for (std::size_t i = 0; i < width; ++i) {
+            raw = (raw << 8U) | bytes[at + i];
+        }
+        at += width;
+        value = width == 2 ? static_cast<std::int16_t>(raw) : static_cast<std::int32_t>(raw);
+        return true;
+    };
+    std::int64_t version = 0;
+    std::int64_t topics = 0;
+    if (!read(2, version) || version < 0 || !read(4, topics) || topics < 0) {
+        return std::nullopt;
+    }
+    for (std::int64_t t = 0; t < topics; ++t) {
+        std::int64_t nameLength = 0;
+        if (!read(2, nameLength) || nameLength < 0
+            || length - at < static_cast<std::size_t>(nameLength)) {
+            return std::nullopt;
+        }
+        const std::string topic(reinterpret_cast<const char *>(bytes + at),
+                                static_cast<std::size_t>(nameLength));
+        at += static_cast<std::size_t>(nameLength);
+        std::int64_t partitions = 0;
+        if (!read(4, partitions) || partitions < 0) {
+            return std::nullopt;
+        }
+        for (std::int64_t p = 0; p < partitions; ++p) {
+            std::int64_t partition = 0;
+            if (!read(4, partition)) {
+                return std::nullopt;
+            }
+            result.push_back({topic, static_cast<std::int32_t>(partition)});
+        }
+    }
+    std::ranges::sort(result);
+    return result; // the user data that may follow is not Logdeck's
+}
+
+struct GroupListDeleter
+{
+    void operator()(const rd_kafka_group_list *list) const { rd_kafka_group_list_destroy(list); }
+};
+
+} // namespace
+
 Result<GroupDescription> AdminClient::describeGroup(const std::string &group,
                                                     std::chrono::milliseconds timeout)
 {
+    // Through the classic ListGroups + DescribeGroups that rd_kafka_list_groups sends to
+    // each broker itself, not the admin API's DescribeConsumerGroups: librdkafka 2.0.2
+    // aborts (rd_kafka_enq_once_del_source_return: `eonce->refcnt > 0`,
+    // confluentinc/librdkafka#4605) when a coordinator-targeted admin request times out
+    // while its coordinator is unreachable and the coordinator comes back later, as a
+    // broker restart does. rd_kafka_list_groups uses no coordinator lookup and forgets
+    // its requests cleanly at its timeout.
     const std::string what = "describing consumer group '" + group + "'";
-    const char *names[] = {group.c_str()};
-    auto event = runAdmin(m_handle, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout, what,
-                          [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
-                              rd_kafka_DescribeConsumerGroups(m_handle, names, 1, options, queue);
-                          });
-    if (!event) {
-        return fail(event.error());
+    const rd_kafka_group_list *raw = nullptr;
+    const auto err =
+        rd_kafka_list_groups(m_handle, group.c_str(), &raw, static_cast<int>(timeout.count()));
+    const std::unique_ptr<const rd_kafka_group_list, GroupListDeleter> list(raw);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__PARTIAL) {
+        return fail(toError(err, what));
     }
-    size_t count = 0;
-    const rd_kafka_ConsumerGroupDescription_t **descriptions =
-        rd_kafka_DescribeConsumerGroups_result_groups(
-            rd_kafka_event_DescribeConsumerGroups_result(event->get()), &count);
-    if (count != 1) {
-        return fail(Error::internal(what + ": no description came back"));
+    const rd_kafka_group_info *found = nullptr;
+    rd_kafka_resp_err_t groupError = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int i = 0; list && i < list->group_cnt; ++i) {
+        const auto &info = list->groups[i];
+        if (info.group == nullptr || group != info.group) {
+            continue;
+        }
+        if (info.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            found = &info;
+            break;
+        }
+        groupError = info.err; // e.g. NOT_COORDINATOR from a broker that does not hold it
     }
-    const auto *description = descriptions[0];
-    if (const rd_kafka_error_t *error = rd_kafka_ConsumerGroupDescription_error(description)) {
-        return fail(
-            toError(rd_kafka_error_code(error), what + " (" + rd_kafka_error_string(error) + ")"));
+    if (found == nullptr) {
+        if (err == RD_KAFKA_RESP_ERR__PARTIAL) {
+            // Some broker did not answer: it may be the group's coordinator. Unknown.
+            return fail(toError(err, what));
+        }
+        if (groupError != RD_KAFKA_RESP_ERR_NO_ERROR
+            && groupError != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+            return fail(toError(groupError, what));
+        }
+        return fail(Error::notFound("consumer group '" + group + "' does not exist"));
     }
     GroupDescription result;
     result.group = group;
-    result.state =
-        rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(description));
-    const size_t members = rd_kafka_ConsumerGroupDescription_member_count(description);
-    for (size_t i = 0; i < members; ++i) {
-        const auto *member = rd_kafka_ConsumerGroupDescription_member(description, i);
+    result.state = found->state != nullptr ? found->state : "";
+    const bool consumerProtocol =
+        found->protocol_type != nullptr && std::string(found->protocol_type) == "consumer";
+    for (int i = 0; i < found->member_cnt; ++i) {
+        const auto &member = found->members[i];
         GroupMember m;
-        m.memberId = rd_kafka_MemberDescription_consumer_id(member);
-        m.clientId = rd_kafka_MemberDescription_client_id(member);
-        m.host = rd_kafka_MemberDescription_host(member);
-        for (const auto &tp : fromList(rd_kafka_MemberAssignment_partitions(
-                 rd_kafka_MemberDescription_assignment(member)))) {
-            m.assignment.push_back({tp.topic, tp.partition});
+        m.memberId = member.member_id != nullptr ? member.member_id : "";
+        m.clientId = member.client_id != nullptr ? member.client_id : "";
+        m.host = member.client_host != nullptr ? member.client_host : "";
+        if (consumerProtocol) {
+            auto assignment =
+                parseConsumerAssignment(member.member_assignment, member.member_assignment_size);
+            if (!assignment) {
+                return fail(Error::internal(what + ": member '" + m.memberId
+                                            + "' has an assignment that cannot be read"));
+            }
+            m.assignment = std::move(*assignment);
         }
         result.members.push_back(std::move(m));
     }

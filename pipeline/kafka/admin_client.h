@@ -108,7 +108,9 @@ public:
     Result<std::vector<GroupListing>> listGroups(std::chrono::milliseconds timeout);
 
     /// A group's state and members. NotFound for a group the cluster does not know (a group
-    /// that never existed is reported by Kafka as "Dead" with no members).
+    /// that never existed is reported by Kafka as "Dead" with no members). Asks each broker
+    /// with the classic ListGroups and DescribeGroups, not through the group's coordinator,
+    /// so that a broker restart cannot abort the process (see admin_client.cpp).
     Result<GroupDescription> describeGroup(const std::string &group,
                                            std::chrono::milliseconds timeout);
 

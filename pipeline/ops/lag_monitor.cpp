@@ -159,6 +159,11 @@ Result<LagSnapshot> LagSampler::sampleOnce(kafka::AdminClient &admin,
         // (confluentinc/librdkafka#5040), which a broker gives while its coordinator loads.
         bool coordinatorReady = false;
         if (canDescribe) {
+            // Not the admin DescribeConsumerGroups: one that times out while the broker is
+            // down aborts the engine when the broker returns (librdkafka#4605), and a sample
+            // every second meets every broker restart. describeGroup asks the brokers
+            // directly (AdminClient::describeGroup); while they are down it fails, and the
+            // sample shows no lag it cannot know.
             if (auto description = admin.describeGroup(name, timeout)) {
                 coordinatorReady = true;
                 group.state = description->state;

@@ -10,6 +10,7 @@
 #include "store/database.h"
 #include "support/cli_runner.h"
 #include "support/test_broker.h"
+#include "support/wait.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -18,10 +19,11 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
-#include <thread>
 
 using namespace logdeck;
 using namespace std::chrono_literals;
+
+using test::waitFor;
 
 namespace {
 
@@ -48,20 +50,6 @@ bool produce(const std::string &topic, int perPartition)
         }
     }
     return (*producer)->flush(kTimeout).has_value();
-}
-
-/// Waits (bounded) until `condition` holds, polling every 100 ms.
-template<typename Condition>
-bool waitFor(Condition condition, std::chrono::milliseconds limit)
-{
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(100ms);
-    }
-    return condition();
 }
 
 /// `logdeck-cli groups describe GROUP --json` on the test broker.
