@@ -55,10 +55,10 @@ struct Config
     std::string listen;
     /// message.timeout.ms of the collector's producer: past it an event is spilled.
     int produceTimeoutMs = 2000;
-    /// The collector's stall watch: how long the oldest event in the producer's hands may
-    /// wait for its acknowledgement (at least; the bound grows to 4 times the slowest recent
-    /// acknowledgement), whatever else Kafka acknowledges, before the events in flight are
-    /// handed to the outbox (at once when every broker is down).
+    /// The collector's stall watch: how long Kafka may acknowledge nothing while an event
+    /// waits before the events in flight are handed to the outbox (at once when every broker
+    /// is down); an event left behind while others are acknowledged waits 10 times as long,
+    /// or 4 times the slowest recent acknowledgement.
     int stallTimeoutMs = 100;
     /// I/O threads of the collector (1 or 2 suit a 2-core machine).
     int httpThreads = 1;

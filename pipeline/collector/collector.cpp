@@ -45,10 +45,14 @@ constexpr std::chrono::milliseconds kMaxCatchUp {500};
 constexpr std::chrono::seconds kCatchUpPause {1};
 /// The relay counts as delivering when it delivered within this.
 constexpr std::chrono::seconds kRelayRecent {1};
-/// The stall watch's bound follows the broker: an event counts as stalled only when it has
-/// waited kSlowAckFactor times the slowest acknowledgement of the last one or two windows
-/// (and at least stallTimeout), so a broker that is slow but answering (a loaded machine,
-/// a first delivery that waited for metadata) does not trip it.
+/// The stall watch has two levels. Kafka silent (nothing acknowledged while an event waited,
+/// both for the silent bound: a stopped, stuck or shutting-down broker) hands over at the
+/// silent bound, stallTimeout. Kafka acknowledging while the oldest event is left behind
+/// (one partition's leader stuck) hands over at the partial bound, kPartialStallFactor times
+/// stallTimeout. Each bound grows to kSlowAckFactor times the slowest acknowledgement of the
+/// last one or two windows: a broker that is slow but answering (a deep queue of batches, a
+/// loaded machine, a first delivery that waited for metadata) trips neither.
+constexpr int kPartialStallFactor = 10;
 constexpr int kSlowAckFactor = 4;
 constexpr std::chrono::seconds kSlowAckWindow {5};
 /// The stall watch looks at most this often, however many events are in flight.
@@ -152,8 +156,9 @@ struct Collector::Impl
     // and, by the age of the first, how a stall is seen.
     std::mutex inFlightMutex;
     std::list<InFlight *> inFlight;
-    // Kafka acknowledged an event; the stall watch waits for the first acknowledgement.
-    std::atomic<bool> acknowledged {false};
+    // When Kafka last acknowledged an event (steady-clock ticks; 0 until the first: a new
+    // producer's first delivery waits for metadata and a producer id, which is no stall).
+    std::atomic<Clock::rep> lastAckAt {0};
     // The slowest acknowledgement (steady-clock ticks) in this window and the one before;
     // the writer thread turns the windows over.
     std::atomic<Clock::rep> slowestAckNow {0};
@@ -564,7 +569,7 @@ struct Collector::Impl
     {
         untrack(entry);
         if (!report.error) {
-            acknowledged.store(true, std::memory_order_relaxed);
+            lastAckAt.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
             kafkaHealthy.store(true, std::memory_order_relaxed);
         }
         if (entry.answered.exchange(true)) {
@@ -644,11 +649,10 @@ struct Collector::Impl
         writerWake.notify_one();
     }
 
-    /// The stall watch: hands over when the oldest event in the producer's hands has waited
-    /// `stallTimeout` for its acknowledgement, whatever Kafka acknowledges meanwhile (one
-    /// partition's leader may stall while the others go on). Before the producer's first
-    /// acknowledgement it waits: a new producer's first delivery waits for metadata and a
-    /// producer id, which is slow but no stall. Returns when to look again.
+    /// The stall watch (two levels, see kPartialStallFactor): hands every event in flight to
+    /// the outbox when Kafka has gone silent or has left the oldest event behind. Before the
+    /// producer's first acknowledgement it waits: a new producer's first delivery waits for
+    /// metadata and a producer id, which is slow but no stall. Returns when to look again.
     Clock::time_point handOverIfStalled()
     {
         const auto now = Clock::now();
@@ -656,11 +660,14 @@ struct Collector::Impl
             slowestAckBefore = slowestAckNow.exchange(0, std::memory_order_relaxed);
             ackWindowStart = now;
         }
-        const Clock::duration bound = std::max<Clock::duration>(
-            options.stallTimeout,
+        const Clock::duration slowAcks =
             kSlowAckFactor
-                * Clock::duration(std::max(slowestAckBefore,
-                                           slowestAckNow.load(std::memory_order_relaxed))));
+            * Clock::duration(
+                std::max(slowestAckBefore, slowestAckNow.load(std::memory_order_relaxed)));
+        const Clock::duration silentBound =
+            std::max<Clock::duration>(options.stallTimeout, slowAcks);
+        const Clock::duration partialBound =
+            std::max<Clock::duration>(kPartialStallFactor * options.stallTimeout, slowAcks);
         Clock::time_point oldest;
         {
             const std::lock_guard lock(inFlightMutex);
@@ -669,18 +676,32 @@ struct Collector::Impl
             }
             oldest = inFlight.front()->sentAt;
         }
-        if (!acknowledged.load(std::memory_order_relaxed)) {
+        const Clock::rep lastAck = lastAckAt.load(std::memory_order_relaxed);
+        if (lastAck == 0) {
             return now + options.stallTimeout;
         }
-        if (now - oldest < bound) {
-            return std::max(oldest + bound, now + kMinStallCheck);
+        const Clock::time_point acknowledgedAt {Clock::duration(lastAck)};
+        const bool silent = now - acknowledgedAt >= silentBound && now - oldest >= silentBound;
+        const bool leftBehind = now - oldest >= partialBound;
+        if (!silent && !leftBehind) {
+            // When either level would be reached if nothing is acknowledged meanwhile.
+            const auto next = std::min(oldest + partialBound,
+                                       std::max(oldest, acknowledgedAt) + silentBound);
+            return std::max(next, now + kMinStallCheck);
         }
         using std::chrono::duration_cast;
         using std::chrono::milliseconds;
-        handOver("an event waited " + std::to_string(duration_cast<milliseconds>(now - oldest).count())
-                 + " ms for Kafka's acknowledgement (bound "
-                 + std::to_string(duration_cast<milliseconds>(bound).count())
-                 + " ms: stallTimeoutMs or 4 times the slowest acknowledgement of the last 5-10 s)");
+        const auto ms = [](Clock::duration d) {
+            return std::to_string(duration_cast<milliseconds>(d).count()) + " ms";
+        };
+        handOver(silent ? "Kafka acknowledged nothing for " + ms(now - acknowledgedAt)
+                              + " while an event waited " + ms(now - oldest) + " (bound "
+                              + ms(silentBound)
+                              + ": stallTimeoutMs, or 4 times the slowest recent acknowledgement)"
+                        : "an event waited " + ms(now - oldest)
+                              + " while Kafka acknowledged others (bound " + ms(partialBound)
+                              + ": 10 times stallTimeoutMs, or 4 times the slowest recent "
+                                "acknowledgement)");
         return now + options.stallTimeout;
     }
 

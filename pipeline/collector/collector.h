@@ -24,10 +24,10 @@ struct CollectorOptions
     /// message.timeout.ms: how long the broker may take before an event is spilled to the
     /// outbox instead. Well below any client's HTTP deadline.
     std::chrono::milliseconds produceTimeout {2000};
-    /// The stall watch: when the oldest event in the producer's hands has waited this long
-    /// (or 4 times the slowest recent acknowledgement, if longer) for its acknowledgement,
-    /// whatever else Kafka acknowledges, the collector hands every event in flight to the
-    /// outbox (it does at once when every broker is down).
+    /// The stall watch: when Kafka has acknowledged nothing for this long while an event
+    /// waited as long, or has left the oldest event waiting 10 times this long (or 4 times
+    /// the slowest recent acknowledgement) while acknowledging others, the collector hands
+    /// every event in flight to the outbox (it does at once when every broker is down).
     std::chrono::milliseconds stallTimeout {100};
     std::size_t maxBatchEvents = 1000;
     /// More Prometheus text for /metrics (the engine's consumer groups), called per scrape.
@@ -38,8 +38,8 @@ struct CollectorOptions
 /// by Kafka (idempotent producer, acks=all) or, when Kafka cannot take it in time, committed
 /// to the SQLite outbox ("spill"), from which the relay publishes it later. While spilled
 /// events wait, new events go through the outbox too, so each tenant's order holds. When
-/// every broker is down, or the oldest event in the producer's hands has waited
-/// `stallTimeout`, the events in flight are handed to the outbox rather than left to time out.
+/// every broker is down, or the stall watch sees Kafka stop answering (see `stallTimeout`),
+/// the events in flight are handed to the outbox rather than left to time out.
 /// Only when neither path works does it answer 503 with Retry-After.
 class Collector
 {
