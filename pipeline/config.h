@@ -57,8 +57,8 @@ struct Config
     int produceTimeoutMs = 2000;
     /// The collector's stall watch: how long Kafka may acknowledge nothing while an event
     /// waits before the events in flight are handed to the outbox (at once when every broker
-    /// is down); an event left behind while others are acknowledged waits 10 times as long,
-    /// or 4 times the slowest recent acknowledgement.
+    /// is down); an event left behind while others are acknowledged waits 10 times as long.
+    /// Both grow to 4 times the slowest recent acknowledgement.
     int stallTimeoutMs = 100;
     /// I/O threads of the collector (1 or 2 suit a 2-core machine).
     int httpThreads = 1;

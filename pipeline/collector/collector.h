@@ -25,9 +25,10 @@ struct CollectorOptions
     /// outbox instead. Well below any client's HTTP deadline.
     std::chrono::milliseconds produceTimeout {2000};
     /// The stall watch: when Kafka has acknowledged nothing for this long while an event
-    /// waited as long, or has left the oldest event waiting 10 times this long (or 4 times
-    /// the slowest recent acknowledgement) while acknowledging others, the collector hands
-    /// every event in flight to the outbox (it does at once when every broker is down).
+    /// waited as long, or has left the oldest event waiting 10 times this long while
+    /// acknowledging others (both bounds grow to 4 times the slowest recent
+    /// acknowledgement), the collector hands every event in flight to the outbox (it does
+    /// at once when every broker is down).
     std::chrono::milliseconds stallTimeout {100};
     std::size_t maxBatchEvents = 1000;
     /// More Prometheus text for /metrics (the engine's consumer groups), called per scrape.
