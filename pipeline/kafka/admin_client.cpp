@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <optional>
+#include <thread>
 
 namespace logdeck::kafka {
 
@@ -65,6 +66,34 @@ Result<const rd_kafka_group_result_t *> singleGroupResult(const rd_kafka_group_r
             toError(rd_kafka_error_code(error), what + " (" + rd_kafka_error_string(error) + ")"));
     }
     return groups[0];
+}
+
+/// True when a metadata answer lists every topic of `names` without error and every one of
+/// their partitions has a leader.
+bool topicsLed(rd_kafka_t *handle, const std::vector<std::string> &names,
+               std::chrono::milliseconds timeout)
+{
+    const rd_kafka_metadata_t *raw = nullptr;
+    if (rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count()))
+        != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return false;
+    }
+    std::size_t led = 0;
+    for (int i = 0; i < raw->topic_cnt; ++i) {
+        const auto &topic = raw->topics[i];
+        if (topic.err != RD_KAFKA_RESP_ERR_NO_ERROR
+            || std::ranges::find(names, topic.topic) == names.end()) {
+            continue;
+        }
+        const auto *end = topic.partitions + topic.partition_cnt;
+        const bool everyLeader =
+            std::all_of(topic.partitions, end, [](const rd_kafka_metadata_partition_t &p) {
+                return p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.leader >= 0;
+            });
+        led += (topic.partition_cnt > 0 && everyLeader) ? 1 : 0;
+    }
+    rd_kafka_metadata_destroy(raw);
+    return led == names.size();
 }
 
 } // namespace
@@ -190,6 +219,22 @@ Result<void> AdminClient::createTopics(const std::vector<TopicSpec> &topics,
                                         std::string("creating topic '")
                                             + rd_kafka_topic_result_name(results[i]) + "'"));
         }
+    }
+    // The controller answers once the topic is committed; brokers learn of it a little
+    // later. Until then a metadata or watermark request right after this call would say the
+    // topic does not exist, so wait until every partition has a leader.
+    std::vector<std::string> names;
+    for (const TopicSpec *spec : missing) {
+        names.push_back(spec->name);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!topicsLed(m_handle, names, timeout)) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return fail(Error::unavailable(
+                "topics created, but their partitions had no leader within "
+                + std::to_string(timeout.count()) + " ms"));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return {};
 }

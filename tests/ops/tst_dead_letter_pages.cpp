@@ -234,7 +234,7 @@ private Q_SLOTS:
         ops::DeadLetterFilter filter;
         filter.topic = topic;
         auto reader = ops::DeadLetterReader::open(test::brokerSettings(), filter, kTimeout, {});
-        QVERIFY(reader);
+        QVERIFY2(reader, reader ? "" : reader.error().message.c_str());
         QVERIFY((*reader)->atEnd());
         QCOMPARE((*reader)->total(), std::int64_t(0));
         auto page = (*reader)->nextPage(100, kTimeout);
