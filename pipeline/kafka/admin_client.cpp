@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <optional>
+#include <span>
 #include <thread>
 
 namespace logdeck::kafka {
@@ -85,9 +86,10 @@ bool topicsLed(rd_kafka_t *handle, const std::vector<std::string> &names,
             || std::ranges::find(names, topic.topic) == names.end()) {
             continue;
         }
-        const auto *end = topic.partitions + topic.partition_cnt;
+        const std::span partitions(topic.partitions,
+                                   static_cast<std::size_t>(topic.partition_cnt));
         const bool everyLeader =
-            std::all_of(topic.partitions, end, [](const rd_kafka_metadata_partition_t &p) {
+            std::ranges::all_of(partitions, [](const rd_kafka_metadata_partition_t &p) {
                 return p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.leader >= 0;
             });
         led += (topic.partition_cnt > 0 && everyLeader) ? 1 : 0;
