@@ -16,8 +16,6 @@ constexpr std::chrono::milliseconds kLeaseTtl {10000};
 /// How often the relay copies the WAL into the database (while its loop runs: during a
 /// publish that waits for Kafka, the WAL grows until the next round).
 constexpr std::chrono::milliseconds kCheckpointInterval {250};
-/// How often the depth gauge is recounted while rows are being relayed.
-constexpr std::chrono::seconds kRecount {1};
 } // namespace
 
 struct OutboxRelay::Impl
@@ -31,7 +29,6 @@ struct OutboxRelay::Impl
     std::atomic<std::int64_t> oldestCreatedAtMs {0};
 
     std::chrono::steady_clock::time_point checkpointedAt {};
-    std::chrono::steady_clock::time_point countedAt {};
 
     std::mutex mutex;
     std::condition_variable wakeUp;
@@ -61,16 +58,11 @@ struct OutboxRelay::Impl
         return stopping;
     }
 
-    /// Recounts the rows waiting. COUNT(*) walks the whole table, so while a backlog drains
-    /// it runs at most once per kRecount; between counts each delivered batch is subtracted.
-    void refreshGauges(bool recount)
+    /// Reads the rows waiting and the oldest one's age (two index lookups each).
+    void refreshGauges()
     {
-        const auto now = std::chrono::steady_clock::now();
-        if (recount || now - countedAt >= kRecount) {
-            if (auto rows = outbox->depth()) {
-                depth->store(*rows, std::memory_order_relaxed);
-                countedAt = now;
-            }
+        if (auto rows = outbox->depth()) {
+            depth->store(*rows, std::memory_order_relaxed);
         }
         if (auto oldest = outbox->oldestCreatedAtMs()) {
             oldestCreatedAtMs.store(oldest->value_or(0), std::memory_order_relaxed);
@@ -166,7 +158,7 @@ struct OutboxRelay::Impl
                 continue;
             }
             if (rows->empty()) {
-                refreshGauges(true);
+                refreshGauges();
                 waitFor(options.idlePoll);
                 continue;
             }
@@ -177,16 +169,12 @@ struct OutboxRelay::Impl
                     log::error("collector.relay.mark_failed", {{"error", removed.error().message}});
                 } else {
                     afterId = throughId;
-                    depth->store(std::max<std::int64_t>(
-                                     0, depth->load(std::memory_order_relaxed)
-                                            - static_cast<std::int64_t>(delivered)),
-                                 std::memory_order_relaxed);
-                    refreshGauges(false);
+                    refreshGauges();
                     onDelivered(throughId, static_cast<std::int64_t>(delivered));
                 }
             }
             if (delivered < rows->size()) {
-                refreshGauges(false);
+                refreshGauges();
                 waitFor(options.retryBackoff);
             }
         }
@@ -208,7 +196,7 @@ Result<std::unique_ptr<OutboxRelay>> OutboxRelay::start(Options options, kafka::
     impl->outbox = std::make_unique<store::Outbox>(*impl->db);
     std::unique_ptr<OutboxRelay> relay(new OutboxRelay(std::move(impl)));
     relay->d->depth = &relay->m_depth;
-    relay->d->refreshGauges(true);
+    relay->d->refreshGauges();
     relay->d->thread = std::thread([impl = relay->d.get()] { impl->run(); });
     return relay;
 }

@@ -138,7 +138,11 @@ Result<void> Outbox::removeThrough(std::int64_t id)
 
 Result<std::int64_t> Outbox::depth()
 {
-    auto count = detail::Statement::prepare(m_db.handle(), "SELECT COUNT(*) FROM outbox");
+    // Rows are appended with increasing ids and removed only from the front
+    // (removeThrough), so the ids left are contiguous: two index lookups instead of a
+    // COUNT(*), which walks the whole table (about 1 s at 10M rows).
+    auto count = detail::Statement::prepare(m_db.handle(), R"sql(
+        SELECT COALESCE((SELECT MAX(id) FROM outbox) - (SELECT MIN(id) FROM outbox) + 1, 0))sql");
     if (!count) {
         return fail(count.error());
     }
