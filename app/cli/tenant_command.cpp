@@ -347,7 +347,7 @@ int tenantCommand(const QStringList &arguments)
         return exitCodeFor(inspection.error());
     }
     printInspection(*inspection, parser.isSet(json), parser.isSet(csv));
-    std::fprintf(stderr, "logdeck-cli: %zu event(s) of tenant '%s' on events.raw[%d], from %s",
+    std::fprintf(stderr, "logdeck-cli: %zu event(s) of tenant '%s' on events.raw:%d, from %s",
                  inspection->events.size(), query.tenant.c_str(), inspection->partition,
                  std::string(ops::sourceName(inspection->source)).c_str());
     if (inspection->scannedRecords > 0) {

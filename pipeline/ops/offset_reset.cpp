@@ -8,6 +8,7 @@
 #include "kafka/admin_client.h"
 #include "kafka/consumer.h"
 #include "kafka/partition_scan.h"
+#include "ops/record_address.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "store/group_store.h"
@@ -34,11 +35,6 @@ constexpr std::string_view kRawTopic = "events.raw";
 /// How long a paused group may take to leave: a member that is not told to leave is
 /// dropped by the coordinator after its session timeout (45 s by default).
 constexpr std::chrono::seconds kEmptyGroupWait {60};
-
-std::string partitionName(const std::string &topic, std::int32_t partition)
-{
-    return topic + "[" + std::to_string(partition) + "]";
-}
 
 /// The timestamp of the record at each position (0 where there is none), read with a
 /// consumer that joins no group. Positions at the log end are left out by the caller.
@@ -80,7 +76,7 @@ Result<std::int64_t> offsetFromIndex(const std::string &dataDir, const std::stri
             "this cluster cannot look up offsets by time (the embedded mock cluster), and "
             "the persister's event index covers only events.raw of an engine whose data "
             "directory is here: use --to-offset, --shift-by or --from-file for "
-            + partitionName(topic, partition)));
+            + formatPartition(topic, partition)));
     }
     auto db = store::Database::open(path);
     if (!db) {
@@ -148,7 +144,7 @@ Result<void> extendForRebuild(const ResetContext &context, kafka::AdminClient &a
         }
         if (*start < p.target) {
             plan.warnings.push_back(
-                partitionName(p.topic, p.partition) + ": --rebuild starts at "
+                formatPartition(p.topic, p.partition) + ": --rebuild starts at "
                 + formatRfc3339(p.rebuildFromMs) + ", offset " + std::to_string(*start) + ", "
                 + std::to_string(p.target - *start) + " record(s) before the asked offset");
             p.target = std::max(*start, p.logStart);
@@ -228,7 +224,7 @@ Result<std::vector<TopicPartitionOffset>> parseOffsetsCsv(const std::string &tex
         const TopicPartition tp {fields[0], static_cast<std::int32_t>(*partition)};
         if (!seen.insert(tp).second) {
             return fail(
-                Error::invalid(where + partitionName(tp.topic, tp.partition) + " appears twice"));
+                Error::invalid(where + formatPartition(tp.topic, tp.partition) + " appears twice"));
         }
         offsets.push_back({tp.topic, tp.partition, *offset});
     }
@@ -552,7 +548,7 @@ Result<ResetPlan> planReset(const ResetContext &context, const ResetRequest &req
         p.clamped = target < p.logStart || target > p.logEnd;
         p.target = std::clamp(target, p.logStart, p.logEnd);
         if (p.clamped) {
-            plan.warnings.push_back(partitionName(p.topic, p.partition) + ": offset "
+            plan.warnings.push_back(formatPartition(p.topic, p.partition) + ": offset "
                                     + std::to_string(target) + " is outside the log ["
                                     + std::to_string(p.logStart) + ", " + std::to_string(p.logEnd)
                                     + "]; using " + std::to_string(p.target));

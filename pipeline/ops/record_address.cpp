@@ -38,6 +38,11 @@ Result<kafka::TopicPartitionOffset> build(std::string_view text, std::string_vie
 
 } // namespace
 
+std::string formatPartition(const std::string &topic, std::int32_t partition)
+{
+    return topic + ":" + std::to_string(partition);
+}
+
 std::string formatRecordAddress(const std::string &topic, std::int32_t partition,
                                 std::int64_t offset)
 {

@@ -16,6 +16,9 @@ namespace logdeck::ops {
 std::string formatRecordAddress(const std::string &topic, std::int32_t partition,
                                 std::int64_t offset);
 
+/// "topic:partition", a partition in the same notation.
+std::string formatPartition(const std::string &topic, std::int32_t partition);
+
 /// The same with parts that may be unknown, each shown as "?".
 std::string formatRecordAddress(const std::string &topic, std::optional<std::int32_t> partition,
                                 std::optional<std::int64_t> offset);

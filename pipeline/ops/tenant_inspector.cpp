@@ -9,6 +9,7 @@
 #include "kafka/partitioner.h"
 #include "kafka/topic_catalog.h"
 #include "ops/dead_letters.h"
+#include "ops/record_address.h"
 #include "store/database.h"
 #include "store/event_index.h"
 #include "store/group_store.h"
@@ -123,9 +124,9 @@ public:
     {
         if (m_events.empty()) {
             return fail(Error::notFound("event '" + m_eventId + "' of tenant '" + m_query.tenant
-                                        + "' is neither in the event index nor on " + kRawTopic
-                                        + "[" + std::to_string(m_rawPartition)
-                                        + "]; check the id ('logdeck-cli tenant inspect "
+                                        + "' is neither in the event index nor on "
+                                        + formatPartition(kRawTopic, m_rawPartition)
+                                        + "; check the id ('logdeck-cli tenant inspect "
                                         + m_query.tenant + "' lists the tenant's events)"));
         }
         EventTrace trace;
@@ -722,7 +723,7 @@ private:
         }
         const TopicPartition raw {kRawTopic, event.partition};
         if (state->second == EventState::Pending) {
-            const std::string partition = kRawTopic + "[" + std::to_string(event.partition) + "]";
+            const std::string partition = formatPartition(kRawTopic, event.partition);
             const auto committed = group.committedOn(raw);
             std::string detail = committed ? "the group's committed offset on " + partition + " is "
                     + std::to_string(*committed) + ", not past the event yet"

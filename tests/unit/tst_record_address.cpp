@@ -78,6 +78,7 @@ private Q_SLOTS:
     void addressesArePrintedOneWay()
     {
         QCOMPARE(ops::formatRecordAddress("orders", 3, 42), std::string("orders:3:42"));
+        QCOMPARE(ops::formatPartition("orders", 3), std::string("orders:3"));
         QCOMPARE(ops::formatRecordAddress("", std::nullopt, std::nullopt), std::string("?:?:?"));
         QVERIFY(ops::looksLikeRecordAddress("t:1:x"));
         QVERIFY(ops::looksLikeRecordAddress("t[1]@2"));
