@@ -989,12 +989,9 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
     kafka::ClientSettings settings = d.options.kafka;
     settings["message.timeout.ms"] = std::to_string(d.options.produceTimeout.count());
     settings.try_emplace("queue.buffering.max.messages", "200000");
-    // The producer's reports are served on the HTTP I/O thread (watched below), which then
-    // writes the 202 itself: no poll thread between the broker's ack and the answer.
-    auto producer = kafka::Producer::create(
-        settings,
-        [&d](const std::string &reason) { d.handOver("every broker is down: " + reason); },
-        kafka::Producer::Reports::OnDemand);
+    auto producer = kafka::Producer::create(settings, [&d](const std::string &reason) {
+        d.handOver("every broker is down: " + reason);
+    });
     if (!producer) {
         return fail(producer.error());
     }
@@ -1029,7 +1026,6 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
         return fail(server.error());
     }
     d.server = std::move(*server);
-    d.server->watch(d.producer->reportsFd(), [&d] { d.producer->serveReports(); });
     log::info("collector.started",
               {{"listen", d.options.http.host + ":" + std::to_string(d.server->port())},
                {"database", d.options.databasePath}});
@@ -1077,9 +1073,6 @@ void Collector::shutdown(std::chrono::milliseconds grace)
         }
         d->writerWake.notify_one();
         d->writer.join();
-    }
-    if (d->server) {
-        d->server->stopWatching(); // the producer's reports are served by its destructor now
     }
     d->producer.reset();
     if (d->server) {
