@@ -166,9 +166,13 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             split->setStretchFactor(1, 1);
             split->setSizes({560, 180}); // the dead letters first; the tasks below, resizable
             // Without a task the panel is its title line and the dead letters take the
-            // rest; the first task brings its tables back at a quarter of the page.
+            // rest, with no handle to drag between them; the first task brings its tables
+            // and the handle back at a quarter of the page.
+            const int handleWidth = split->handleWidth();
+            split->setHandleWidth(m_redriveTasks->isCollapsed() ? 0 : handleWidth);
             connect(m_redriveTasks, &RedriveTasksPanel::collapsedChanged, split,
-                    [split](bool collapsed) {
+                    [split, handleWidth](bool collapsed) {
+                        split->setHandleWidth(collapsed ? 0 : handleWidth);
                         if (collapsed) {
                             return;
                         }

@@ -19,6 +19,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
@@ -258,6 +259,10 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(noTask->isVisible(), 15000);
         QVERIFY(tasks->isCollapsed());
         QVERIFY(!tasks->taskView()->isVisible());
+        // Nothing to drag: no handle between the dead letters and the title line.
+        const auto *split = window.findChild<QSplitter *>(QStringLiteral("dlqSplit"));
+        QVERIFY(split != nullptr);
+        QCOMPARE(split->handleWidth(), 0);
         QTRY_VERIFY2_WITH_TIMEOUT(tasks->height() * 8 < window.dlqPage()->height(),
                                   qPrintable(QStringLiteral("tasks %1 px, dead letters %2 px")
                                                  .arg(tasks->height())
@@ -275,6 +280,7 @@ private Q_SLOTS:
                  qPrintable(started.first().at(2).toString()));
         QTRY_VERIFY_WITH_TIMEOUT(!tasks->isCollapsed(), 15000);
         QVERIFY(tasks->taskView()->isVisible());
+        QVERIFY(split->handleWidth() > 0);
         QTRY_VERIFY2_WITH_TIMEOUT(tasks->height() * 5 > window.dlqPage()->height(),
                                   qPrintable(QStringLiteral("tasks %1 px, dead letters %2 px")
                                                  .arg(tasks->height())
