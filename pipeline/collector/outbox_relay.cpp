@@ -163,18 +163,21 @@ struct OutboxRelay::Impl
                 continue;
             }
             const std::size_t delivered = publish(*rows);
+            bool removed = false;
             if (delivered > 0) {
                 const std::int64_t throughId = (*rows)[delivered - 1].id;
-                if (auto removed = outbox->removeThrough(throughId); !removed) {
-                    log::error("collector.relay.mark_failed", {{"error", removed.error().message}});
+                if (auto done = outbox->removeThrough(throughId); !done) {
+                    log::error("collector.relay.mark_failed", {{"error", done.error().message}});
                 } else {
                     afterId = throughId;
-                    refreshGauges();
-                    onDelivered(throughId, static_cast<std::int64_t>(delivered));
+                    removed = true;
                 }
             }
+            refreshGauges();
+            if (removed) {
+                onDelivered(afterId, static_cast<std::int64_t>(delivered));
+            }
             if (delivered < rows->size()) {
-                refreshGauges();
                 waitFor(options.retryBackoff);
             }
         }

@@ -141,15 +141,17 @@ Result<std::int64_t> Outbox::depth()
     // Rows are appended with increasing ids and removed only from the front
     // (removeThrough), so the ids left are contiguous: two index lookups instead of a
     // COUNT(*), which walks the whole table (about 1 s at 10M rows).
-    auto count = detail::Statement::prepare(m_db.handle(), R"sql(
+    auto count = detail::cached(m_db, m_depth, R"sql(
         SELECT COALESCE((SELECT MAX(id) FROM outbox) - (SELECT MIN(id) FROM outbox) + 1, 0))sql");
     if (!count) {
         return fail(count.error());
     }
-    if (auto row = count->step("cannot count the outbox records"); !row) {
+    if (auto row = (*count)->step("cannot count the outbox records"); !row) {
         return fail(row.error());
     }
-    return count->columnInt64(0);
+    const std::int64_t rows = (*count)->columnInt64(0);
+    (*count)->reset(); // a cached statement left mid-way would pin a read snapshot
+    return rows;
 }
 
 Result<std::int64_t> Outbox::lastId()
@@ -167,19 +169,21 @@ Result<std::int64_t> Outbox::lastId()
 
 Result<std::optional<std::int64_t>> Outbox::oldestCreatedAtMs()
 {
-    auto select = detail::Statement::prepare(
-        m_db.handle(), "SELECT created_at_ms FROM outbox ORDER BY id LIMIT 1");
+    auto select = detail::cached(m_db, m_oldest,
+                                 "SELECT created_at_ms FROM outbox ORDER BY id LIMIT 1");
     if (!select) {
         return fail(select.error());
     }
-    auto row = select->step("cannot read the oldest outbox record");
+    auto row = (*select)->step("cannot read the oldest outbox record");
     if (!row) {
         return fail(row.error());
     }
-    if (*row == detail::Statement::Step::Done) {
-        return std::nullopt;
+    std::optional<std::int64_t> createdAtMs;
+    if (*row == detail::Statement::Step::Row) {
+        createdAtMs = (*select)->columnInt64(0);
     }
-    return select->columnInt64(0);
+    (*select)->reset();
+    return createdAtMs;
 }
 
 Result<bool> Outbox::acquireLease(const std::string &name, const std::string &owner,

@@ -74,6 +74,9 @@ private:
     // Prepared once, on first use: the collector appends thousands of records a second.
     std::unique_ptr<detail::Statement> m_append;
     std::unique_ptr<detail::Statement> m_fetch;
+    // The relay reads both after every batch.
+    std::unique_ptr<detail::Statement> m_depth;
+    std::unique_ptr<detail::Statement> m_oldest;
 };
 
 } // namespace logdeck::store
