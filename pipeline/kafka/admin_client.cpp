@@ -69,35 +69,6 @@ Result<const rd_kafka_group_result_t *> singleGroupResult(const rd_kafka_group_r
     return groups[0];
 }
 
-/// True when a metadata answer lists every topic of `names` without error and every one of
-/// their partitions has a leader.
-bool topicsLed(rd_kafka_t *handle, const std::vector<std::string> &names,
-               std::chrono::milliseconds timeout)
-{
-    const rd_kafka_metadata_t *raw = nullptr;
-    if (rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count()))
-        != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return false;
-    }
-    std::size_t led = 0;
-    for (int i = 0; i < raw->topic_cnt; ++i) {
-        const auto &topic = raw->topics[i];
-        if (topic.err != RD_KAFKA_RESP_ERR_NO_ERROR
-            || std::ranges::find(names, topic.topic) == names.end()) {
-            continue;
-        }
-        const std::span partitions(topic.partitions,
-                                   static_cast<std::size_t>(topic.partition_cnt));
-        const bool everyLeader =
-            std::ranges::all_of(partitions, [](const rd_kafka_metadata_partition_t &p) {
-                return p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.leader >= 0;
-            });
-        led += (topic.partition_cnt > 0 && everyLeader) ? 1 : 0;
-    }
-    rd_kafka_metadata_destroy(raw);
-    return led == names.size();
-}
-
 } // namespace
 
 Result<std::unique_ptr<AdminClient>> AdminClient::create(const ClientSettings &settings)
@@ -146,7 +117,13 @@ Result<ClusterMetadata> AdminClient::describeCluster(std::chrono::milliseconds t
         if (name.starts_with("__") || topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             continue;
         }
-        result.topics.push_back({name, topic.partition_cnt});
+        const std::span partitions(topic.partitions,
+                                   static_cast<std::size_t>(topic.partition_cnt));
+        const bool led = !partitions.empty()
+            && std::ranges::all_of(partitions, [](const rd_kafka_metadata_partition_t &p) {
+                   return p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.leader >= 0;
+               });
+        result.topics.push_back({name, topic.partition_cnt, led});
     }
     rd_kafka_metadata_destroy(raw);
     // Cached by librdkafka from the metadata answer above: no second round trip.
@@ -225,12 +202,15 @@ Result<void> AdminClient::createTopics(const std::vector<TopicSpec> &topics,
     // The controller answers once the topic is committed; brokers learn of it a little
     // later. Until then a metadata or watermark request right after this call would say the
     // topic does not exist, so wait until every partition has a leader.
-    std::vector<std::string> names;
-    for (const TopicSpec *spec : missing) {
-        names.push_back(spec->name);
-    }
+    const auto allLed = [&](const ClusterMetadata &now) {
+        return std::ranges::all_of(missing, [&](const TopicSpec *spec) {
+            const auto info = std::ranges::find(now.topics, spec->name, &TopicInfo::name);
+            return info != now.topics.end() && info->led;
+        });
+    };
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!topicsLed(m_handle, names, timeout)) {
+    for (auto now = describeCluster(timeout); !now || !allLed(*now);
+         now = describeCluster(timeout)) {
         if (std::chrono::steady_clock::now() >= deadline) {
             return fail(Error::unavailable(
                 "topics created, but their partitions had no leader within "

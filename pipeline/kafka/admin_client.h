@@ -37,6 +37,7 @@ struct TopicInfo
 {
     std::string name;
     int partitions = 0;
+    bool led = false; ///< every partition has a leader (a new topic's may not yet)
 };
 
 /// What the cluster says about itself.

@@ -46,7 +46,7 @@ std::string formatPartition(const std::string &topic, std::int32_t partition)
 std::string formatRecordAddress(const std::string &topic, std::int32_t partition,
                                 std::int64_t offset)
 {
-    return topic + ":" + std::to_string(partition) + ":" + std::to_string(offset);
+    return formatPartition(topic, partition) + ":" + std::to_string(offset);
 }
 
 std::string formatRecordAddress(const std::string &topic, std::optional<std::int32_t> partition,
