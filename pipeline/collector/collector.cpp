@@ -45,6 +45,12 @@ constexpr std::chrono::milliseconds kMaxCatchUp {500};
 constexpr std::chrono::seconds kCatchUpPause {1};
 /// The relay counts as delivering when it delivered within this.
 constexpr std::chrono::seconds kRelayRecent {1};
+/// While the relay drains a backlog of more than kCatchUpRows and Kafka acknowledges, the
+/// writer appends one new event for every kDrainShare rows the relay delivers; the others
+/// wait in memory, unanswered. So the backlog shrinks however hard clients push: without it
+/// the spill ends only if the relay outruns the writer, which on a busy machine depends on
+/// which of the two threads gets the cores.
+constexpr std::int64_t kDrainShare = 2;
 /// The stall watch has two levels. Kafka silent (nothing acknowledged while an event waited,
 /// both for the silent bound: a stopped, stuck or shutting-down broker) hands over at the
 /// silent bound, stallTimeout. Kafka acknowledging while the oldest event is left behind
@@ -147,6 +153,7 @@ struct Collector::Impl
     Clock::time_point relayedAt {}; ///< when the relay last delivered
     Clock::time_point catchUpSince {}; ///< the writer holds events since (epoch: it does not)
     Clock::time_point noCatchUpBefore {};
+    std::int64_t drainCredit = 0; ///< rows the relay delivered since the writer last paced
     std::deque<SpillJob> spillQueue;
     std::deque<CampaignJob> campaignQueue;
     std::unique_ptr<store::Database> writerDb;
@@ -613,39 +620,30 @@ struct Collector::Impl
     void handOver(const std::string &reason)
     {
         kafkaHealthy.store(false, std::memory_order_relaxed);
+        std::size_t handed = 0;
         {
-            // An idle producer losing its connection is no reason to spill.
+            // Both locks at once: an event submitted meanwhile (the next of a batch) must
+            // queue behind the ones handed over, or its tenant's order breaks.
+            const std::lock_guard gate(gateMutex);
             const std::lock_guard lock(inFlightMutex);
             if (inFlight.empty()) {
-                return;
+                return; // an idle producer losing its connection is no reason to spill
             }
-        }
-        {
-            const std::lock_guard lock(gateMutex);
             startSpilling(reason);
-        }
-        std::vector<SpillJob> jobs;
-        {
-            const std::lock_guard lock(inFlightMutex);
             for (InFlight *entry : inFlight) {
                 entry->listed = false;
                 if (!entry->answered.exchange(true)) {
-                    jobs.push_back({entry->record, std::move(entry->done)});
+                    spillQueue.push_back({entry->record, std::move(entry->done)});
+                    ++handed;
                 }
             }
             inFlight.clear();
         }
-        if (jobs.empty()) {
+        if (handed == 0) {
             return;
         }
-        metrics.eventsHandedOver.fetch_add(jobs.size(), std::memory_order_relaxed);
-        log::warn("collector.spill.handed_over", {{"events", std::to_string(jobs.size())}});
-        {
-            const std::lock_guard lock(gateMutex);
-            for (auto &job : jobs) {
-                spillQueue.push_back(std::move(job));
-            }
-        }
+        metrics.eventsHandedOver.fetch_add(handed, std::memory_order_relaxed);
+        log::warn("collector.spill.handed_over", {{"events", std::to_string(handed)}});
         writerWake.notify_one();
     }
 
@@ -730,6 +728,7 @@ struct Collector::Impl
             const std::lock_guard lock(gateMutex);
             deliveredThroughId = std::max(deliveredThroughId, throughId);
             relayedAt = Clock::now();
+            drainCredit += count;
             endSpillIfDrained();
         }
         writerWake.notify_one(); // a catch-up may be complete
@@ -757,6 +756,21 @@ struct Collector::Impl
             return false;
         }
         return true;
+    }
+
+    /// Called with gateMutex held: whether the relay is draining a backlog while Kafka
+    /// acknowledges, so the writer paces its appends (kDrainShare).
+    bool drainingBacklog(Clock::time_point now) const
+    {
+        return spilling && lastAppendedId - deliveredThroughId > kCatchUpRows
+            && kafkaHealthy.load(std::memory_order_relaxed) && now - relayedAt < kRelayRecent;
+    }
+
+    /// Called with gateMutex held: how many queued events the writer may append now.
+    std::size_t appendAllowance(Clock::time_point now) const
+    {
+        return drainingBacklog(now) ? static_cast<std::size_t>(drainCredit / kDrainShare)
+                                    : kSpillGroupCommit;
     }
 
     /// Called with gateMutex held: the relay delivered every appended row while Kafka
@@ -904,15 +918,24 @@ struct Collector::Impl
                     ? nextWatch
                     : std::min(nextWatch, Clock::now() + kMinStallCheck);
                 writerWake.wait_until(lock, wakeBy, [&] {
+                    const auto now = Clock::now();
                     return writerStopping || !campaignQueue.empty() || readyToResume()
-                        || (!spillQueue.empty() && !holdForCatchUp(Clock::now()));
+                        || (!spillQueue.empty() && !holdForCatchUp(now)
+                            && appendAllowance(now) > 0);
                 });
                 if (writerStopping && spillQueue.empty() && campaignQueue.empty()) {
                     break;
                 }
+                const auto now = Clock::now();
                 resume = !writerStopping && readyToResume();
-                const bool hold = resume || (!writerStopping && holdForCatchUp(Clock::now()));
-                const std::size_t take = hold ? 0 : std::min(spillQueue.size(), kSpillGroupCommit);
+                const bool hold = resume || (!writerStopping && holdForCatchUp(now));
+                const std::size_t allowance =
+                    writerStopping ? kSpillGroupCommit : appendAllowance(now);
+                const std::size_t take =
+                    hold ? 0 : std::min({spillQueue.size(), kSpillGroupCommit, allowance});
+                drainCredit = drainingBacklog(now)
+                    ? drainCredit - static_cast<std::int64_t>(take) * kDrainShare
+                    : 0;
                 spills.reserve(take);
                 for (std::size_t i = 0; i < take; ++i) {
                     spills.push_back(std::move(spillQueue.front()));
@@ -989,9 +1012,12 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
     kafka::ClientSettings settings = d.options.kafka;
     settings["message.timeout.ms"] = std::to_string(d.options.produceTimeout.count());
     settings.try_emplace("queue.buffering.max.messages", "200000");
-    auto producer = kafka::Producer::create(settings, [&d](const std::string &reason) {
-        d.handOver("every broker is down: " + reason);
-    });
+    // The producer's reports are served on the HTTP I/O thread (watched below), which then
+    // writes the 202 itself: no poll thread between the broker's ack and the answer.
+    auto producer = kafka::Producer::create(
+        settings,
+        [&d](const std::string &reason) { d.handOver("every broker is down: " + reason); },
+        kafka::Producer::Reports::OnDemand);
     if (!producer) {
         return fail(producer.error());
     }
@@ -1026,6 +1052,7 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
         return fail(server.error());
     }
     d.server = std::move(*server);
+    d.server->watch(d.producer->reportsFd(), [&d] { d.producer->serveReports(); });
     log::info("collector.started",
               {{"listen", d.options.http.host + ":" + std::to_string(d.server->port())},
                {"database", d.options.databasePath}});
@@ -1073,6 +1100,9 @@ void Collector::shutdown(std::chrono::milliseconds grace)
         }
         d->writerWake.notify_one();
         d->writer.join();
+    }
+    if (d->server) {
+        d->server->stopWatching(); // the producer's reports are served by its destructor now
     }
     d->producer.reset();
     if (d->server) {

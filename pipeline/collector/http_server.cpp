@@ -2,10 +2,13 @@
 
 #include "common/log.h"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -204,10 +207,26 @@ private:
 
 } // namespace
 
+/// A descriptor an I/O thread waits on (HttpServer::watch).
+struct Watch
+{
+    Watch(net::strand<net::io_context::executor_type> &strand, int fd,
+          std::function<void()> handler)
+        : descriptor(strand, fd)
+        , onReadable(std::move(handler))
+    {
+    }
+    net::posix::stream_descriptor descriptor;
+    std::function<void()> onReadable;
+    bool active = true; ///< on the watch strand only
+};
+
 struct HttpServer::Impl
 {
     net::io_context ioc;
     tcp::acceptor acceptor {net::make_strand(ioc)};
+    net::strand<net::io_context::executor_type> watchStrand = net::make_strand(ioc);
+    std::vector<std::unique_ptr<Watch>> watches; ///< on the watch strand only
     std::shared_ptr<ServerState> state = std::make_shared<ServerState>();
     std::vector<std::thread> threads;
     std::uint16_t port = 0;
@@ -216,6 +235,29 @@ struct HttpServer::Impl
     explicit Impl(int threadCount)
         : ioc(threadCount)
     {
+    }
+
+    void arm(Watch &watch)
+    {
+        watch.descriptor.async_wait(
+            net::posix::stream_descriptor::wait_read,
+            net::bind_executor(watchStrand, [this, &watch](beast::error_code ec) {
+                if (ec || !watch.active) {
+                    return;
+                }
+                watch.onReadable();
+                arm(watch);
+            }));
+    }
+
+    void endWatches()
+    {
+        for (auto &watch : watches) {
+            watch->active = false;
+            beast::error_code ignored;
+            watch->descriptor.cancel(ignored);
+            (void)watch->descriptor.release(); // the fd stays its owner's
+        }
     }
 
     void accept()
@@ -303,6 +345,29 @@ std::int64_t HttpServer::pendingResponses() const
     return d->state->pending.load(std::memory_order_relaxed);
 }
 
+void HttpServer::watch(int fd, std::function<void()> onReadable)
+{
+    net::post(d->watchStrand, [impl = d.get(), fd, onReadable = std::move(onReadable)]() mutable {
+        impl->watches.push_back(
+            std::make_unique<Watch>(impl->watchStrand, fd, std::move(onReadable)));
+        impl->arm(*impl->watches.back());
+    });
+}
+
+void HttpServer::stopWatching()
+{
+    if (d->stopped.load()) {
+        return; // the I/O threads are gone: nothing runs any more
+    }
+    auto done = std::make_shared<std::promise<void>>();
+    auto ended = done->get_future();
+    net::post(d->watchStrand, [impl = d.get(), done] {
+        impl->endWatches();
+        done->set_value();
+    });
+    ended.wait(); // the I/O threads run until stop(), which only this object calls
+}
+
 void HttpServer::stop()
 {
     if (d->stopped.exchange(true)) {
@@ -314,6 +379,7 @@ void HttpServer::stop()
         thread.join();
     }
     d->threads.clear();
+    d->endWatches(); // the threads are joined: no handler runs concurrently
 }
 
 } // namespace logdeck::collector

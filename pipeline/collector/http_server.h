@@ -69,6 +69,12 @@ public:
     /// Requests handed to the handler and not yet answered.
     std::int64_t pendingResponses() const;
 
+    /// Calls `onReadable` on an I/O thread each time `fd` is readable (it must make it
+    /// unreadable again), until stopWatching(). The descriptor stays the caller's.
+    void watch(int fd, std::function<void()> onReadable);
+    /// Stops every watch; once it returns no `onReadable` runs or will run.
+    void stopWatching();
+
     /// Closes every connection and joins the I/O threads. Idempotent.
     void stop();
 

@@ -4,6 +4,10 @@
 #include "kafka/rdkafka_support.h"
 
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace logdeck::kafka {
 
@@ -57,7 +61,8 @@ void errorCallback(rd_kafka_t * /*handle*/, int err, const char *reason, void *o
 } // namespace
 
 Result<std::unique_ptr<Producer>> Producer::create(const ClientSettings &settings,
-                                                   BrokersDownHandler onBrokersDown)
+                                                   BrokersDownHandler onBrokersDown,
+                                                   Reports reports)
 {
     auto conf = detail::makeConf(settings, producerDefaults());
     if (!conf) {
@@ -71,14 +76,33 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientSettings &setting
     if (!handle) {
         return fail(handle.error());
     }
-    return std::unique_ptr<Producer>(new Producer(handle->release(), std::move(brokersDown)));
+    int reportsFd = -1;
+    if (reports == Reports::OnDemand) {
+        reportsFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (reportsFd < 0) {
+            return fail(Error::io(std::string("cannot create the producer's eventfd: ")
+                                  + std::strerror(errno)));
+        }
+        // librdkafka writes the 8-byte counter increment when a report lands on an
+        // empty queue; serveReports() reads it and empties the queue.
+        static constexpr std::array<char, 8> one {1, 0, 0, 0, 0, 0, 0, 0};
+        rd_kafka_queue_t *reportQueue = rd_kafka_queue_get_main(handle->get());
+        rd_kafka_queue_io_event_enable(reportQueue, reportsFd, one.data(), one.size());
+        rd_kafka_queue_destroy(reportQueue);
+    }
+    return std::unique_ptr<Producer>(
+        new Producer(handle->release(), std::move(brokersDown), reportsFd));
 }
 
-Producer::Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBrokersDown)
+Producer::Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBrokersDown,
+                   int reportsFd)
     : m_onBrokersDown(std::move(onBrokersDown))
     , m_handle(handle)
-    , m_pollThread([this] { pollLoop(); })
+    , m_reportsFd(reportsFd)
 {
+    if (m_reportsFd < 0) {
+        m_pollThread = std::thread([this] { pollLoop(); });
+    }
 }
 
 Producer::~Producer()
@@ -88,9 +112,35 @@ Producer::~Producer()
     rd_kafka_flush(m_handle, 5000);
     rd_kafka_purge(m_handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     m_stopping.store(true);
-    m_pollThread.join();
+    if (m_pollThread.joinable()) {
+        m_pollThread.join();
+    }
     rd_kafka_poll(m_handle, 0);
+    if (m_reportsFd >= 0) {
+        rd_kafka_queue_t *reportQueue = rd_kafka_queue_get_main(m_handle);
+        rd_kafka_queue_io_event_enable(reportQueue, -1, nullptr, 0);
+        rd_kafka_queue_destroy(reportQueue);
+    }
     rd_kafka_destroy(m_handle);
+    if (m_reportsFd >= 0) {
+        ::close(m_reportsFd);
+    }
+}
+
+void Producer::serveReports()
+{
+    std::uint64_t count = 0;
+    // Read first, then empty the queue: a report that lands after the last poll finds the
+    // queue empty and writes again, so none is left waiting unseen.
+    (void)!::read(m_reportsFd, &count, sizeof count);
+    for (int round = 0; rd_kafka_poll(m_handle, 0) > 0; ++round) {
+        if (round == 64) {
+            // Still more: be called again rather than hold the caller's thread.
+            const std::uint64_t again = 1;
+            (void)!::write(m_reportsFd, &again, sizeof again);
+            return;
+        }
+    }
 }
 
 void Producer::pollLoop()

@@ -41,19 +41,28 @@ struct DeliveryReport
     std::int64_t offset = -1;
 };
 
-/// A librdkafka producer with its own poll thread. Delivery handlers run on that thread,
-/// in the order the broker acknowledges records; they must not block.
+/// A librdkafka producer. Its delivery handlers run in the order the broker acknowledges
+/// records, on the producer's own poll thread, or, with Reports::OnDemand, on whichever
+/// thread calls serveReports() when reportsFd() becomes readable (an event loop that
+/// answers requests itself saves a thread hop per acknowledgement). They must not block.
 class Producer
 {
 public:
     using DeliveryHandler = std::function<void(const DeliveryReport &)>;
-    /// Called on the poll thread when librdkafka reports every broker down; must not block.
+    /// Called where delivery handlers run when librdkafka reports every broker down; must
+    /// not block.
     using BrokersDownHandler = std::function<void(const std::string &reason)>;
+    enum class Reports
+    {
+        PollThread, ///< a thread of the producer serves them
+        OnDemand, ///< the owner calls serveReports() when reportsFd() is readable
+    };
 
     /// Creates the producer. `settings` hold librdkafka properties; Logdeck's defaults
     /// (idempotence, acks=all, murmur2_random) apply where a setting is absent.
     static Result<std::unique_ptr<Producer>> create(const ClientSettings &settings,
-                                                    BrokersDownHandler onBrokersDown = {});
+                                                    BrokersDownHandler onBrokersDown = {},
+                                                    Reports reports = Reports::PollThread);
 
     ~Producer();
     Producer(const Producer &) = delete;
@@ -73,12 +82,19 @@ public:
     /// Records waiting in the local queue or in flight.
     int queueLength() const;
 
+    /// Reports::OnDemand: a descriptor that becomes readable when reports wait (-1 else).
+    int reportsFd() const { return m_reportsFd; }
+    /// Reports::OnDemand: runs the handlers of every waiting report on the calling thread.
+    void serveReports();
+
 private:
-    Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBrokersDown);
+    Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBrokersDown,
+             int reportsFd);
     void pollLoop();
 
     std::unique_ptr<BrokersDownHandler> m_onBrokersDown; ///< the handle's opaque: outlives it
     rd_kafka_s *m_handle;
+    int m_reportsFd = -1; ///< an eventfd librdkafka writes to; -1 with a poll thread
     std::atomic<bool> m_stopping {false};
     std::thread m_pollThread;
 };
