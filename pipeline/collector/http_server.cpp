@@ -34,6 +34,37 @@ std::string_view reasonFor(int status)
     return http::obsolete_reason(static_cast<http::status>(status));
 }
 
+/// Writes the answer's bytes into `out` (reusing its capacity). A 202 is written tens of
+/// thousands of times a second; building a Beast message and running its serializer for
+/// each took 5-10% of the engine's throughput at 256 connections.
+void renderResponse(const HttpResponse &response, bool keepAlive, bool head, std::string &out)
+{
+    out.clear();
+    out += "HTTP/1.1 ";
+    out += std::to_string(response.status);
+    out += ' ';
+    out += reasonFor(response.status);
+    out += "\r\nServer: logdeck\r\nContent-Type: ";
+    out += response.contentType;
+    for (const auto &[name, value] : response.headers) {
+        out += "\r\n";
+        out += name;
+        out += ": ";
+        out += value;
+    }
+    if (!keepAlive) {
+        out += "\r\nConnection: close";
+    }
+    out += "\r\nContent-Length: ";
+    out += std::to_string(response.body.size());
+    out += "\r\n\r\n";
+    if (!head) {
+        // A HEAD gets the headers a GET would get, Content-Length included, and never a
+        // body: the client reads none, and any byte sent would start its next answer.
+        out += response.body;
+    }
+}
+
 /// One client connection: reads a request, hands it to the handler, writes the answer the
 /// Responder delivers, and reads the next one while the client keeps the connection alive.
 class Session : public std::enable_shared_from_this<Session>
@@ -133,36 +164,20 @@ private:
 
     void write(HttpResponse response)
     {
-        auto message = std::make_shared<http::response<http::string_body>>();
-        message->version(11);
-        message->result(static_cast<unsigned>(response.status));
-        message->reason(reasonFor(response.status));
-        message->set(http::field::server, "logdeck");
-        message->set(http::field::content_type, response.contentType);
-        for (auto &[name, value] : response.headers) {
-            message->set(name, value);
-        }
-        message->keep_alive(m_keepAlive);
-        message->body() = std::move(response.body);
-        message->prepare_payload();
-        if (m_answeringHead) {
-            // The headers a GET would get, Content-Length included, and never a body: the
-            // client reads none, and any byte sent would start its next answer.
-            message->body().clear();
-        }
+        renderResponse(response, m_keepAlive, m_answeringHead, m_out);
         m_stream.expires_after(m_state->options.idleTimeout);
-        http::async_write(m_stream, *message,
-                          [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
-                              if (ec) {
-                                  self->close();
-                                  return;
-                              }
-                              if (!self->m_keepAlive) {
-                                  self->lingeringClose();
-                                  return;
-                              }
-                              self->read();
-                          });
+        net::async_write(m_stream, net::buffer(m_out),
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) {
+                                 self->close();
+                                 return;
+                             }
+                             if (!self->m_keepAlive) {
+                                 self->lingeringClose();
+                                 return;
+                             }
+                             self->read();
+                         });
     }
 
     /// Closes after an answer the client may still be sending a body to (413, 400, 503):
@@ -201,6 +216,7 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::shared_ptr<ServerState> m_state;
+    std::string m_out; ///< the answer being written (one at a time per connection)
     bool m_keepAlive = true;
     bool m_answeringHead = false; ///< the request being answered is a HEAD
 };
