@@ -85,6 +85,19 @@ struct InFlight
     std::list<InFlight *>::iterator position;
 };
 
+/// When a request arrived, read and formatted once for all its events: the record's
+/// `received-at` header and the value's `receivedAt` are the same instant.
+struct ReceivedAt
+{
+    explicit ReceivedAt(std::int64_t at)
+        : ms(at)
+        , text(formatRfc3339(at))
+    {
+    }
+    std::int64_t ms;
+    std::string text;
+};
+
 struct CampaignJob
 {
     std::string tenant;
@@ -308,7 +321,8 @@ struct Collector::Impl
         if (!tenant) {
             return;
         }
-        auto event = scanEvent(request.body, *tenant, nowMillis());
+        const ReceivedAt receivedAt(nowMillis());
+        auto event = scanEvent(request.body, *tenant, receivedAt.ms);
         if (!event) {
             if (event.error().status != 400) { // 400: the body is not JSON, not a bad event
                 metrics.eventsRejected.fetch_add(1, std::memory_order_relaxed);
@@ -319,7 +333,7 @@ struct Collector::Impl
         std::string body = R"({"id":)";
         appendJsonString(body, event->id);
         body += R"(,"status":"accepted"})";
-        submit(*tenant, std::move(*event),
+        submit(*tenant, std::move(*event), receivedAt,
                [this, respond = std::move(respond), body = std::move(body)](bool durable) mutable {
                    if (!durable) {
                        respond(unavailable());
@@ -336,8 +350,8 @@ struct Collector::Impl
         if (!tenant) {
             return;
         }
-        const std::int64_t receivedAt = nowMillis();
-        auto events = scanBatch(request.body, *tenant, receivedAt, options.maxBatchEvents);
+        const ReceivedAt receivedAt(nowMillis());
+        auto events = scanBatch(request.body, *tenant, receivedAt.ms, options.maxBatchEvents);
         if (!events) {
             respond(rejection(events.error()));
             return;
@@ -379,16 +393,17 @@ struct Collector::Impl
             if (!event) {
                 continue;
             }
-            submit(*tenant, std::move(*event), [this, batch, index, finish](bool durable) {
-                if (durable) {
-                    metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
-                } else {
-                    batch->stored[index] = 0;
-                }
-                if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                    finish(*batch);
-                }
-            });
+            submit(*tenant, std::move(*event), receivedAt,
+                   [this, batch, index, finish](bool durable) {
+                       if (durable) {
+                           metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
+                       } else {
+                           batch->stored[index] = 0;
+                       }
+                       if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                           finish(*batch);
+                       }
+                   });
         }
     }
 
@@ -438,7 +453,7 @@ struct Collector::Impl
         CampaignJob job {admitted->first,
                          id,
                          name->get<std::string>(),
-                         makeRecord(admitted->first, eventId, value.dump(), now),
+                         makeRecord(admitted->first, eventId, value.dump(), ReceivedAt(now)),
                          {}};
         job.done = [respond = std::move(respond), id, eventId](int status, std::string error) {
             if (status == 201) {
@@ -488,7 +503,7 @@ struct Collector::Impl
     // ---- the produce path ---------------------------------------------------------------
 
     kafka::OutgoingRecord makeRecord(const std::string &tenant, const std::string &eventId,
-                                     std::string value, std::int64_t receivedAtMs) const
+                                     std::string value, const ReceivedAt &receivedAt) const
     {
         return {options.topic,
                 std::nullopt,
@@ -497,13 +512,13 @@ struct Collector::Impl
                 {{"event-id", eventId},
                  {"tenant-id", tenant},
                  {"content-type", "application/json"},
-                 {"received-at", formatRfc3339(receivedAtMs)}},
-                receivedAtMs};
+                 {"received-at", receivedAt.text}},
+                receivedAt.ms};
     }
 
-    void submit(const std::string &tenant, IngestEvent &&event, EventDone done)
+    void submit(const std::string &tenant, IngestEvent &&event, const ReceivedAt &receivedAt,
+                EventDone done)
     {
-        const std::int64_t receivedAt = nowMillis();
         auto record = std::make_shared<const kafka::OutgoingRecord>(
             makeRecord(tenant, event.id, std::move(event.value), receivedAt));
         {
@@ -575,15 +590,16 @@ struct Collector::Impl
     void settle(InFlight &entry, const kafka::DeliveryReport &report)
     {
         untrack(entry);
+        const auto now = Clock::now();
         if (!report.error) {
-            lastAckAt.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+            lastAckAt.store(now.time_since_epoch().count(), std::memory_order_relaxed);
             kafkaHealthy.store(true, std::memory_order_relaxed);
         }
         if (entry.answered.exchange(true)) {
             return; // handed over to the outbox already; a delivery now is a duplicate
         }
         if (!report.error) {
-            const auto waited = Clock::now() - entry.sentAt;
+            const auto waited = now - entry.sentAt;
             metrics.produceLatency.observe(waited);
             noteAcknowledgement(waited);
             entry.done(true);
