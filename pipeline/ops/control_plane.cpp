@@ -250,28 +250,34 @@ ControlAck ackFromJson(const json &j)
             field(j, "ok", false), field(j, "message", std::string()), jsonText(j, "result")};
 }
 
-/// Produces one record and waits for the broker's acknowledgement.
+/// Produces one record and waits for the broker's acknowledgement. The report may come
+/// after the wait gave up (when the producer is destroyed, it purges the record and
+/// reports it), so what it writes to is shared, not on this stack.
 Result<void> produceAndWait(kafka::Producer &producer, const kafka::OutgoingRecord &record,
                             std::chrono::milliseconds timeout)
 {
-    std::mutex mutex;
-    std::condition_variable done;
-    std::optional<kafka::DeliveryReport> report;
-    auto produced = producer.produce(record, [&](const kafka::DeliveryReport &r) {
-        const std::lock_guard lock(mutex);
-        report = r;
-        done.notify_all();
+    struct Waiter
+    {
+        std::mutex mutex;
+        std::condition_variable done;
+        std::optional<kafka::DeliveryReport> report;
+    };
+    auto waiter = std::make_shared<Waiter>();
+    auto produced = producer.produce(record, [waiter](const kafka::DeliveryReport &r) {
+        const std::lock_guard lock(waiter->mutex);
+        waiter->report = r;
+        waiter->done.notify_all();
     });
     if (!produced) {
         return produced;
     }
-    std::unique_lock lock(mutex);
-    if (!done.wait_for(lock, timeout, [&] { return report.has_value(); })) {
+    std::unique_lock lock(waiter->mutex);
+    if (!waiter->done.wait_for(lock, timeout, [&] { return waiter->report.has_value(); })) {
         return fail(Error::timeout("the broker did not acknowledge a record on " + record.topic
                                    + " within " + std::to_string(timeout.count()) + " ms"));
     }
-    if (report->error) {
-        return fail(*report->error);
+    if (waiter->report->error) {
+        return fail(*waiter->report->error);
     }
     return {};
 }
