@@ -441,20 +441,17 @@ struct Collector::Impl
         } else {
             id = makeUuid7();
         }
-        const std::int64_t now = nowMillis();
-        const std::string eventId = makeUuid7(now);
+        const ReceivedAt now(nowMillis());
+        const std::string eventId = makeUuid7(now.ms);
         json value = {{"id", eventId},
                       {"tenant", admitted->first},
                       {"campaignId", id},
                       {"type", "campaign.created"},
-                      {"occurredAt", formatRfc3339(now)},
-                      {"receivedAt", formatRfc3339(now)},
+                      {"occurredAt", now.text},
+                      {"receivedAt", now.text},
                       {"attributes", {{"name", name->get<std::string>()}}}};
-        CampaignJob job {admitted->first,
-                         id,
-                         name->get<std::string>(),
-                         makeRecord(admitted->first, eventId, value.dump(), ReceivedAt(now)),
-                         {}};
+        CampaignJob job {admitted->first, id, name->get<std::string>(),
+                         makeRecord(admitted->first, eventId, value.dump(), now), {}};
         job.done = [respond = std::move(respond), id, eventId](int status, std::string error) {
             if (status == 201) {
                 respond(jsonResponse(

@@ -71,6 +71,7 @@ class Session : public std::enable_shared_from_this<Session>
 {
     /// How long a closing connection's late bytes are read and dropped.
     static constexpr std::chrono::seconds kLingerTime {2};
+    static constexpr std::size_t kKeptAnswerBytes = 16 * 1024;
 
 public:
     Session(tcp::socket &&socket, std::shared_ptr<ServerState> state)
@@ -168,6 +169,7 @@ private:
         m_stream.expires_after(m_state->options.idleTimeout);
         net::async_write(m_stream, net::buffer(m_out),
                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->releaseLargeAnswer();
                              if (ec) {
                                  self->close();
                                  return;
@@ -178,6 +180,15 @@ private:
                              }
                              self->read();
                          });
+    }
+
+    /// The answer buffer stays with the connection for the next 202, but a large answer
+    /// (a 1,000-event batch, /metrics) is not kept on each of up to 4,096 idle connections.
+    void releaseLargeAnswer()
+    {
+        if (m_out.capacity() > kKeptAnswerBytes) {
+            std::string().swap(m_out);
+        }
     }
 
     /// Closes after an answer the client may still be sending a body to (413, 400, 503):
