@@ -37,7 +37,7 @@ struct ColumnWidth
 // Left to right: collector, arrow, source topic, fan-out, group card, chip connector, chips.
 // Between the two bounds every column grows by the same share of the spare width.
 constexpr std::array<ColumnWidth, 7> kColumns{{
-    {168, 230},
+    {192, 240}, // the title "HTTP collector" and its state fit unelided
     {40, 96},
     {138, 190},
     {44, 150},
