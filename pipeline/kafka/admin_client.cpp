@@ -18,6 +18,9 @@ using detail::toError;
 
 namespace {
 
+/// How long to wait before asking again while a partition's leadership moves.
+constexpr std::chrono::milliseconds kLeaderRetryPause {20};
+
 PartitionListPtr toList(const std::vector<TopicPartitionOffset> &offsets)
 {
     PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
@@ -216,7 +219,7 @@ Result<void> AdminClient::createTopics(const std::vector<TopicSpec> &topics,
                 "topics created, but their partitions had no leader within "
                 + std::to_string(timeout.count()) + " ms"));
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(kLeaderRetryPause);
     }
     return {};
 }
@@ -224,15 +227,28 @@ Result<void> AdminClient::createTopics(const std::vector<TopicSpec> &topics,
 Result<Watermarks> AdminClient::watermarks(const std::string &topic, std::int32_t partition,
                                            std::chrono::milliseconds timeout)
 {
-    Watermarks result;
-    const auto err =
-        rd_kafka_query_watermark_offsets(m_handle, topic.c_str(), partition, &result.low,
-                                         &result.high, static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return fail(detail::toError(
-            err, "reading watermarks of " + topic + "[" + std::to_string(partition) + "]"));
+    // Leadership moves (a broker restarts, a new topic's leader is being elected): the
+    // metadata can name a leader that does not lead yet. librdkafka refreshes its metadata
+    // on such an answer, so asking again within the call's time usually succeeds.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        Watermarks result;
+        const auto err = rd_kafka_query_watermark_offsets(
+            m_handle, topic.c_str(), partition, &result.low, &result.high,
+            static_cast<int>(std::max<std::int64_t>(left.count(), 1)));
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return result;
+        }
+        const bool leaderMoving = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION
+                                  || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+        if (!leaderMoving || std::chrono::steady_clock::now() + kLeaderRetryPause >= deadline) {
+            return fail(detail::toError(
+                err, "reading watermarks of " + topic + ":" + std::to_string(partition)));
+        }
+        std::this_thread::sleep_for(kLeaderRetryPause);
     }
-    return result;
 }
 
 namespace {
