@@ -16,7 +16,6 @@
 #include <condition_variable>
 #include <deque>
 #include <limits>
-#include <list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <shared_mutex>
@@ -69,20 +68,8 @@ using EventDone = std::function<void(bool durable)>;
 
 struct SpillJob
 {
-    std::shared_ptr<const kafka::OutgoingRecord> record;
+    kafka::OutgoingRecord record;
     EventDone done;
-};
-
-/// An event in the producer's hands. It is answered once: by its delivery report, or by
-/// the hand-over to the outbox when Kafka stops acknowledging, whichever comes first.
-struct InFlight
-{
-    std::shared_ptr<const kafka::OutgoingRecord> record;
-    EventDone done;
-    Clock::time_point sentAt;
-    std::atomic<bool> answered {false};
-    bool listed = false; ///< in Impl::inFlight; guarded by Impl::inFlightMutex
-    std::list<InFlight *>::iterator position;
 };
 
 /// When a request arrived, read and formatted once for all its events: the record's
@@ -172,10 +159,40 @@ struct Collector::Impl
     std::unique_ptr<store::Database> writerDb;
     std::thread writer;
 
-    // Events in the producer's hands, oldest first: what the hand-over moves to the outbox,
-    // and, by the age of the first, how a stall is seen.
+    /// An event in the producer's hands. It is answered once: by its delivery report, or by
+    /// the hand-over to the outbox when Kafka stops acknowledging, whichever comes first.
+    /// It deletes itself after its report (which librdkafka gives every accepted record).
+    struct InFlight final : kafka::DeliveryListener
+    {
+        InFlight(Impl &impl, SpillJob &&job)
+            : owner(impl)
+            , record(std::move(job.record))
+            , done(std::move(job.done))
+        {
+        }
+        void delivered(const kafka::DeliveryReport &report) override
+        {
+            const std::unique_ptr<InFlight> self(this);
+            owner.settle(*this, report);
+        }
+
+        Impl &owner;
+        kafka::OutgoingRecord record; ///< read by the hand-over (a copy) while produced
+        EventDone done;
+        Clock::time_point sentAt;
+        std::atomic<bool> answered {false};
+        // Links of Impl's list of events in flight; guarded by Impl::inFlightMutex.
+        bool listed = false;
+        InFlight *older = nullptr;
+        InFlight *newer = nullptr;
+    };
+
+    // Events in the producer's hands, oldest first, linked through the entries (no node
+    // to allocate per event): what the hand-over moves to the outbox, and, by the age of
+    // the first, how a stall is seen.
     std::mutex inFlightMutex;
-    std::list<InFlight *> inFlight;
+    InFlight *oldestInFlight = nullptr;
+    InFlight *newestInFlight = nullptr;
     // When Kafka last acknowledged an event (steady-clock ticks; 0 until the first: a new
     // producer's first delivery waits for metadata and a producer id, which is no stall).
     std::atomic<Clock::rep> lastAckAt {0};
@@ -356,20 +373,41 @@ struct Collector::Impl
             respond(rejection(events.error()));
             return;
         }
+        // One answer for the whole batch, written when its last event is durable or refused.
+        // The batch deletes itself then: each event's callback holds a plain pointer and
+        // its index, small enough for std::function to keep without an allocation.
         struct Batch
         {
-            explicit Batch(std::size_t events)
-                : answer(events)
+            Batch(Impl &impl, std::size_t events, Responder answerWith)
+                : owner(impl)
+                , answer(events)
                 , stored(events, 1)
+                , respond(std::move(answerWith))
             {
             }
+            void eventDone(std::size_t index, bool durable)
+            {
+                if (durable) {
+                    owner.metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
+                } else {
+                    stored[index] = 0;
+                }
+                if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                    finish();
+                }
+            }
+            void finish()
+            {
+                const std::unique_ptr<Batch> self(this);
+                respond(jsonResponse(200, answer.finish(stored)));
+            }
+            Impl &owner;
             BatchAnswer answer;
             std::vector<std::uint8_t> stored; ///< per event; written before `remaining` drops
             std::atomic<std::size_t> remaining {0};
             Responder respond;
         };
-        auto batch = std::make_shared<Batch>(events->size());
-        batch->respond = std::move(respond);
+        auto *batch = new Batch(*this, events->size(), std::move(respond));
         std::size_t valid = 0;
         for (const auto &event : *events) {
             if (event) {
@@ -380,30 +418,17 @@ struct Collector::Impl
                 batch->answer.refused(event.error());
             }
         }
-        auto finish = [](Batch &done) {
-            done.respond(jsonResponse(200, done.answer.finish(done.stored)));
-        };
         batch->remaining.store(valid, std::memory_order_relaxed);
         if (valid == 0) {
-            finish(*batch);
+            batch->finish();
             return;
         }
         for (std::size_t index = 0; index < events->size(); ++index) {
             auto &event = (*events)[index];
-            if (!event) {
-                continue;
+            if (event) {
+                submit(*tenant, std::move(*event), receivedAt,
+                       [batch, index](bool durable) { batch->eventDone(index, durable); });
             }
-            submit(*tenant, std::move(*event), receivedAt,
-                   [this, batch, index, finish](bool durable) {
-                       if (durable) {
-                           metrics.eventsAccepted.fetch_add(1, std::memory_order_relaxed);
-                       } else {
-                           batch->stored[index] = 0;
-                       }
-                       if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                           finish(*batch);
-                       }
-                   });
         }
     }
 
@@ -499,14 +524,14 @@ struct Collector::Impl
 
     // ---- the produce path ---------------------------------------------------------------
 
-    kafka::OutgoingRecord makeRecord(const std::string &tenant, const std::string &eventId,
+    kafka::OutgoingRecord makeRecord(const std::string &tenant, std::string eventId,
                                      std::string value, const ReceivedAt &receivedAt) const
     {
         return {options.topic,
                 std::nullopt,
                 tenant,
                 std::move(value),
-                {{"event-id", eventId},
+                {{"event-id", std::move(eventId)},
                  {"tenant-id", tenant},
                  {"content-type", "application/json"},
                  {"received-at", receivedAt.text}},
@@ -516,19 +541,18 @@ struct Collector::Impl
     void submit(const std::string &tenant, IngestEvent &&event, const ReceivedAt &receivedAt,
                 EventDone done)
     {
-        auto record = std::make_shared<const kafka::OutgoingRecord>(
-            makeRecord(tenant, event.id, std::move(event.value), receivedAt));
+        SpillJob job {makeRecord(tenant, std::move(event.id), std::move(event.value), receivedAt),
+                      std::move(done)};
         {
             const std::lock_guard lock(gateMutex);
             if (spilling) {
-                spillQueue.push_back({std::move(record), std::move(done)});
+                spillQueue.push_back(std::move(job));
                 writerWake.notify_one();
                 return;
             }
         }
-        SpillJob job {std::move(record), std::move(done)};
         if (auto refused = produceDirect(job)) {
-            spill(std::move(job.record), std::move(job.done), *refused);
+            spill(std::move(job), *refused);
         }
     }
 
@@ -536,22 +560,19 @@ struct Collector::Impl
     /// the producer refuses it, returns why and gives the event back in `job`.
     std::optional<std::string> produceDirect(SpillJob &job)
     {
-        auto entry = std::make_shared<InFlight>();
-        entry->record = job.record;
-        entry->done = std::move(job.done);
+        auto entry = std::make_unique<InFlight>(*this, std::move(job));
         entry->sentAt = Clock::now();
         track(*entry);
-        auto queued =
-            producer->produce(*entry->record, [this, entry](const kafka::DeliveryReport &report) {
-                settle(*entry, report);
-            });
+        auto queued = producer->produce(entry->record, *entry);
         if (queued) {
+            entry.release(); // deletes itself after its delivery report
             return std::nullopt;
         }
         untrack(*entry);
         if (entry->answered.exchange(true)) {
             return std::nullopt; // the hand-over took it to the outbox meanwhile
         }
+        job.record = std::move(entry->record);
         job.done = std::move(entry->done);
         return queued.error().message;
     }
@@ -559,17 +580,22 @@ struct Collector::Impl
     void track(InFlight &entry)
     {
         const std::lock_guard lock(inFlightMutex);
-        entry.position = inFlight.insert(inFlight.end(), &entry);
+        entry.older = newestInFlight;
+        entry.newer = nullptr;
+        (newestInFlight != nullptr ? newestInFlight->newer : oldestInFlight) = &entry;
+        newestInFlight = &entry;
         entry.listed = true;
     }
 
     void untrack(InFlight &entry)
     {
         const std::lock_guard lock(inFlightMutex);
-        if (entry.listed) {
-            inFlight.erase(entry.position);
-            entry.listed = false;
+        if (!entry.listed) {
+            return;
         }
+        (entry.older != nullptr ? entry.older->newer : oldestInFlight) = entry.newer;
+        (entry.newer != nullptr ? entry.newer->older : newestInFlight) = entry.older;
+        entry.listed = false;
     }
 
     /// Keeps the slowest acknowledgement of the stall watch's window (only of events not
@@ -603,7 +629,7 @@ struct Collector::Impl
             return;
         }
         kafkaHealthy.store(false, std::memory_order_relaxed);
-        spill(entry.record, std::move(entry.done), report.error->message);
+        spill({std::move(entry.record), std::move(entry.done)}, report.error->message);
     }
 
     /// Called with gateMutex held.
@@ -615,13 +641,12 @@ struct Collector::Impl
         }
     }
 
-    void spill(std::shared_ptr<const kafka::OutgoingRecord> record, EventDone done,
-               const std::string &reason)
+    void spill(SpillJob &&job, const std::string &reason)
     {
         {
             const std::lock_guard lock(gateMutex);
             startSpilling(reason);
-            spillQueue.push_back({std::move(record), std::move(done)});
+            spillQueue.push_back(std::move(job));
         }
         writerWake.notify_one();
     }
@@ -639,18 +664,19 @@ struct Collector::Impl
             // queue behind the ones handed over, or its tenant's order breaks.
             const std::lock_guard gate(gateMutex);
             const std::lock_guard lock(inFlightMutex);
-            if (inFlight.empty()) {
+            if (oldestInFlight == nullptr) {
                 return; // an idle producer losing its connection is no reason to spill
             }
             startSpilling(reason);
-            for (InFlight *entry : inFlight) {
+            for (InFlight *entry = oldestInFlight; entry != nullptr; entry = entry->newer) {
                 entry->listed = false;
+                // A copy of the record: the producer may still be reading it.
                 if (!entry->answered.exchange(true)) {
                     spillQueue.push_back({entry->record, std::move(entry->done)});
                     ++handed;
                 }
             }
-            inFlight.clear();
+            oldestInFlight = newestInFlight = nullptr;
         }
         if (handed == 0) {
             return;
@@ -682,10 +708,10 @@ struct Collector::Impl
         Clock::time_point oldest;
         {
             const std::lock_guard lock(inFlightMutex);
-            if (inFlight.empty()) {
+            if (oldestInFlight == nullptr) {
                 return now + options.stallTimeout;
             }
-            oldest = inFlight.front()->sentAt;
+            oldest = oldestInFlight->sentAt;
         }
         const Clock::rep lastAck = lastAckAt.load(std::memory_order_relaxed);
         if (lastAck == 0) {
@@ -854,7 +880,7 @@ struct Collector::Impl
             auto transaction = store::Transaction::begin(*writerDb);
             ok = transaction.has_value();
             for (std::size_t i = 0; ok && i < jobs.size(); ++i) {
-                auto id = outbox.append(toOutbox(*jobs[i].record));
+                auto id = outbox.append(toOutbox(jobs[i].record));
                 ok = id.has_value();
                 if (ok) {
                     lastId = *id;

@@ -23,11 +23,28 @@ const ClientSettings &producerDefaults()
     return defaults;
 }
 
+/// A DeliveryHandler as a listener: it deletes itself once it has run.
+class HandlerListener final : public DeliveryListener
+{
+public:
+    explicit HandlerListener(Producer::DeliveryHandler handler)
+        : m_handler(std::move(handler))
+    {
+    }
+    void delivered(const DeliveryReport &report) override
+    {
+        const std::unique_ptr<HandlerListener> self(this);
+        m_handler(report);
+    }
+
+private:
+    Producer::DeliveryHandler m_handler;
+};
+
 void deliveryCallback(rd_kafka_t * /*handle*/, const rd_kafka_message_t *message, void * /*opaque*/)
 {
-    std::unique_ptr<Producer::DeliveryHandler> handler(
-        static_cast<Producer::DeliveryHandler *>(message->_private));
-    if (!handler || !*handler) {
+    auto *listener = static_cast<DeliveryListener *>(message->_private);
+    if (listener == nullptr) {
         return;
     }
     DeliveryReport report;
@@ -39,7 +56,7 @@ void deliveryCallback(rd_kafka_t * /*handle*/, const rd_kafka_message_t *message
         report.possiblyPersisted =
             rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
     }
-    (*handler)(report);
+    listener->delivered(report);
 }
 
 void errorCallback(rd_kafka_t * /*handle*/, int err, const char *reason, void *opaque)
@@ -152,6 +169,24 @@ void Producer::pollLoop()
 
 Result<void> Producer::produce(const OutgoingRecord &record, DeliveryHandler onDelivery)
 {
+    if (!onDelivery) {
+        return enqueue(record, nullptr);
+    }
+    auto listener = std::make_unique<HandlerListener>(std::move(onDelivery));
+    auto queued = enqueue(record, listener.get());
+    if (queued) {
+        listener.release(); // deletes itself once its report has run
+    }
+    return queued;
+}
+
+Result<void> Producer::produce(const OutgoingRecord &record, DeliveryListener &listener)
+{
+    return enqueue(record, &listener);
+}
+
+Result<void> Producer::enqueue(const OutgoingRecord &record, DeliveryListener *listener)
+{
     rd_kafka_headers_t *headers = nullptr;
     if (!record.headers.empty()) {
         headers = rd_kafka_headers_new(record.headers.size());
@@ -161,7 +196,6 @@ Result<void> Producer::produce(const OutgoingRecord &record, DeliveryHandler onD
                                 static_cast<ssize_t>(header.value.size()));
         }
     }
-    auto handler = std::make_unique<DeliveryHandler>(std::move(onDelivery));
     // rd_kafka_produceva rather than the producev macros, whose C casts trip -Wold-style-cast.
     std::array<rd_kafka_vu_t, 8> fields {};
     fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
@@ -180,7 +214,7 @@ Result<void> Producer::produce(const OutgoingRecord &record, DeliveryHandler onD
     fields[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
     fields[5].u.i64 = record.timestampMs;
     fields[6].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    fields[6].u.ptr = handler.get();
+    fields[6].u.ptr = listener;
     std::size_t count = 7;
     if (headers != nullptr) {
         fields[7].vtype = RD_KAFKA_VTYPE_HEADERS;
@@ -193,7 +227,6 @@ Result<void> Producer::produce(const OutgoingRecord &record, DeliveryHandler onD
         }
         return fail(detail::toError(error, "cannot produce to " + record.topic));
     }
-    handler.release(); // the delivery callback owns it now
     return {};
 }
 

@@ -41,6 +41,19 @@ struct DeliveryReport
     std::int64_t offset = -1;
 };
 
+/// Receives the delivery report of one record produced with it. The producer does not own
+/// it: it must live until delivered() runs, which happens once for every record produce()
+/// accepted. For a caller that keeps its own state per record, this saves the two
+/// allocations a DeliveryHandler costs.
+class DeliveryListener
+{
+public:
+    virtual void delivered(const DeliveryReport &report) = 0;
+
+protected:
+    ~DeliveryListener() = default;
+};
+
 /// A librdkafka producer. Its delivery handlers run in the order the broker acknowledges
 /// records, on the producer's own poll thread, or, with Reports::OnDemand, on whichever
 /// thread calls serveReports() when reportsFd() becomes readable (an event loop that
@@ -71,6 +84,8 @@ public:
     /// Enqueues a record; `onDelivery` is called once with its outcome. Fails at once
     /// (without calling `onDelivery`) when the local queue is full or the record is bad.
     Result<void> produce(const OutgoingRecord &record, DeliveryHandler onDelivery = {});
+    /// The same, reporting to `listener` (see DeliveryListener).
+    Result<void> produce(const OutgoingRecord &record, DeliveryListener &listener);
 
     /// Fetches `topic`'s metadata (connecting to the cluster on the way), so that the first
     /// records do not wait for it. Fails when no broker answered within `timeout`.
@@ -91,6 +106,8 @@ private:
     Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBrokersDown,
              int reportsFd);
     void pollLoop();
+    /// Enqueues a copy of `record`; `listener` (may be null) gets its report.
+    Result<void> enqueue(const OutgoingRecord &record, DeliveryListener *listener);
 
     std::unique_ptr<BrokersDownHandler> m_onBrokersDown; ///< the handle's opaque: outlives it
     rd_kafka_s *m_handle;
