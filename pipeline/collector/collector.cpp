@@ -13,7 +13,9 @@
 #include "store/tenant_store.h"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -62,6 +64,20 @@ constexpr int kSlowAckFactor = 4;
 constexpr std::chrono::seconds kSlowAckWindow {5};
 /// The stall watch looks at most this often, however many events are in flight.
 constexpr std::chrono::milliseconds kMinStallCheck {5};
+
+/// The two producers of the load-following linger (CollectorOptions::busyInFlight).
+enum Lane : std::uint8_t
+{
+    kPrompt = 0,
+    kBatching = 1,
+};
+/// Each lane's linger, as librdkafka's linger.ms and as the gauge's value.
+constexpr std::array<const char *, 2> kLaneLingerSetting {"0.2", "1"};
+constexpr std::array<double, 2> kLaneLingerSeconds {0.0002, 0.001};
+constexpr Lane otherLane(Lane lane)
+{
+    return lane == kPrompt ? kBatching : kPrompt;
+}
 
 /// Completes one event: true once it is durable (in Kafka or in the outbox).
 using EventDone = std::function<void(bool durable)>;
@@ -133,7 +149,9 @@ struct Collector::Impl
 {
     CollectorOptions options;
     CollectorMetrics metrics;
-    std::unique_ptr<kafka::Producer> producer;
+    std::unique_ptr<kafka::Producer> producer; ///< the batching lane's; the relay's too
+    std::unique_ptr<kafka::Producer> promptProducer; ///< null: the linger does not follow
+    double fixedLingerSeconds = kLaneLingerSeconds[kBatching]; ///< without a prompt producer
     std::unique_ptr<OutboxRelay> relay;
     std::unique_ptr<HttpServer> server;
 
@@ -183,6 +201,7 @@ struct Collector::Impl
         std::atomic<bool> answered {false};
         // Links of Impl's list of events in flight; guarded by Impl::inFlightMutex.
         bool listed = false;
+        Lane lane = kBatching;
         InFlight *older = nullptr;
         InFlight *newer = nullptr;
     };
@@ -190,9 +209,20 @@ struct Collector::Impl
     // Events in the producer's hands, oldest first, linked through the entries (no node
     // to allocate per event): what the hand-over moves to the outbox, and, by the age of
     // the first, how a stall is seen.
-    std::mutex inFlightMutex;
+    mutable std::mutex inFlightMutex;
     InFlight *oldestInFlight = nullptr;
     InFlight *newestInFlight = nullptr;
+    // The load-following linger, guarded by inFlightMutex. New events go to `lane`. Right
+    // after a switch, while the other lane still has events in flight, they wait in `switchHeld`
+    // (unanswered, not yet produced) until it has none: a tenant's events would otherwise
+    // race each other through two producers. The thread that sees the last one settle
+    // produces the held events in order (`releasing`).
+    Lane lane = kPrompt;
+    std::array<std::size_t, 2> inFlightOn {};
+    bool switching = false;
+    bool releasing = false;
+    std::vector<std::unique_ptr<InFlight>> switchHeld;
+    Clock::time_point lastBusyAt {};
     // When Kafka last acknowledged an event (steady-clock ticks; 0 until the first: a new
     // producer's first delivery waits for metadata and a producer id, which is no stall).
     std::atomic<Clock::rep> lastAckAt {0};
@@ -556,14 +586,31 @@ struct Collector::Impl
         }
     }
 
-    /// Hands an event to the producer, tracked in flight until its delivery report. When
-    /// the producer refuses it, returns why and gives the event back in `job`.
+    /// Hands an event to the producer of the current lane, tracked in flight until its
+    /// delivery report (or held while the lanes switch). When the producer refuses it,
+    /// returns why and gives the event back in `job`.
     std::optional<std::string> produceDirect(SpillJob &job)
     {
         auto entry = std::make_unique<InFlight>(*this, std::move(job));
         entry->sentAt = Clock::now();
-        track(*entry);
-        auto queued = producer->produce(entry->record, *entry);
+        {
+            const std::lock_guard lock(inFlightMutex);
+            followLoad(entry->sentAt);
+            if (switching) {
+                switchHeld.push_back(std::move(entry));
+                return std::nullopt;
+            }
+            trackLocked(*entry);
+        }
+        return sendTracked(std::move(entry), job);
+    }
+
+    /// Produces a tracked entry. When the producer refuses it, returns why and gives the
+    /// event back in `job` (unless the hand-over took it meanwhile).
+    std::optional<std::string> sendTracked(std::unique_ptr<InFlight> entry, SpillJob &job)
+    {
+        kafka::Producer &target = entry->lane == kPrompt ? *promptProducer : *producer;
+        auto queued = target.produce(entry->record, *entry);
         if (queued) {
             entry.release(); // deletes itself after its delivery report
             return std::nullopt;
@@ -577,9 +624,100 @@ struct Collector::Impl
         return queued.error().message;
     }
 
-    void track(InFlight &entry)
+    /// Called with inFlightMutex held, per new event: picks the lane by how many events
+    /// wait for Kafka now. Switching holds new events until the old lane has none in flight.
+    void followLoad(Clock::time_point now)
     {
-        const std::lock_guard lock(inFlightMutex);
+        if (!promptProducer || switching) {
+            return;
+        }
+        const std::size_t waiting = inFlightOn[kPrompt] + inFlightOn[kBatching];
+        if (waiting > options.quietInFlight) {
+            lastBusyAt = now;
+        }
+        const bool busy = lane == kPrompt && waiting >= options.busyInFlight;
+        const bool quiet = lane == kBatching && now - lastBusyAt >= options.quietFor;
+        if (!busy && !quiet) {
+            return;
+        }
+        lane = otherLane(lane);
+        switching = inFlightOn[otherLane(lane)] > 0;
+        metrics.lingerSwitches.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    /// Produces the events held by a lane switch, in arrival order, on the new lane. New
+    /// events keep queueing behind them until none is left. If the producer refuses one,
+    /// it and every event after it go to the outbox, in order.
+    void releaseHeld()
+    {
+        for (;;) {
+            std::vector<std::unique_ptr<InFlight>> batch;
+            {
+                const std::lock_guard lock(inFlightMutex);
+                if (switchHeld.empty()) {
+                    switching = false;
+                    releasing = false;
+                    return;
+                }
+                batch.swap(switchHeld);
+                for (auto &entry : batch) {
+                    trackLocked(*entry);
+                }
+            }
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                SpillJob job;
+                if (auto refused = sendTracked(std::move(batch[i]), job)) {
+                    spillRefusedRelease(std::move(job), batch, i + 1, *refused);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// releaseHeld's way out when the producer refused one: that event, the rest of the
+    /// batch and the events still held go to the outbox in order, and the switch ends.
+    void spillRefusedRelease(SpillJob &&refused, std::vector<std::unique_ptr<InFlight>> &batch,
+                             std::size_t rest, const std::string &reason)
+    {
+        for (std::size_t i = rest; i < batch.size(); ++i) {
+            untrack(*batch[i]); // not produced: nobody else answers them
+        }
+        {
+            const std::lock_guard gate(gateMutex);
+            const std::lock_guard lock(inFlightMutex);
+            startSpilling(reason);
+            if (refused.done) {
+                spillQueue.push_back(std::move(refused));
+            }
+            for (std::size_t i = rest; i < batch.size(); ++i) {
+                if (!batch[i]->answered.exchange(true)) {
+                    spillQueue.push_back({std::move(batch[i]->record), std::move(batch[i]->done)});
+                }
+            }
+            spillHeldLocked();
+            releasing = false;
+        }
+        writerWake.notify_one();
+    }
+
+    /// Called with gateMutex and inFlightMutex held: the held events go to the outbox (after
+    /// everything before them), and the switch ends. Returns how many.
+    std::size_t spillHeldLocked()
+    {
+        const std::size_t count = switchHeld.size();
+        for (auto &entry : switchHeld) {
+            spillQueue.push_back({std::move(entry->record), std::move(entry->done)});
+        }
+        switchHeld.clear();
+        switching = false;
+        return count;
+    }
+
+    /// Called with inFlightMutex held.
+    void trackLocked(InFlight &entry)
+    {
+        entry.lane = lane;
+        ++inFlightOn[entry.lane];
         entry.older = newestInFlight;
         entry.newer = nullptr;
         (newestInFlight != nullptr ? newestInFlight->newer : oldestInFlight) = &entry;
@@ -589,13 +727,21 @@ struct Collector::Impl
 
     void untrack(InFlight &entry)
     {
-        const std::lock_guard lock(inFlightMutex);
-        if (!entry.listed) {
-            return;
+        {
+            const std::lock_guard lock(inFlightMutex);
+            if (!entry.listed) {
+                return;
+            }
+            (entry.older != nullptr ? entry.older->newer : oldestInFlight) = entry.newer;
+            (entry.newer != nullptr ? entry.newer->older : newestInFlight) = entry.older;
+            entry.listed = false;
+            --inFlightOn[entry.lane];
+            if (!switching || releasing || inFlightOn[otherLane(lane)] > 0) {
+                return;
+            }
+            releasing = true; // the old lane is empty: this thread releases the held events
         }
-        (entry.older != nullptr ? entry.older->newer : oldestInFlight) = entry.newer;
-        (entry.newer != nullptr ? entry.newer->older : newestInFlight) = entry.older;
-        entry.listed = false;
+        releaseHeld();
     }
 
     /// Keeps the slowest acknowledgement of the stall watch's window (only of events not
@@ -664,7 +810,7 @@ struct Collector::Impl
             // queue behind the ones handed over, or its tenant's order breaks.
             const std::lock_guard gate(gateMutex);
             const std::lock_guard lock(inFlightMutex);
-            if (oldestInFlight == nullptr) {
+            if (oldestInFlight == nullptr && switchHeld.empty()) {
                 return; // an idle producer losing its connection is no reason to spill
             }
             startSpilling(reason);
@@ -677,6 +823,8 @@ struct Collector::Impl
                 }
             }
             oldestInFlight = newestInFlight = nullptr;
+            inFlightOn = {};
+            handed += spillHeldLocked(); // newer than every event in flight
         }
         if (handed == 0) {
             return;
@@ -1007,7 +1155,13 @@ struct Collector::Impl
     CollectorGauges gauges() const
     {
         CollectorGauges g;
-        g.producerQueueDepth = producer ? producer->queueLength() : 0;
+        g.producerQueueDepth = (producer ? producer->queueLength() : 0)
+            + (promptProducer ? promptProducer->queueLength() : 0);
+        {
+            const std::lock_guard lock(inFlightMutex);
+            g.producerLingerSeconds =
+                promptProducer ? kLaneLingerSeconds[lane] : fixedLingerSeconds;
+        }
         g.outboxDepth = relay ? relay->depth() : 0;
         g.spilling = isSpilling();
         g.relayLagSeconds = relay ? static_cast<double>(relay->oldestAgeMs()) / 1000.0 : 0.0;
@@ -1051,22 +1205,51 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
     kafka::ClientSettings settings = d.options.kafka;
     settings["message.timeout.ms"] = std::to_string(d.options.produceTimeout.count());
     settings.try_emplace("queue.buffering.max.messages", "200000");
-    // The producer's reports are served on the HTTP I/O thread (watched below), which then
+    // A linger.ms in the settings (or its alias) fixes the linger: one producer. Else the
+    // batching producer gets 1 ms and a prompt one 0.2 ms (CollectorOptions::busyInFlight).
+    std::optional<std::string> fixedLinger;
+    for (const char *name : {"linger.ms", "queue.buffering.max.ms"}) {
+        if (const auto it = settings.find(name); it != settings.end()) {
+            fixedLinger = it->second;
+        }
+    }
+    if (!fixedLinger) {
+        settings["linger.ms"] = kLaneLingerSetting[kBatching];
+    }
+    // The producers' reports are served on the HTTP I/O thread (watched below), which then
     // writes the 202 itself: no poll thread between the broker's ack and the answer.
-    auto producer = kafka::Producer::create(
-        settings,
-        [&d](const std::string &reason) { d.handOver("every broker is down: " + reason); },
-        kafka::Producer::Reports::OnDemand);
+    const auto onBrokersDown = [&d](const std::string &reason) {
+        d.handOver("every broker is down: " + reason);
+    };
+    auto producer =
+        kafka::Producer::create(settings, onBrokersDown, kafka::Producer::Reports::OnDemand);
     if (!producer) {
         return fail(producer.error());
     }
     d.producer = std::move(*producer);
+    if (fixedLinger) {
+        d.lane = kBatching;
+        d.fixedLingerSeconds = std::strtod(fixedLinger->c_str(), nullptr) / 1000.0;
+    } else {
+        kafka::ClientSettings prompt = settings;
+        prompt["linger.ms"] = kLaneLingerSetting[kPrompt];
+        if (auto created = kafka::Producer::create(prompt, onBrokersDown,
+                                                   kafka::Producer::Reports::OnDemand)) {
+            d.promptProducer = std::move(*created);
+            d.lane = kPrompt;
+        } else {
+            log::warn("collector.prompt_producer_failed", {{"error", created.error().message}});
+            d.lane = kBatching;
+        }
+    }
     // The first requests would otherwise wait for the connection and the topic's metadata
     // (about half a second: a fresh collector under load answered its first thousands of
     // requests late). A cluster that does not answer now is no reason not to start: the
     // outbox takes the events.
     if (auto warm = d.producer->warmUp(d.options.topic, kWarmUpTimeout); !warm) {
         log::warn("collector.kafka_not_ready", {{"error", warm.error().message}});
+    } else if (d.promptProducer) {
+        (void)d.promptProducer->warmUp(d.options.topic, kWarmUpTimeout);
     }
 
     OutboxRelay::Options relayOptions;
@@ -1092,6 +1275,9 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
     }
     d.server = std::move(*server);
     d.server->watch(d.producer->reportsFd(), [&d] { d.producer->serveReports(); });
+    if (d.promptProducer) {
+        d.server->watch(d.promptProducer->reportsFd(), [&d] { d.promptProducer->serveReports(); });
+    }
     log::info("collector.started",
               {{"listen", d.options.http.host + ":" + std::to_string(d.server->port())},
                {"database", d.options.databasePath}});
@@ -1125,9 +1311,14 @@ void Collector::shutdown(std::chrono::milliseconds grace)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
     }
-    // Records still in flight are delivered or fail into the spill queue here.
-    if (d->producer) {
-        (void)d->producer->flush(d->options.produceTimeout + std::chrono::seconds(2));
+    // Records still in flight are delivered or fail into the spill queue here. The prompt
+    // producer twice: events held by a lane switch go out once the other lane is empty.
+    const auto flushTimeout = d->options.produceTimeout + std::chrono::seconds(2);
+    for (kafka::Producer *lane : {d->promptProducer.get(), d->producer.get(),
+                                  d->promptProducer.get()}) {
+        if (lane != nullptr) {
+            (void)lane->flush(flushTimeout);
+        }
     }
     if (d->relay) {
         d->relay->stop();
@@ -1143,6 +1334,7 @@ void Collector::shutdown(std::chrono::milliseconds grace)
     if (d->server) {
         d->server->stopWatching(); // the producer's reports are served by its destructor now
     }
+    d->promptProducer.reset();
     d->producer.reset();
     if (d->server) {
         d->server->stop();

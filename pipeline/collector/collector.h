@@ -31,6 +31,13 @@ struct CollectorOptions
     /// at once when every broker is down).
     std::chrono::milliseconds stallTimeout {100};
     std::size_t maxBatchEvents = 1000;
+    /// The linger that follows the load: while few events wait for Kafka a prompt producer
+    /// (linger.ms 0.2) sends them, once `busyInFlight` wait a batching one (linger.ms 1),
+    /// and back to the prompt one after at most `quietInFlight` waited for `quietFor`. A
+    /// `linger.ms` in the Kafka settings turns it off (one producer with that linger).
+    std::size_t busyInFlight = 64;
+    std::size_t quietInFlight = 16;
+    std::chrono::milliseconds quietFor {1000};
     /// More Prometheus text for /metrics (the engine's consumer groups), called per scrape.
     std::function<std::string()> extraMetrics;
 };

@@ -139,6 +139,10 @@ std::string CollectorMetrics::render(const CollectorGauges &gauges) const
          &eventsRelayed},
         {"logdeck_spill_failures_total",
          "Events that neither Kafka nor the outbox could take (answered 503).", &spillFailures},
+        {"logdeck_producer_linger_switches_total",
+         "Times new events moved between the prompt producer and the batching one as the "
+         "load changed.",
+         &lingerSwitches},
     };
     for (const auto &counter : counters) {
         out.family(counter.name, "counter", counter.help);
@@ -147,6 +151,9 @@ std::string CollectorMetrics::render(const CollectorGauges &gauges) const
     out.family("logdeck_producer_queue_depth", "gauge",
                "Records waiting in the producer or in flight to the broker.");
     out.sample("logdeck_producer_queue_depth", formatValue(gauges.producerQueueDepth));
+    out.family("logdeck_producer_linger_seconds", "gauge",
+               "The linger of the producer new events go to (it follows the load).");
+    out.sample("logdeck_producer_linger_seconds", formatValue(gauges.producerLingerSeconds));
     out.family("logdeck_outbox_depth", "gauge", "Outbox rows not yet delivered to Kafka.");
     out.sample("logdeck_outbox_depth", formatValue(gauges.outboxDepth));
     out.family("logdeck_spill_active", "gauge",

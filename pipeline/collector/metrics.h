@@ -50,6 +50,7 @@ struct CollectorGauges
     std::int64_t producerQueueDepth = 0;
     std::int64_t outboxDepth = 0;
     bool spilling = false;
+    double producerLingerSeconds = 0; ///< the linger of the producer new events go to
     double relayLagSeconds = 0; ///< age of the oldest undelivered outbox row
 };
 
@@ -80,6 +81,8 @@ public:
     std::atomic<std::uint64_t> eventsHandedOver {0};
     std::atomic<std::uint64_t> eventsRelayed {0};
     std::atomic<std::uint64_t> spillFailures {0};
+    /// Moves of new events between the prompt and the batching producer.
+    std::atomic<std::uint64_t> lingerSwitches {0};
 
     std::string render(const CollectorGauges &gauges) const;
     CollectorCounters counters() const;

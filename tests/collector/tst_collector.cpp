@@ -64,6 +64,8 @@ struct Harness
     std::chrono::milliseconds stallTimeout = collector::CollectorOptions().stallTimeout;
     /// Runs on the new topic before the collector starts (e.g. to place partition leaders).
     std::function<bool(const std::string &topic)> prepareTopic;
+    /// Changes the collector's options before it starts.
+    std::function<void(collector::CollectorOptions &)> tune;
 
     bool start(const kafka::ClientSettings &clientSettings, const std::vector<std::string> &tenants,
                std::chrono::milliseconds produceTimeout = 2000ms,
@@ -108,6 +110,9 @@ struct Harness
         options.topic = topic;
         options.produceTimeout = produceTimeout;
         options.stallTimeout = stallTimeout;
+        if (tune) {
+            tune(options);
+        }
         auto started = collector::Collector::start(std::move(options));
         if (!started) {
             qWarning() << started.error().message.c_str();
@@ -162,9 +167,12 @@ class TrafficDriver
 {
 public:
     /// One thread per tenant, each sending without pause: single events, or batches of
-    /// `eventsPerRequest` to the batch endpoint when it is above 1.
-    TrafficDriver(const Harness &harness, std::uint16_t port, int eventsPerRequest = 1)
+    /// `eventsPerRequest` to the batch endpoint when it is above 1. Event ids are
+    /// `idPrefix`, the tenant and a sequence number.
+    TrafficDriver(const Harness &harness, std::uint16_t port, int eventsPerRequest = 1,
+                  std::string idPrefix = {})
         : m_eventsPerRequest(eventsPerRequest)
+        , m_idPrefix(std::move(idPrefix))
     {
         for (const auto &[tenant, key] : harness.keys) {
             m_accepted[tenant];
@@ -203,7 +211,7 @@ private:
             std::vector<std::string> ids;
             std::string body = batched ? R"({"events":[)" : "";
             for (int i = 0; i < m_eventsPerRequest; ++i, ++sequence) {
-                ids.push_back(tenant + "-" + std::to_string(sequence));
+                ids.push_back(m_idPrefix + tenant + "-" + std::to_string(sequence));
                 body += (i > 0 ? "," : "") + eventJson(ids.back(), sequence);
             }
             if (batched) {
@@ -255,6 +263,7 @@ private:
     }
 
     const int m_eventsPerRequest;
+    const std::string m_idPrefix;
     std::atomic<bool> m_stop {false};
     std::atomic<int> m_acceptedCount {0};
     std::atomic<int> m_failedCount {0};
@@ -740,6 +749,65 @@ private Q_SLOTS:
               "logdeck_relay_lag_seconds "}) {
             QVERIFY2(metrics.body.find(line) != std::string::npos, line);
         }
+    }
+
+    void theLingerFollowsTheLoadAndKeepsEachTenantsOrder()
+    {
+        // Low bounds, so that each tenant's first batch of 50 switches the lanes in its
+        // middle: its later events wait for the prompt producer's earlier ones.
+        Harness h;
+        h.tune = [](collector::CollectorOptions &options) {
+            options.busyInFlight = 32;
+            options.quietInFlight = 4;
+            options.quietFor = 50ms;
+        };
+        QVERIFY(h.start(test::brokerSettings(), {"acme", "globex", "initech"}));
+        QCOMPARE(h.collector->gauges().producerLingerSeconds, 0.0002);
+        const auto switches = [&h] {
+            return counter(h.collector->metricsText(), "logdeck_producer_linger_switches_total");
+        };
+        std::map<std::string, std::vector<std::string>> accepted;
+        int total = 0;
+        const auto collect = [&](TrafficDriver &traffic) {
+            traffic.stop();
+            QCOMPARE(traffic.failed(), 0);
+            for (const auto &[tenant, ids] : traffic.acceptedIds()) {
+                accepted[tenant].insert(accepted[tenant].end(), ids.begin(), ids.end());
+            }
+            total += traffic.accepted();
+        };
+        for (int round = 0; round < 3; ++round) {
+            const double before = switches();
+            {
+                TrafficDriver batches(h, h.collector->port(), 50,
+                                      "r" + std::to_string(round) + "b-");
+                QTRY_VERIFY_WITH_TIMEOUT(batches.accepted() >= 3000 && switches() > before
+                                             && h.collector->gauges().producerLingerSeconds == 0.001,
+                                         30000);
+                collect(batches);
+            }
+            {
+                // One request at a time per tenant: at most 3 in flight, so quiet.
+                TrafficDriver singles(h, h.collector->port(), 1,
+                                      "r" + std::to_string(round) + "s-");
+                QTRY_VERIFY_WITH_TIMEOUT(singles.accepted() >= 300
+                                             && h.collector->gauges().producerLingerSeconds == 0.0002,
+                                         30000);
+                collect(singles);
+            }
+        }
+        QVERIFY2(switches() >= 6, qPrintable(QString::number(switches())));
+
+        std::set<std::string> everyAccepted;
+        for (const auto &[tenant, ids] : accepted) {
+            everyAccepted.insert(ids.begin(), ids.end());
+        }
+        const auto records = h.read(static_cast<std::size_t>(total), everyAccepted);
+        const int duplicates = verifyNoLossInOrder(accepted, records);
+        QVERIFY2(duplicates >= 0, "an accepted event was lost or reordered");
+        QCOMPARE(records.size(), static_cast<std::size_t>(total + duplicates));
+        qInfo("%d accepted over %.0f lane switches, %d duplicate copies", total, switches(),
+              duplicates);
     }
 
     void mockBrokersDownSpillsAndLosesNothing()
