@@ -13,8 +13,7 @@ namespace logdeck::collector {
 namespace {
 constexpr const char *kLeaseName = "outbox-relay";
 constexpr std::chrono::milliseconds kLeaseTtl {10000};
-/// How often the relay copies the WAL into the database (while its loop runs: during a
-/// publish that waits for Kafka, the WAL grows until the next round).
+/// How often the relay's checkpointer copies the WAL into the database.
 constexpr std::chrono::milliseconds kCheckpointInterval {250};
 } // namespace
 
@@ -28,13 +27,15 @@ struct OutboxRelay::Impl
     std::atomic<std::int64_t> *depth = nullptr;
     std::atomic<std::int64_t> oldestCreatedAtMs {0};
 
-    std::chrono::steady_clock::time_point checkpointedAt {};
+    std::unique_ptr<store::Database> checkpointDb;
 
     std::mutex mutex;
     std::condition_variable wakeUp;
+    std::condition_variable stopWake; ///< the checkpointer's
     bool woken = false;
     bool stopping = false;
     std::thread thread;
+    std::thread checkpointer;
 
     Impl(Options o, kafka::Producer &p, DeliveredHandler handler)
         : options(std::move(o))
@@ -112,20 +113,28 @@ struct OutboxRelay::Impl
         return prefix;
     }
 
-    /// Copies the WAL into the database on this thread. The collector's writer never
-    /// checkpoints (its connection has wal_autocheckpoint=0): a checkpoint's fsyncs took up
-    /// to 280 ms there, and every spilled request waited behind them. PASSIVE runs beside
-    /// the writer's commits without blocking them.
-    void checkpoint()
+    /// Copies the WAL into the database every kCheckpointInterval, on its own thread and
+    /// connection. The collector's writer never checkpoints (its connection has
+    /// wal_autocheckpoint=0): a checkpoint's fsyncs took up to 280 ms there, and every
+    /// spilled request waited behind them. Nor does the relay's loop: while Kafka is down
+    /// it waits seconds in each publish, and the checkpoint after it had a big WAL to sync
+    /// beside the writer's appends (docs/profiles.md, broker outage). PASSIVE never blocks
+    /// the writer's commits.
+    void checkpointLoop()
     {
-        const auto now = std::chrono::steady_clock::now();
-        if (now - checkpointedAt < kCheckpointInterval) {
-            return;
+        while (waitForStop(kCheckpointInterval)) {
+            if (auto done = checkpointDb->exec("PRAGMA wal_checkpoint(PASSIVE)"); !done) {
+                log::warn("collector.relay.checkpoint_failed", {{"error", done.error().message}});
+            }
         }
-        checkpointedAt = now;
-        if (auto done = db->exec("PRAGMA wal_checkpoint(PASSIVE)"); !done) {
-            log::warn("collector.relay.checkpoint_failed", {{"error", done.error().message}});
-        }
+    }
+
+    /// Sleeps `timeout` unless stopped; returns false when stopping. (Not woken by wake().)
+    bool waitForStop(std::chrono::milliseconds timeout)
+    {
+        std::unique_lock lock(mutex);
+        stopWake.wait_for(lock, timeout, [&] { return stopping; });
+        return !stopping;
     }
 
     void run()
@@ -134,7 +143,6 @@ struct OutboxRelay::Impl
         auto leaseRenewedAt = std::chrono::steady_clock::time_point {};
         std::int64_t afterId = 0;
         while (!isStopping()) {
-            checkpoint();
             const auto now = std::chrono::steady_clock::now();
             if (!leased || now - leaseRenewedAt > kLeaseTtl / 3) {
                 auto lease = outbox->acquireLease(kLeaseName, options.owner, kLeaseTtl);
@@ -196,11 +204,17 @@ Result<std::unique_ptr<OutboxRelay>> OutboxRelay::start(Options options, kafka::
         return fail(db.error());
     }
     impl->db = std::move(*db);
+    auto checkpointDb = store::Database::open(impl->options.databasePath);
+    if (!checkpointDb) {
+        return fail(checkpointDb.error());
+    }
+    impl->checkpointDb = std::move(*checkpointDb);
     impl->outbox = std::make_unique<store::Outbox>(*impl->db);
     std::unique_ptr<OutboxRelay> relay(new OutboxRelay(std::move(impl)));
     relay->d->depth = &relay->m_depth;
     relay->d->refreshGauges();
     relay->d->thread = std::thread([impl = relay->d.get()] { impl->run(); });
+    relay->d->checkpointer = std::thread([impl = relay->d.get()] { impl->checkpointLoop(); });
     return relay;
 }
 
@@ -227,9 +241,13 @@ void OutboxRelay::stop()
         const std::lock_guard lock(d->mutex);
         d->stopping = true;
         d->wakeUp.notify_one();
+        d->stopWake.notify_all();
     }
     if (d->thread.joinable()) {
         d->thread.join();
+    }
+    if (d->checkpointer.joinable()) {
+        d->checkpointer.join();
     }
 }
 
