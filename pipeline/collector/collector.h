@@ -31,6 +31,8 @@ struct CollectorOptions
     /// at once when every broker is down).
     std::chrono::milliseconds stallTimeout {100};
     std::size_t maxBatchEvents = 1000;
+    /// The outbox's WAL is started over once it is this long (OutboxRelay::Options).
+    std::int64_t walRestartBytes = std::int64_t(256) << 20;
     /// The linger that follows the load: while few events wait for Kafka a prompt producer
     /// (linger.ms 0.2) sends them, once `busyInFlight` wait a batching one (linger.ms 1),
     /// and back to the prompt one after at most `quietInFlight` waited for `quietFor`. A

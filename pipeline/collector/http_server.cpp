@@ -1,6 +1,7 @@
 #include "collector/http_server.h"
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -339,7 +340,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions &o
     impl->port = impl->acceptor.local_endpoint().port();
     impl->accept();
     for (int i = 0; i < threadCount; ++i) {
-        impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+        impl->threads.emplace_back([ioc = &impl->ioc] {
+            nameThisThread("ld-http");
+            ioc->run();
+        });
     }
     return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

@@ -119,6 +119,10 @@ std::string CollectorMetrics::render(const CollectorGauges &gauges) const
     out.family("logdeck_produce_latency_seconds", "histogram",
                "Time from handing a record to the producer to the broker's acknowledgement.");
     produceLatency.render(out, "logdeck_produce_latency_seconds", {});
+    out.family("logdeck_outbox_wal_checkpoint_seconds", "histogram",
+               "The outbox writer's own checkpoints, which let the WAL start over while "
+               "events spill; spilled requests wait for them.");
+    walCatchUp.render(out, "logdeck_outbox_wal_checkpoint_seconds", {});
     struct Counter
     {
         const char *name;
@@ -143,6 +147,10 @@ std::string CollectorMetrics::render(const CollectorGauges &gauges) const
          "Times new events moved between the prompt producer and the batching one as the "
          "load changed.",
          &lingerSwitches},
+        {"logdeck_outbox_wal_restarts_total",
+         "Times the outbox's WAL was fully copied into the database by the writer's "
+         "checkpoint, so it starts over instead of growing.",
+         &walRestarts},
     };
     for (const auto &counter : counters) {
         out.family(counter.name, "counter", counter.help);

@@ -74,6 +74,8 @@ public:
     void observeIngest(std::string_view route, std::chrono::nanoseconds duration);
 
     Histogram produceLatency; ///< record handed to the producer → broker acknowledgement
+    /// The writer's checkpoints that let the outbox's WAL start over (they hold spills up).
+    Histogram walCatchUp;
     std::atomic<std::uint64_t> eventsAccepted {0};
     std::atomic<std::uint64_t> eventsRejected {0};
     std::atomic<std::uint64_t> eventsSpilled {0};
@@ -83,6 +85,8 @@ public:
     std::atomic<std::uint64_t> spillFailures {0};
     /// Moves of new events between the prompt and the batching producer.
     std::atomic<std::uint64_t> lingerSwitches {0};
+    /// Times the outbox's WAL started over after the writer's catch-up checkpoint.
+    std::atomic<std::uint64_t> walRestarts {0};
 
     std::string render(const CollectorGauges &gauges) const;
     CollectorCounters counters() const;

@@ -5,6 +5,7 @@
 #include "kafka/producer.h"
 #include "store/database.h"
 #include "store/outbox.h"
+#include "common/thread_name.h"
 
 #include <vector>
 
@@ -15,6 +16,8 @@ constexpr const char *kLeaseName = "outbox-relay";
 constexpr std::chrono::milliseconds kLeaseTtl {10000};
 /// How often the relay's checkpointer copies the WAL into the database.
 constexpr std::chrono::milliseconds kCheckpointInterval {250};
+/// A WAL frame: a 4 KiB page and its 24-byte header.
+constexpr std::int64_t kWalFrameBytes = 4096 + 24;
 } // namespace
 
 struct OutboxRelay::Impl
@@ -28,6 +31,7 @@ struct OutboxRelay::Impl
     std::atomic<std::int64_t> oldestCreatedAtMs {0};
 
     std::unique_ptr<store::Database> checkpointDb;
+    std::atomic<bool> walRestartWanted {false};
 
     std::mutex mutex;
     std::condition_variable wakeUp;
@@ -114,17 +118,23 @@ struct OutboxRelay::Impl
     }
 
     /// Copies the WAL into the database every kCheckpointInterval, on its own thread and
-    /// connection. The collector's writer never checkpoints (its connection has
-    /// wal_autocheckpoint=0): a checkpoint's fsyncs took up to 280 ms there, and every
-    /// spilled request waited behind them. Nor does the relay's loop: while Kafka is down
-    /// it waits seconds in each publish, and the checkpoint after it had a big WAL to sync
-    /// beside the writer's appends (docs/profiles.md, broker outage). PASSIVE never blocks
-    /// the writer's commits.
+    /// connection. The collector's writer never checkpoints on its own (its connection and
+    /// the relay's have wal_autocheckpoint=0): a checkpoint's fsyncs took up to 280 ms there,
+    /// and every spilled request waited behind them. Nor does the relay's loop: while Kafka is
+    /// down it waits seconds in each publish, and the checkpoint after it had a big WAL to
+    /// sync beside the writer's appends (docs/profiles.md, broker outage). PASSIVE never
+    /// blocks the writer's commits, but it never catches up with a writer that commits every
+    /// few hundred µs either, and SQLite starts the WAL over only once all of it is copied:
+    /// so past walRestartBytes it asks the writer to finish the job (takeWalRestart).
     void checkpointLoop()
     {
         while (waitForStop(kCheckpointInterval)) {
-            if (auto done = checkpointDb->exec("PRAGMA wal_checkpoint(PASSIVE)"); !done) {
+            auto done = checkpointDb->checkpointWal();
+            if (!done) {
                 log::warn("collector.relay.checkpoint_failed", {{"error", done.error().message}});
+            } else if (*done
+                       && (*done)->walFrames * kWalFrameBytes > options.walRestartBytes) {
+                walRestartWanted.store(true, std::memory_order_relaxed);
             }
         }
     }
@@ -204,6 +214,9 @@ Result<std::unique_ptr<OutboxRelay>> OutboxRelay::start(Options options, kafka::
         return fail(db.error());
     }
     impl->db = std::move(*db);
+    if (auto noCheckpoints = impl->db->exec("PRAGMA wal_autocheckpoint=0"); !noCheckpoints) {
+        return fail(noCheckpoints.error());
+    }
     auto checkpointDb = store::Database::open(impl->options.databasePath);
     if (!checkpointDb) {
         return fail(checkpointDb.error());
@@ -213,9 +226,20 @@ Result<std::unique_ptr<OutboxRelay>> OutboxRelay::start(Options options, kafka::
     std::unique_ptr<OutboxRelay> relay(new OutboxRelay(std::move(impl)));
     relay->d->depth = &relay->m_depth;
     relay->d->refreshGauges();
-    relay->d->thread = std::thread([impl = relay->d.get()] { impl->run(); });
-    relay->d->checkpointer = std::thread([impl = relay->d.get()] { impl->checkpointLoop(); });
+    relay->d->thread = std::thread([impl = relay->d.get()] {
+        nameThisThread("ld-relay");
+        impl->run();
+    });
+    relay->d->checkpointer = std::thread([impl = relay->d.get()] {
+        nameThisThread("ld-checkpoint");
+        impl->checkpointLoop();
+    });
     return relay;
+}
+
+bool OutboxRelay::takeWalRestart()
+{
+    return d->walRestartWanted.exchange(false, std::memory_order_relaxed);
 }
 
 OutboxRelay::OutboxRelay(std::unique_ptr<Impl> impl)

@@ -11,6 +11,7 @@
 #include "kafka/topic_catalog.h"
 #include "store/database.h"
 #include "store/group_store.h"
+#include "common/thread_name.h"
 
 #include <algorithm>
 #include <atomic>
@@ -1195,7 +1196,10 @@ Result<std::unique_ptr<GroupRuntime>> GroupRuntime::start(GroupOptions options,
         !subscribed) {
         return fail(subscribed.error());
     }
-    d.thread = std::thread([&d] { d.run(); });
+    d.thread = std::thread([&d] {
+        nameThisThread(("ld-g-" + d.options.group).c_str());
+        d.run();
+    });
     log::info(
         "group.started",
         {{"group", d.options.group}, {"source", d.options.sourceTopic}, {"retry", d.retryTopic}});

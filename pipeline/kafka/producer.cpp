@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "kafka/rdkafka_support.h"
+#include "common/thread_name.h"
 
 #include <array>
 #include <cerrno>
@@ -118,7 +119,10 @@ Producer::Producer(rd_kafka_s *handle, std::unique_ptr<BrokersDownHandler> onBro
     , m_reportsFd(reportsFd)
 {
     if (m_reportsFd < 0) {
-        m_pollThread = std::thread([this] { pollLoop(); });
+        m_pollThread = std::thread([this] {
+            nameThisThread("ld-produce-poll");
+            pollLoop();
+        });
     }
 }
 

@@ -8,6 +8,7 @@
 #include "kafka/producer.h"
 #include "kafka/topic_catalog.h"
 #include "store/audit_log.h"
+#include "common/thread_name.h"
 
 #include <algorithm>
 #include <atomic>
@@ -664,7 +665,10 @@ Result<std::unique_ptr<ControlAgent>> ControlAgent::start(Options options)
     impl->producer = std::move(*producer);
     impl->consumer = std::move(*consumer);
     Impl *raw = impl.get();
-    impl->thread = std::thread([raw] { raw->run(); });
+    impl->thread = std::thread([raw] {
+        nameThisThread("ld-control");
+        raw->run();
+    });
     return std::unique_ptr<ControlAgent>(new ControlAgent(std::move(impl)));
 }
 

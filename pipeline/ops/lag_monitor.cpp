@@ -4,6 +4,7 @@
 #include "common/time_format.h"
 #include "kafka/admin_client.h"
 #include "store/database.h"
+#include "common/thread_name.h"
 
 #include <algorithm>
 #include <atomic>
@@ -476,7 +477,10 @@ Result<std::unique_ptr<LagMonitor>> LagMonitor::start(Options options)
     }
     impl->options = std::move(options);
     Impl *raw = impl.get();
-    impl->thread = std::thread([raw] { raw->run(); });
+    impl->thread = std::thread([raw] {
+        nameThisThread("ld-lag");
+        raw->run();
+    });
     return std::unique_ptr<LagMonitor>(new LagMonitor(std::move(impl)));
 }
 

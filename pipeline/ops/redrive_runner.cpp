@@ -7,6 +7,7 @@
 #include "ops/redrive.h"
 #include "store/audit_log.h"
 #include "store/database.h"
+#include "common/thread_name.h"
 
 #include <algorithm>
 #include <cmath>
@@ -497,7 +498,10 @@ Result<std::unique_ptr<RedriveRunner>> RedriveRunner::start(RedriveRunnerOptions
     auto impl = std::make_unique<Impl>();
     impl->options = std::move(options);
     std::unique_ptr<RedriveRunner> runner(new RedriveRunner(std::move(impl)));
-    runner->d->thread = std::thread([raw = runner->d.get()] { raw->loop(); });
+    runner->d->thread = std::thread([raw = runner->d.get()] {
+        nameThisThread("ld-redrive");
+        raw->loop();
+    });
     return runner;
 }
 

@@ -434,11 +434,15 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path)
     }
     // The busy timeout comes first so that switching to WAL waits for other connections.
     sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+    // A WAL that grew past 320 MiB in a burst is cut back to that when it starts over, so
+    // the disk is given back; below it, starting over reuses the file's blocks (the
+    // collector's outbox starts its WAL over at about 256 MiB, see OutboxRelay).
     // A 64 MiB page cache (SQLite's default is 2 MiB) keeps more of a large dedup index in
     // memory; SQLite allocates it only as pages are used, so a small database costs no more.
     if (auto set = execute(handle,
                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                           "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;",
+                           "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
+                           "PRAGMA journal_size_limit=335544320;",
                            "cannot open the database");
         !set) {
         return fail(set.error());
@@ -474,6 +478,20 @@ Database::~Database()
 Result<void> Database::exec(std::string_view sql)
 {
     return execute(m_handle, std::string(sql), "cannot run SQL");
+}
+
+Result<std::optional<Database::WalCheckpoint>> Database::checkpointWal()
+{
+    WalCheckpoint done;
+    const int rc = sqlite3_wal_checkpoint_v2(m_handle, "main", SQLITE_CHECKPOINT_PASSIVE,
+                                             &done.walFrames, &done.copiedFrames);
+    if (rc == SQLITE_BUSY) {
+        return std::optional<WalCheckpoint>();
+    }
+    if (rc != SQLITE_OK) {
+        return fail(detail::toError(m_handle, rc, "cannot checkpoint the WAL"));
+    }
+    return std::optional<WalCheckpoint>(done);
 }
 
 Result<int> Database::schemaVersion()

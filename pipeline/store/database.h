@@ -3,6 +3,7 @@
 #include "common/result.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <string_view>
@@ -38,6 +39,21 @@ public:
 
     /// Runs one or more SQL statements, discarding any rows they return.
     Result<void> exec(std::string_view sql);
+
+    /// What a WAL checkpoint did: the frames in the WAL and how many of them are now copied
+    /// into the database. All copied means the next write transaction starts the WAL over
+    /// from its beginning instead of appending.
+    struct WalCheckpoint
+    {
+        int walFrames = 0;
+        int copiedFrames = 0;
+        bool allCopied() const { return copiedFrames == walFrames; }
+    };
+
+    /// Copies what it can of the WAL into the database without waiting for readers or
+    /// writers (a PASSIVE checkpoint). An empty result when another connection's checkpoint
+    /// is running.
+    Result<std::optional<WalCheckpoint>> checkpointWal();
 
     /// The schema version of the open file (PRAGMA user_version).
     Result<int> schemaVersion();

@@ -8,10 +8,13 @@
 #include "kafka/mock_cluster.h"
 #include "kafka/partitioner.h"
 #include "store/database.h"
+#include "store/outbox.h"
 #include "store/tenant_store.h"
 #include "support/http_client.h"
 #include "support/test_broker.h"
+#include "support/wait.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -821,6 +824,62 @@ private Q_SLOTS:
                          {[&] { return (*mock)->setBrokerDown(1).has_value(); },
                           [&] { return (*mock)->setBrokerUp(1).has_value(); }, false,
                           "mock outage"});
+    }
+
+    void theOutboxWalStaysBoundedWhileEventsSpill()
+    {
+        // Sixteen tenants send single events without pause while the only broker is down,
+        // so the writer commits to the outbox every few hundred µs. A checkpoint beside such
+        // a writer never copies the whole WAL, and SQLite starts a WAL over only once all of
+        // it is copied: without the writer's own catch-up checkpoints the WAL grows by
+        // about 1 KiB per event (some 100 MiB here, more at a faster pace), and each write
+        // that extends the file can stall every spilled request on the file system's block
+        // allocation. The bound is 8 MiB here (256 MiB by default).
+        auto mock = kafka::MockCluster::create(1);
+        QVERIFY(mock.has_value());
+        std::vector<std::string> tenants;
+        for (int i = 1; i <= 16; ++i) {
+            tenants.push_back("t" + std::to_string(i));
+        }
+        Harness h;
+        h.tune = [](collector::CollectorOptions &options) { options.walRestartBytes = 8 << 20; };
+        QVERIFY(h.start({{"bootstrap.servers", (*mock)->bootstrapServers()}}, tenants, 120s,
+                        mock->get()));
+        TrafficDriver traffic(h, h.collector->port());
+        QVERIFY(test::waitFor([&] { return traffic.accepted() >= 500; }, 30s));
+        QVERIFY((*mock)->setBrokerDown(1));
+        QVERIFY(test::waitFor(
+            [&] { return counter(h.collector->metricsText(), "logdeck_spill_active") == 1; },
+            30s));
+        const double spilledBefore =
+            counter(h.collector->metricsText(), "logdeck_events_spilled_total");
+        QVERIFY(test::waitFor(
+            [&] {
+                return counter(h.collector->metricsText(), "logdeck_events_spilled_total")
+                    >= spilledBefore + 100000;
+            },
+            120s));
+        traffic.stop();
+        QCOMPARE(traffic.failed(), 0);
+
+        // The WAL file keeps the size it reached (it is cut back only past 320 MiB), so its
+        // size is the most it held: 8 MiB before a restart plus what one round of the
+        // checkpointer lets through.
+        const std::string path = store::Database::pathIn(h.dir.path().toStdString());
+        const qint64 walBytes = QFileInfo(QString::fromStdString(path + "-wal")).size();
+        qInfo("%d events accepted, the WAL reached %.1f MiB, %.0f restarts", traffic.accepted(),
+              double(walBytes) / (1 << 20),
+              counter(h.collector->metricsText(), "logdeck_outbox_wal_restarts_total"));
+        QVERIFY2(walBytes <= 32 << 20, "the outbox's WAL grew past 32 MiB");
+        QVERIFY(counter(h.collector->metricsText(), "logdeck_outbox_wal_restarts_total") > 0);
+        // Nothing the restarts went over is missing: every spilled event is a row.
+        auto db = store::Database::open(path);
+        QVERIFY(db.has_value());
+        auto rows = store::Outbox(**db).depth();
+        QVERIFY(rows.has_value());
+        QCOMPARE(double(*rows),
+                 counter(h.collector->metricsText(), "logdeck_events_spilled_total"));
+        QVERIFY((*mock)->setBrokerUp(1));
     }
 
     void stalledBrokerHandsEventsToTheOutbox()
