@@ -5,13 +5,13 @@
 #include "collector/outbox_relay.h"
 #include "collector/uuid7.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/time_format.h"
 #include "kafka/producer.h"
 #include "store/campaign_store.h"
 #include "store/database.h"
 #include "store/outbox.h"
 #include "store/tenant_store.h"
-#include "common/thread_name.h"
 
 #include <algorithm>
 #include <array>

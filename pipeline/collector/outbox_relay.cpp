@@ -1,11 +1,11 @@
 #include "collector/outbox_relay.h"
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/time_format.h"
 #include "kafka/producer.h"
 #include "store/database.h"
 #include "store/outbox.h"
-#include "common/thread_name.h"
 
 #include <vector>
 

@@ -3,6 +3,7 @@
 #include "common/json_depth.h"
 #include "common/log.h"
 #include "common/numbers.h"
+#include "common/thread_name.h"
 #include "common/time_format.h"
 #include "kafka/admin_client.h"
 #include "kafka/consumer.h"
@@ -11,7 +12,6 @@
 #include "kafka/topic_catalog.h"
 #include "store/database.h"
 #include "store/group_store.h"
-#include "common/thread_name.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,8 +1,8 @@
 #include "kafka/producer.h"
 
 #include "common/log.h"
-#include "kafka/rdkafka_support.h"
 #include "common/thread_name.h"
+#include "kafka/rdkafka_support.h"
 
 #include <array>
 #include <cerrno>

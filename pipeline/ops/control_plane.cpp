@@ -2,13 +2,13 @@
 
 #include "common/json_depth.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/time_format.h"
 #include "kafka/admin_client.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "kafka/topic_catalog.h"
 #include "store/audit_log.h"
-#include "common/thread_name.h"
 
 #include <algorithm>
 #include <atomic>

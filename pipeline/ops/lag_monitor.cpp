@@ -1,10 +1,10 @@
 #include "ops/lag_monitor.h"
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/time_format.h"
 #include "kafka/admin_client.h"
 #include "store/database.h"
-#include "common/thread_name.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,13 +1,13 @@
 #include "ops/redrive_runner.h"
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/time_format.h"
 #include "kafka/partition_scan.h"
 #include "kafka/producer.h"
 #include "ops/redrive.h"
 #include "store/audit_log.h"
 #include "store/database.h"
-#include "common/thread_name.h"
 
 #include <algorithm>
 #include <cmath>
