@@ -3,6 +3,7 @@
 #include "cli/usage.h"
 #include "loadgen/load_generator.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
@@ -96,6 +97,18 @@ void printText(const loadgen::LoadReport &report)
              .arg(report.latency.percentile(95), 0, 'f', 3)
              .arg(report.latency.percentile(99), 0, 'f', 3)
              .arg(report.latency.max(), 0, 'f', 3));
+    if (const auto slowest = std::max_element(report.timeline.begin(), report.timeline.end(),
+                                              [](const auto &a, const auto &b) {
+                                                  return a.maxMs < b.maxMs;
+                                              });
+        slowest != report.timeline.end() && report.timeline.size() > 1) {
+        line("slowest",
+             QStringLiteral("second %1: max %2 ms, %3 of %4 requests over 10 ms")
+                 .arg(slowest - report.timeline.begin())
+                 .arg(slowest->maxMs, 0, 'f', 3)
+                 .arg(slowest->over10ms)
+                 .arg(slowest->requests));
+    }
     if (!report.firstError.empty()) {
         line("first error", QString::fromStdString(report.firstError));
     }
@@ -140,6 +153,21 @@ void warnShortfall(const RateShortfall &shortfall, const loadgen::LoadReport &re
                  static_cast<long long>(shortfall.eventsNotSent), options.connections);
 }
 
+QJsonArray timelineJson(const std::vector<loadgen::LatencySecond> &timeline)
+{
+    QJsonArray seconds;
+    for (const auto &second : timeline) {
+        seconds.append(QJsonObject {
+            {QStringLiteral("requests"), double(second.requests)},
+            {QStringLiteral("over1ms"), double(second.over1ms)},
+            {QStringLiteral("over10ms"), double(second.over10ms)},
+            {QStringLiteral("over100ms"), double(second.over100ms)},
+            {QStringLiteral("maxMs"), second.maxMs},
+        });
+    }
+    return seconds;
+}
+
 void printJson(const loadgen::LoadReport &report, const std::optional<RateShortfall> &shortfall)
 {
     QJsonObject statuses;
@@ -164,6 +192,7 @@ void printJson(const loadgen::LoadReport &report, const std::optional<RateShortf
         {QStringLiteral("elapsedSeconds"), report.elapsedSeconds},
         {QStringLiteral("latencyMs"), latency},
         {QStringLiteral("errors"), double(report.transportErrors())},
+        {QStringLiteral("timeline"), timelineJson(report.timeline)},
     };
     if (!report.firstError.empty()) {
         json.insert(QStringLiteral("firstError"), QString::fromStdString(report.firstError));
@@ -190,8 +219,10 @@ int loadgenCommand(const QStringList &arguments)
         "connection sends as soon as its previous request is answered. When a --rate run falls\n"
         "behind its schedule (more than 1%), a WARNING on stderr gives the target, the achieved\n"
         "rate and the requests and events not sent, and --json adds missedTargetRate,\n"
-        "targetRate, scheduledRequests, requestsNotSent and eventsNotSent. Ctrl+C stops early\n"
-        "and still prints the report."));
+        "targetRate, scheduledRequests, requestsNotSent and eventsNotSent. The report also\n"
+        "names the second with the slowest request; --json's timeline has, per second of the\n"
+        "run (by send time), the requests answered, how many took over 1, 10 and 100 ms, and\n"
+        "the slowest. Ctrl+C stops early and still prints the report."));
     const auto value = [](const char *name, const char *description, const char *valueName) {
         return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(description),
                                   QString::fromLatin1(valueName));

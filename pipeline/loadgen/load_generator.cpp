@@ -514,6 +514,12 @@ public:
             }
         }
         report.latency.merge(m_latency);
+        if (report.timeline.size() < m_timeline.size()) {
+            report.timeline.resize(m_timeline.size());
+        }
+        for (std::size_t second = 0; second < m_timeline.size(); ++second) {
+            report.timeline[second].add(m_timeline[second]);
+        }
         if (!m_firstError.empty() && (firstError.empty() || m_firstErrorAt < firstErrorAt)) {
             firstError = m_firstError;
             firstErrorAt = m_firstErrorAt;
@@ -562,6 +568,22 @@ private:
                 armControlTimer();
             }
         });
+    }
+
+    void recordInTimeline(Clock::time_point sent, Clock::duration latency)
+    {
+        const auto second = std::chrono::duration_cast<std::chrono::seconds>(sent - m_plan.start);
+        const auto index = std::size_t(std::max<std::int64_t>(second.count(), 0));
+        if (index >= m_timeline.size()) {
+            m_timeline.resize(index + 1);
+        }
+        LatencySecond &slot = m_timeline[index];
+        const double ms = std::chrono::duration<double, std::milli>(latency).count();
+        ++slot.requests;
+        slot.over1ms += ms > 1 ? 1 : 0;
+        slot.over10ms += ms > 10 ? 1 : 0;
+        slot.over100ms += ms > 100 ? 1 : 0;
+        slot.maxMs = std::max(slot.maxMs, ms);
     }
 
     // ---- scheduling ----
@@ -852,7 +874,9 @@ private:
 
     void answered(Connection &connection)
     {
-        m_latency.record(Clock::now() - connection.intended);
+        const auto latency = Clock::now() - connection.intended;
+        m_latency.record(latency);
+        recordInTimeline(connection.intended, latency);
         ++m_requests;
         const int status = connection.parser->status();
         const bool batch = m_options.batch > 1;
@@ -986,6 +1010,7 @@ private:
     std::array<std::int64_t, 1000> m_statuses {};
     std::vector<int> m_batchStatuses;
     LatencyHistogram m_latency;
+    std::vector<LatencySecond> m_timeline;
     std::string m_firstError;
     Clock::time_point m_firstErrorAt;
 };
@@ -1000,6 +1025,15 @@ std::string headFor(const Target &target, bool batch, const std::string &key)
 }
 
 } // namespace
+
+void LatencySecond::add(const LatencySecond &other)
+{
+    requests += other.requests;
+    over1ms += other.over1ms;
+    over10ms += other.over10ms;
+    over100ms += other.over100ms;
+    maxMs = std::max(maxMs, other.maxMs);
+}
 
 std::int64_t LoadReport::transportErrors() const
 {

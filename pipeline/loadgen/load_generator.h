@@ -38,6 +38,20 @@ struct LoadOptions
     int campaigns = 20;
 };
 
+/// The answered requests whose send was scheduled (open loop) or made (closed loop) in one
+/// second of the run, so a report shows when latency rose: an outage's first second, a
+/// checkpoint, a pause.
+struct LatencySecond
+{
+    std::int64_t requests = 0;
+    std::int64_t over1ms = 0; ///< of those, the ones slower than 1 ms
+    std::int64_t over10ms = 0; ///< slower than 10 ms
+    std::int64_t over100ms = 0; ///< slower than 100 ms
+    double maxMs = 0;
+
+    void add(const LatencySecond &other);
+};
+
 /// The outcome of a run. Every event sent has exactly one status: the HTTP status of its
 /// request, or of its entry in a batch response, or 0 when the transport failed (refused
 /// connection, reset, no answer before the drain timeout) or the answer could not be read.
@@ -60,6 +74,9 @@ struct LoadReport
     /// Per answered request, in ms. In an open loop it runs from the request's scheduled send
     /// time, so time spent waiting for a free connection counts.
     LatencyHistogram latency;
+    /// The same requests by the second of the run they were sent in (index 0 = the first
+    /// second); responses that arrive while the run drains count in their send's second.
+    std::vector<LatencySecond> timeline;
     /// The first transport or protocol error, with the address it concerns; empty if none.
     std::string firstError;
 

@@ -59,6 +59,9 @@ struct Behaviour
     int rejectEventEvery = 0; ///< in batches, every n-th event is answered 422
     int closeEvery = 0; ///< every n-th response closes the connection
     std::chrono::milliseconds delay {0}; ///< before each answer
+    /// Requests slowRequests.first .. .second (1-based, in arrival order) wait slowDelay.
+    std::pair<std::int64_t, std::int64_t> slowRequests {0, 0};
+    std::chrono::milliseconds slowDelay {0};
     bool silent = false; ///< read requests, never answer
 };
 
@@ -117,9 +120,13 @@ private:
                 read(); // keep the connection open and never answer
                 return;
             }
-            response = server.handle(request);
-            if (server.m_behaviour.delay > 0ms) {
-                timer.expires_after(server.m_behaviour.delay);
+            std::int64_t number = 0;
+            response = server.handle(request, number);
+            const Behaviour &behaviour = server.m_behaviour;
+            const bool slow =
+                number >= behaviour.slowRequests.first && number <= behaviour.slowRequests.second;
+            if (const auto delay = slow ? behaviour.slowDelay : behaviour.delay; delay > 0ms) {
+                timer.expires_after(delay);
                 timer.async_wait([self = shared_from_this()](beast::error_code) { self->write(); });
             } else {
                 write();
@@ -211,10 +218,11 @@ private:
         }
     }
 
-    http::response<http::string_body> handle(const http::request<http::string_body> &request)
+    http::response<http::string_body> handle(const http::request<http::string_body> &request,
+                                             std::int64_t &number)
     {
         const std::lock_guard lock(m_mutex);
-        const std::int64_t number = ++m_seen.requests;
+        number = ++m_seen.requests;
         const std::string path(request.target());
         ++m_seen.paths[path];
         ++m_seen.authorizations[std::string(request[http::field::authorization])];
@@ -400,6 +408,31 @@ private Q_SLOTS:
                  qPrintable(QString::number(report->requests)));
         QVERIFY2(report->latency.max() > 300, qPrintable(QString::number(report->latency.max())));
         QVERIFY(report->latency.percentile(10) < 100);
+    }
+
+    void theTimelineShowsWhenRequestsWereSlow()
+    {
+        // 100 requests/s for 3 s; the server holds the 101st to 150th (sent in the second
+        // second) for 150 ms. Only that second shows requests over 100 ms.
+        TestServer server({.slowRequests = {101, 150}, .slowDelay = 150ms});
+        auto load = options(server.url(), 3000ms);
+        load.rate = 100;
+        load.connections = 32;
+        const auto report = runLoad(load);
+        QVERIFY2(report.has_value(), report ? "" : report.error().message.c_str());
+        QVERIFY2(report->timeline.size() == 3, qPrintable(QString::number(report->timeline.size())));
+        std::int64_t requests = 0;
+        for (const auto &second : report->timeline) {
+            requests += second.requests;
+            QVERIFY(second.over100ms <= second.over10ms && second.over10ms <= second.over1ms
+                    && second.over1ms <= second.requests);
+        }
+        QCOMPARE(requests, report->requests);
+        QCOMPARE(report->timeline[0].over100ms, std::int64_t(0));
+        QCOMPARE(report->timeline[1].over100ms, std::int64_t(50));
+        QCOMPARE(report->timeline[2].over100ms, std::int64_t(0));
+        QVERIFY(report->timeline[1].maxMs >= 150);
+        QCOMPARE(report->timeline[1].maxMs, report->latency.max());
     }
 
     void resendsReuseIdsAndCountThemOnce()
@@ -641,6 +674,14 @@ private Q_SLOTS:
         const QJsonObject latency = json.value("latencyMs").toObject();
         for (const char *key : {"p50", "p95", "p99", "max"}) {
             QVERIFY2(latency.value(key).toDouble() > 0, key);
+        }
+        const QJsonArray timeline = json.value("timeline").toArray();
+        QCOMPARE(timeline.size(), 1); // a 0.3 s run
+        const QJsonObject second = timeline.first().toObject();
+        QCOMPARE(std::int64_t(second.value("requests").toInteger()), seen.requests);
+        QCOMPARE(second.value("maxMs").toDouble(), latency.value("max").toDouble());
+        for (const char *key : {"over1ms", "over10ms", "over100ms"}) {
+            QVERIFY2(second.value(key).isDouble(), key);
         }
         QCOMPARE(seen.authorizations.size(), std::size_t(3));
     }
