@@ -1206,6 +1206,11 @@ def cmd_report(a):
                 goal = (f"p99 ≤ 10 ms: {st(lat['p99'] <= 10)}" if name == "outage" else "")
                 w(f"| p50 / p99 / max {phase_names.get(name, name)}, ms ({ph['requests']:,} requests) | "
                   f"{fmt(lat['p50'], 2)} / {fmt(lat['p99'], 2)} / {fmt(lat['max'], 1)} | {goal} |")
+                if "over10ms" in ph:
+                    where = ", ".join(f"{s['over10ms']:,} in second {s['second']} (max {fmt(s['maxMs'], 1)} ms)"
+                                      for s in ph["slowestSeconds"])
+                    w(f"| requests over 10 ms {phase_names.get(name, name)} | {ph['over10ms']:,}"
+                      f"{': ' + where if where else ''} | |")
             w(f"| events spilled to the outbox | {r.get('spilled', 0):,.0f} | |")
             w(f"| distinct events accepted (202) | {r['distinctAccepted']:,} | |")
             w(f"| records written to `events.raw` during the run | {r['kafkaRecords']:,} | |")

@@ -1269,6 +1269,9 @@ Result<std::unique_ptr<Collector>> Collector::start(CollectorOptions options)
     } else {
         kafka::ClientSettings prompt = settings;
         prompt["linger.ms"] = kLaneLingerSetting[kPrompt];
+        if (const auto id = settings.find("client.id"); id != settings.end()) {
+            prompt["client.id"] = id->second + "-prompt"; // told apart in the broker's metrics
+        }
         if (auto created = kafka::Producer::create(prompt, onBrokersDown,
                                                    kafka::Producer::Reports::OnDemand)) {
             d.promptProducer = std::move(*created);
